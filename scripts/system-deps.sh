@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Debian packages the tests need: headless chromium (browser tests), PostgreSQL 15, gettext (message
+# catalogues), CJK fonts (screenshots and, later, PDFs). Installs only what is missing.
+set -euo pipefail
+wanted=(chromium postgresql-15 gettext fonts-noto-cjk)
+[ "$#" -gt 0 ] && wanted=("$@")
+missing=()
+for pkg in "${wanted[@]}"; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+done
+[ "${#missing[@]}" -eq 0 ] && exit 0
+echo "installing: ${missing[*]}"
+SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

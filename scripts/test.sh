@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# The whole suite on SQLite, then on PostgreSQL 15 (a throwaway server unless CUNWU_TEST_DATABASE_URL is set).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+mkdir -p artifacts/screenshots
+which="${1:-both}"
+status=0
+if [ "$which" != postgres ]; then
+  echo "== SQLite =="
+  env -u DATABASE_URL .venv/bin/pytest || status=1
+fi
+if [ "$which" != sqlite ]; then
+  echo "== PostgreSQL =="
+  url="${CUNWU_TEST_DATABASE_URL:-}"
+  if [ -z "$url" ]; then url="$(bash scripts/pg.sh start)" || exit 1; fi
+  DATABASE_URL="$url" .venv/bin/pytest || status=1
+fi
+exit $status

@@ -1,0 +1,1 @@
+"""cunwu (村务): village-level comprehensive services."""

@@ -1,0 +1,3 @@
+from cunwu.cli import main
+
+main()

@@ -1,0 +1,255 @@
+"""The permission module: "may this actor do this to this object" and "which rows may this actor see".
+
+Each protected model registers a Policy that turns one role assignment into a queryset filter for an action
+(the jurisdiction is a code-prefix range on an indexed column, the department an equality). Views, API
+endpoints and commands never filter by hand; they call `restrict`, `get_or_404` and `require`, directly or
+through the service layer. Objects outside the caller's scope are reported exactly like missing ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db.models import Exists, Model, OuterRef, Q, QuerySet
+
+from cunwu.audit.context import Actor
+from cunwu.regions import codes
+
+from .roles import ADMIN_ROLES, GRANTS, REVEALS_PERSONAL_DATA, SPECS, Role
+
+VIEW, CHANGE, MANAGE, REVEAL = "view", "change", "manage", "reveal"
+SELF = object()  # marker: allowed because the object is the actor's own
+
+
+class NotFound(Exception):
+    """Missing, or outside the caller's scope: both answer 404 with the same body."""
+
+
+class Forbidden(Exception):
+    """Visible to the caller but not theirs to change."""
+
+    def __init__(self, message: str = ""):
+        super().__init__(message)
+        self.message = message
+
+
+def within(field: str, code: str) -> Q:
+    lo, hi = codes.code_range(code)
+    return Q(**{f"{field}__gte": lo, f"{field}__lt": hi})
+
+
+def assignments_of(user) -> list:
+    """The user's active assignments, read once per request (so a revocation counts on the next request)."""
+    if user is None or not user.is_active:
+        return []
+    cached = getattr(user, "_cunwu_assignments", None)
+    if cached is None:
+        from .models import Assignment
+
+        cached = list(Assignment.objects.active().filter(user=user).select_related("region", "department"))
+        user._cunwu_assignments = cached
+    return cached
+
+
+def forget_assignments(user) -> None:
+    if user is not None and hasattr(user, "_cunwu_assignments"):
+        del user._cunwu_assignments
+
+
+@dataclass
+class Policy:
+    """Per role, a function (user, assignment, action) -> Q | None; `own` gives what a user may do to their own."""
+
+    rules: dict[str, Callable]
+    own: Callable | None = None
+
+    def q_for(self, user, assignment, action) -> Q | None:
+        rule = self.rules.get(assignment.role)
+        return rule(user, assignment, action) if rule else None
+
+
+POLICIES: dict[type[Model], Policy] = {}
+
+
+def register(model: type[Model], policy: Policy) -> None:
+    POLICIES[model] = policy
+
+
+def _policy(model) -> Policy:
+    try:
+        return POLICIES[model]
+    except KeyError:
+        raise LookupError(f"{model.__name__} has no registered policy") from None
+
+
+def _user(actor) -> object | None:
+    return actor.user if isinstance(actor, Actor) else actor
+
+
+def restrict(queryset: QuerySet, actor, action: str = VIEW) -> QuerySet:
+    """The rows of `queryset` that `actor` may act on with `action` (NetBox's restrict())."""
+    if isinstance(actor, Actor) and actor.system:
+        return queryset
+    user = _user(actor)
+    policy = _policy(queryset.model)
+    combined: Q | None = None
+    if user is not None and user.is_active:
+        parts = [policy.q_for(user, a, action) for a in assignments_of(user)]
+        if policy.own is not None:
+            parts.append(policy.own(user, action))
+        for part in parts:
+            if part is not None:
+                combined = part if combined is None else combined | part
+    return queryset.filter(combined) if combined is not None else queryset.none()
+
+
+def grant_for(actor, action: str, obj: Model):
+    """The assignment (or SELF, or True for the system) under which `actor` may do `action` to `obj`, or None."""
+    if isinstance(actor, Actor) and actor.system:
+        return True
+    user = _user(actor)
+    if user is None or not user.is_active:
+        return None
+    policy = _policy(type(obj))
+    base = type(obj)._default_manager.filter(pk=obj.pk)
+    if policy.own is not None:
+        own = policy.own(user, action)
+        if own is not None and base.filter(own).exists():
+            return SELF
+    for assignment in assignments_of(user):
+        q = policy.q_for(user, assignment, action)
+        if q is not None and base.filter(q).exists():
+            return assignment
+    return None
+
+
+def can(actor, action: str, obj: Model) -> bool:
+    return grant_for(actor, action, obj) is not None
+
+
+def get_or_404(queryset: QuerySet, actor, action: str = VIEW, **lookup):
+    """Fetch one object the actor may act on; anything else raises NotFound (and a denial is audited)."""
+    found = restrict(queryset, actor, action).filter(**lookup).first()
+    if found is None:
+        if queryset.filter(**lookup).exists():
+            _audit_denial(actor, action, queryset.model, lookup)
+        raise NotFound
+    return found
+
+
+def require(actor: Actor, action: str, obj: Model, message: str = "") -> Actor:
+    """Return the actor bound to the assignment that allows `action` on `obj`; else Forbidden or NotFound."""
+    grant = grant_for(actor, action, obj)
+    if grant is None:
+        _audit_denial(actor, action, type(obj), {"pk": obj.pk})
+        if action != VIEW and can(actor, VIEW, obj):
+            raise Forbidden(message)
+        raise NotFound
+    if grant is True or grant is SELF:
+        return actor
+    return actor.acting_as(grant)
+
+
+def _audit_denial(actor, action, model, lookup) -> None:
+    from cunwu.audit.services import record
+
+    actor = actor if isinstance(actor, Actor) else Actor(user=actor)
+    record(
+        actor, f"denied.{action}", result="denied", object_type=model._meta.label_lower,
+        object_id=str(lookup.get("pk", lookup.get("id", lookup.get("seq", ""))))[:64],
+    )
+
+
+# --- grants -----------------------------------------------------------------------------------------------
+
+
+def grant_assignment_for(actor, role: str, region_code: str):
+    """The assignment under which `actor` may grant `role` over `region_code`, True for the system, or None."""
+    if isinstance(actor, Actor) and actor.system:
+        return True
+    for assignment in assignments_of(_user(actor)):
+        if role in GRANTS.get(assignment.role, ()) and codes.contains(assignment.region_id, region_code):
+            return assignment
+    return None
+
+
+# --- policies of the ground apps ------------------------------------------------------------------------
+
+
+def _people_with(code: str, roles=None, department_id=None, include_inactive=False) -> Q:
+    from .models import Assignment
+
+    sub = Assignment.objects.filter(user=OuterRef("pk")).filter(within("region_id", code))
+    if not include_inactive:
+        sub = sub.filter(active=True)
+    if roles is not None:
+        sub = sub.filter(role__in=roles)
+    if department_id is not None:
+        sub = sub.filter(department_id=department_id)
+    return Q(Exists(sub))
+
+
+def _person_rule(user, a, action) -> Q | None:
+    role, code = a.role, a.region_id
+    admin = role in ADMIN_ROLES
+    if action == VIEW:
+        if role == Role.VILLAGER:
+            return None
+        if role == Role.DEPARTMENT_OFFICER:
+            return _people_with(code, department_id=a.department_id)
+        return _people_with(code, include_inactive=admin)
+    if action in (CHANGE, MANAGE):
+        if admin:
+            return _people_with(code, include_inactive=True)
+        if role == Role.VILLAGE_STAFF:  # villagers of the village, not its officials
+            return _people_with(code, roles=[Role.VILLAGER]) & ~_any_official()
+        return None
+    if action == REVEAL and role in REVEALS_PERSONAL_DATA:
+        return _people_with(code, include_inactive=True) if admin else _people_with(code, roles=[Role.VILLAGER])
+    return None
+
+
+def _any_official() -> Q:
+    from .models import Assignment
+
+    return Q(Exists(Assignment.objects.filter(user=OuterRef("pk"), active=True).exclude(role=Role.VILLAGER)))
+
+
+def _person_own(user, action) -> Q | None:
+    return Q(pk=user.pk) if action in (VIEW, REVEAL) else None
+
+
+def _assignment_rule(user, a, action) -> Q | None:
+    if action == VIEW:
+        if a.role == Role.VILLAGER:
+            return None
+        if a.role == Role.DEPARTMENT_OFFICER:
+            return Q(department_id=a.department_id)
+        return within("region_id", a.region_id)
+    if action == MANAGE and a.role in GRANTS:
+        return within("region_id", a.region_id) & Q(role__in=list(GRANTS[a.role]))
+    return None
+
+
+def _audit_rule(user, a, action) -> Q | None:
+    if action == VIEW and a.role in (Role.AUDITOR, Role.SUPERVISOR):
+        return within("region_code", a.region_id)
+    return None
+
+
+def register_ground_policies() -> None:
+    from cunwu.audit.models import AuditEntry
+
+    from .models import Assignment, User
+
+    every_role = list(SPECS)
+    register(User, Policy(rules=dict.fromkeys(every_role, _person_rule), own=_person_own))
+    register(
+        Assignment,
+        Policy(
+            rules=dict.fromkeys(every_role, _assignment_rule),
+            own=lambda user, action: Q(user_id=user.pk) if action == VIEW else None,
+        ),
+    )
+    register(AuditEntry, Policy(rules=dict.fromkeys(every_role, _audit_rule)))

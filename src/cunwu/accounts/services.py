@@ -1,0 +1,393 @@
+"""Every write about people, roles and credentials. Each function checks permission, validates, writes and
+appends to the audit log in one transaction; views, API endpoints and commands only call these."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+import pyotp
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cunwu.audit.context import Actor
+from cunwu.audit.services import record
+from cunwu.regions import codes
+from cunwu.regions.models import Region
+
+from . import permissions, personal_data
+from .departments import DepartmentKind, kind_from_name
+from .models import ApiToken, Assignment, Department, User
+from .roles import SPECS, Role, is_official
+
+# --- lookups used by every entry point -----------------------------------------------------------------
+
+
+def region_or_error(code: str, field: str = "region") -> Region:
+    """An active region by code, or a ValidationError naming the field (unknown and malformed codes alike)."""
+    try:
+        codes.level_of(code)
+    except codes.InvalidRegionCode as exc:
+        raise ValidationError({field: str(exc)}) from None
+    region = Region.objects.filter(code=code, active=True).first()
+    if region is None:
+        raise ValidationError({field: _("There is no region with code %(code)s.") % {"code": code}})
+    return region
+
+
+def department_for(county: Region, name: str, create: bool = True) -> Department:
+    kind = kind_from_name(name)
+    if kind is None:
+        raise ValidationError(
+            {"department": _("Unknown department “%(name)s”; use one of: %(known)s.")
+             % {"name": name, "known": ", ".join(k.value for k in DepartmentKind)}}
+        )
+    if create:
+        department, _created = Department.objects.get_or_create(county=county, kind=kind)
+        return department
+    return Department.objects.get(county=county, kind=kind)
+
+
+def _check_role_region(role: str, region: Region, department_name: str | None) -> Department | None:
+    if role not in SPECS:
+        raise ValidationError({"role": _("Unknown role “%(role)s”.") % {"role": role}})
+    spec = SPECS[role]
+    if region.level not in spec.levels:
+        raise ValidationError(
+            {"region": _("The role %(role)s is held at a %(levels)s, not at %(region)s.")
+             % {"role": Role(role).label, "levels": "/".join(codes.LEVEL_NAMES[lv] for lv in spec.levels),
+                "region": region}}
+        )
+    if spec.needs_department:
+        if not department_name:
+            raise ValidationError({"department": _("A department officer needs a department.")})
+        return department_for(region, department_name)
+    if department_name:
+        raise ValidationError({"department": _("Only department officers belong to a department.")})
+    return None
+
+
+def _grant_or_deny(actor: Actor, role: str, region: Region) -> Actor:
+    grant = permissions.grant_assignment_for(actor, role, region.code)
+    if grant is None:
+        # Outside the actor's jurisdiction the region is "not found"; inside it, the role is not theirs to grant.
+        if not actor.system and not any(codes.contains(a.region_id, region.code)
+                                        for a in permissions.assignments_of(actor.user)):
+            raise permissions.NotFound
+        raise permissions.Forbidden(_("You may not grant the role %(role)s.") % {"role": Role(role).label})
+    return actor if grant is True else actor.acting_as(grant)
+
+
+@dataclass
+class PersonInput:
+    username: str = ""
+    full_name: str = ""
+    phone: str = ""
+    national_id: str = ""
+    password: str = ""
+
+
+def _clean_person(data: PersonInput, *, official: bool, instance: User | None = None) -> dict:
+    errors: dict[str, list[str]] = {}
+    cleaned: dict = {}
+    username = (data.username or "").strip()
+    if official or username:
+        if not username or len(username) > 150 or not all(c.isalnum() or c in "._-" for c in username):
+            errors.setdefault("username", []).append(_("A username uses letters, digits, . _ or - (at most 150)."))
+        elif User.objects.filter(username=username).exclude(pk=getattr(instance, "pk", None)).exists():
+            errors.setdefault("username", []).append(_("The username %(u)s is taken.") % {"u": username})
+    cleaned["username"] = username
+    cleaned["full_name"] = (data.full_name or "").strip()[:100]
+    if data.phone:
+        try:
+            cleaned["phone"] = personal_data.normalize_phone(data.phone)
+            if User.objects.filter(phone=cleaned["phone"]).exclude(pk=getattr(instance, "pk", None)).exists():
+                errors.setdefault("phone", []).append(_("This mobile number already belongs to an account."))
+        except ValidationError as exc:
+            errors.setdefault("phone", []).extend(exc.messages)
+    if data.national_id:
+        try:
+            cleaned["national_id"] = personal_data.normalize_national_id(data.national_id)
+            digest = personal_data.blind_index(cleaned["national_id"])
+            if User.objects.filter(national_id_index=digest).exclude(pk=getattr(instance, "pk", None)).exists():
+                errors.setdefault("national_id", []).append(_("This ID number already belongs to an account."))
+        except ValidationError as exc:
+            errors.setdefault("national_id", []).extend(exc.messages)
+    if data.password:
+        try:
+            validate_password(data.password)
+        except ValidationError as exc:
+            errors.setdefault("password", []).extend(exc.messages)
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+def _new_user(cleaned: dict, password: str = "") -> User:
+    username = cleaned["username"] or f"v{secrets.token_hex(6)}"
+    user = User(username=username, full_name=cleaned["full_name"], phone=cleaned.get("phone"))
+    if cleaned.get("national_id"):
+        user.set_national_id(cleaned["national_id"])
+    if password:
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.save()
+    return user
+
+
+def create_user(
+    actor: Actor, person: PersonInput, role: str, region_code: str, department: str | None = None
+) -> User:
+    """Provision a person with a first role assignment (officials by administrators, villagers by staff)."""
+    region = region_or_error(region_code)
+    with transaction.atomic():
+        department_obj = _check_role_region(role, region, department)
+        acting = _grant_or_deny(actor, role, region)
+        cleaned = _clean_person(person, official=is_official(role))
+        user = _new_user(cleaned, person.password)
+        assignment = Assignment.objects.create(
+            user=user, role=role, region=region, department=department_obj, granted_by=actor.user
+        )
+        record(acting, "accounts.user.create", user, region_code=region.code,
+               detail={"role": role, "assignment": assignment.pk, "department": getattr(department_obj, "kind", "")})
+    return user
+
+
+def grant_role(actor: Actor, person: User, role: str, region_code: str, department: str | None = None) -> Assignment:
+    region = region_or_error(region_code)
+    with transaction.atomic():
+        permissions.get_or_404(User.objects.all(), actor, permissions.VIEW, pk=person.pk)
+        department_obj = _check_role_region(role, region, department)
+        acting = _grant_or_deny(actor, role, region)
+        if Assignment.objects.active().filter(user=person, role=role, region=region, department=department_obj).exists():
+            raise ValidationError({"role": _("This person already holds this role here.")})
+        if is_official(role) and not person.has_usable_password():
+            raise ValidationError({"role": _("An official needs a username and password; create an official account.")})
+        assignment = Assignment.objects.create(
+            user=person, role=role, region=region, department=department_obj, granted_by=actor.user
+        )
+        record(acting, "accounts.assignment.grant", assignment, region_code=region.code,
+               detail={"user": person.pk, "role": role})
+    return assignment
+
+
+def revoke_assignment(actor: Actor, assignment_id: int) -> Assignment:
+    with transaction.atomic():
+        assignment = permissions.get_or_404(
+            Assignment.objects.select_for_update(), actor, permissions.VIEW, pk=assignment_id
+        )
+        acting = permissions.require(actor, permissions.MANAGE, assignment,
+                                     _("You may not revoke this assignment."))
+        if not assignment.active:
+            raise ValidationError({"assignment": _("This assignment was already revoked.")})
+        assignment.active = False
+        assignment.revoked_at = timezone.now()
+        assignment.revoked_by = actor.user
+        assignment.save(update_fields=["active", "revoked_at", "revoked_by"])
+        record(acting, "accounts.assignment.revoke", assignment, region_code=assignment.region_id,
+               detail={"user": assignment.user_id, "role": assignment.role})
+    return assignment
+
+
+def register_villager(actor: Actor, person: PersonInput, village_code: str) -> User:
+    """Village staff register a villager of their village (needed before proxy handling)."""
+    return create_user(actor, PersonInput(full_name=person.full_name, phone=person.phone,
+                                          national_id=person.national_id), Role.VILLAGER, village_code)
+
+
+def choose_own_village(actor: Actor, village_code: str) -> Assignment:
+    """A villager who signed up by phone says which village they live in (their only self-granted role)."""
+    user = actor.user
+    region = region_or_error(village_code, "village")
+    if region.level != codes.LEVEL_BY_NAME["village"]:
+        raise ValidationError({"village": _("Choose a village or community, not a %(level)s.") % {"level": region.level_name}})
+    with transaction.atomic():
+        current = Assignment.objects.select_for_update().filter(user=user, role=Role.VILLAGER, active=True).first()
+        if current is not None:
+            if current.region_id == region.code:
+                return current
+            current.active = False
+            current.revoked_at = timezone.now()
+            current.revoked_by = user
+            current.save(update_fields=["active", "revoked_at", "revoked_by"])
+        assignment = Assignment.objects.create(user=user, role=Role.VILLAGER, region=region, granted_by=user)
+        permissions.forget_assignments(user)
+        record(actor.acting_as(assignment), "accounts.villager.choose_village", assignment, region_code=region.code)
+    return assignment
+
+
+def update_person(actor: Actor, person_id: int, full_name: str, phone: str, national_id: str) -> User:
+    with transaction.atomic():
+        person = permissions.get_or_404(User.objects.select_for_update(), actor, permissions.VIEW, pk=person_id)
+        acting = permissions.require(actor, permissions.CHANGE, person, _("You may not change this person."))
+        cleaned = _clean_person(PersonInput(full_name=full_name, phone=phone, national_id=national_id),
+                                official=False, instance=person)
+        person.full_name = cleaned["full_name"]
+        person.phone = cleaned.get("phone") or None
+        changed = ["full_name", "phone"]
+        if cleaned.get("national_id"):
+            person.set_national_id(cleaned["national_id"])
+            changed += ["national_id_sealed", "national_id_index"]
+        person.save(update_fields=changed)
+        record(acting, "accounts.user.update", person, region_code=_home_region(person),
+               detail={"fields": [f for f in changed if not f.startswith("national_id_index")]})
+    return person
+
+
+def _home_region(person: User) -> str:
+    first = Assignment.objects.filter(user=person).order_by("-active", "id").values_list("region_id", flat=True).first()
+    return first or ""
+
+
+def reveal_national_id(actor: Actor, person_id: int) -> str:
+    """The full ID number, for roles that need it; every reveal is an audit entry."""
+    person = permissions.get_or_404(User.objects.all(), actor, permissions.VIEW, pk=person_id)
+    acting = permissions.require(actor, permissions.REVEAL, person, _("Your role does not see full ID numbers."))
+    value = personal_data.decrypt(person.national_id_sealed)
+    record(acting, "personal_data.reveal", person, region_code=_home_region(person), detail={"field": "national_id"})
+    return value
+
+
+def set_active(actor: Actor, person_id: int, active: bool) -> User:
+    with transaction.atomic():
+        person = permissions.get_or_404(User.objects.select_for_update(), actor, permissions.VIEW, pk=person_id)
+        acting = permissions.require(actor, permissions.MANAGE, person, _("You may not disable this account."))
+        person.is_active = active
+        person.save(update_fields=["is_active"])
+        record(acting, "accounts.user.enable" if active else "accounts.user.disable", person,
+               region_code=_home_region(person))
+    return person
+
+
+# --- API tokens -------------------------------------------------------------------------------------------
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_api_token(actor: Actor, person: User, name: str = "") -> str:
+    """A new bearer token for `person` (shown once). Only the person or the console operator make tokens."""
+    if not actor.system and actor.user != person:
+        raise permissions.Forbidden(_("Tokens are created by their owner."))
+    token = "cw_" + secrets.token_urlsafe(32)
+    with transaction.atomic():
+        row = ApiToken.objects.create(user=person, name=name[:100], prefix=token[:10], digest=token_digest(token))
+        record(actor, "accounts.token.create", row, region_code=_home_region(person), detail={"user": person.pk})
+    return token
+
+
+def revoke_api_token(actor: Actor, token_id: int) -> None:
+    with transaction.atomic():
+        row = ApiToken.objects.select_for_update().filter(pk=token_id).first()
+        if row is None or (not actor.system and row.user_id != getattr(actor.user, "pk", None)):
+            raise permissions.NotFound
+        row.revoked_at = timezone.now()
+        row.save(update_fields=["revoked_at"])
+        record(actor, "accounts.token.revoke", row)
+
+
+def user_for_token(token: str) -> User | None:
+    row = (ApiToken.objects.select_related("user").filter(digest=token_digest(token), revoked_at__isnull=True).first())
+    if row is None or not row.user.is_active:
+        return None
+    now = timezone.now()
+    if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 60:
+        ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
+    return row.user
+
+
+# --- TOTP second factor -----------------------------------------------------------------------------------
+
+
+def totp_required(user: User) -> bool:
+    level_name = settings.CUNWU["TOTP_REQUIRED_FROM_LEVEL"]
+    if not level_name:
+        return user.totp_confirmed
+    limit = codes.LEVEL_BY_NAME[level_name]
+    return user.totp_confirmed or any(a.region.level <= limit and is_official(a.role)
+                                      for a in permissions.assignments_of(user))
+
+
+def start_totp_enrolment(actor: Actor) -> str:
+    user = actor.user
+    if user.totp_confirmed:
+        raise ValidationError(_("A second factor is already set up."))
+    secret = personal_data.decrypt(user.totp_sealed) if user.totp_sealed else ""
+    if not secret:
+        secret = pyotp.random_base32()
+        user.totp_sealed = personal_data.encrypt(secret)
+        user.save(update_fields=["totp_sealed"])
+    return secret
+
+
+def totp_uri(user: User, secret: str) -> str:
+    return pyotp.TOTP(secret).provisioning_uri(name=user.username, issuer_name=settings.CUNWU["TOTP_ISSUER"])
+
+
+def check_totp(user: User, code: str) -> bool:
+    """Accept a code once (no replay of the same or an earlier time step), allowing one step of clock drift."""
+    if not user.totp_sealed:
+        return False
+    totp = pyotp.TOTP(personal_data.decrypt(user.totp_sealed))
+    code = (code or "").strip().replace(" ", "")
+    if not (len(code) == 6 and code.isdigit()):
+        return False
+    now_step = int(timezone.now().timestamp()) // 30
+    for step in (now_step - 1, now_step, now_step + 1):
+        if step > user.totp_last_step and secrets.compare_digest(totp.at(step * 30), code):
+            updated = User.objects.filter(pk=user.pk, totp_last_step__lt=step).update(totp_last_step=step)
+            if updated:
+                user.totp_last_step = step
+                return True
+    return False
+
+
+def confirm_totp(actor: Actor, code: str) -> None:
+    user = actor.user
+    if not check_totp(user, code):
+        raise ValidationError({"code": _("That code is not right. Check the time on your phone and try again.")})
+    with transaction.atomic():
+        user.totp_confirmed = True
+        user.save(update_fields=["totp_confirmed"])
+        record(actor, "accounts.totp.enrol", user)
+
+
+def assign_totp_secret(actor: Actor, person: User, secret: str | None = None) -> str:
+    """Console provisioning (demo, bulk set-up): give an official a confirmed TOTP secret."""
+    if not actor.system:
+        raise permissions.Forbidden(_("Only the console operator provisions second factors."))
+    secret = secret or pyotp.random_base32()
+    with transaction.atomic():
+        person.totp_sealed = personal_data.encrypt(secret)
+        person.totp_confirmed = True
+        person.save(update_fields=["totp_sealed", "totp_confirmed"])
+        record(actor, "accounts.totp.provision", person)
+    return secret
+
+
+def set_password(actor: Actor, person: User, password: str) -> None:
+    if not actor.system and actor.user != person:
+        raise permissions.Forbidden(_("A password is set by its owner."))
+    try:
+        validate_password(password, person)
+    except ValidationError as exc:
+        raise ValidationError({"password": exc.messages}) from None
+    with transaction.atomic():
+        person.set_password(password)
+        person.save(update_fields=["password"])
+        record(actor, "accounts.password.set", person)
+
+
+def safe_create(func, *args, **kwargs):
+    """Turn a uniqueness race into the same message a sequential duplicate gets."""
+    try:
+        return func(*args, **kwargs)
+    except IntegrityError:
+        raise ValidationError(_("Someone saved the same details at the same moment; please reload.")) from None

@@ -1,0 +1,114 @@
+"""Append to the audit trail and verify it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from .context import Actor
+from .models import AuditEntry, AuditHead
+
+GENESIS = "0" * 64
+_HASHED_FIELDS = (
+    "seq", "at", "actor_id", "actor_label", "role", "assignment_id", "action", "object_type", "object_id",
+    "region_code", "source", "channel", "result", "detail", "prev_hash",
+)
+
+
+def _chain_key() -> bytes:
+    return hashlib.sha256(b"cunwu-audit-chain:" + settings.SECRET_KEY.encode()).digest()
+
+
+def _digest(entry: AuditEntry) -> str:
+    values = {}
+    for name in _HASHED_FIELDS:
+        value = getattr(entry, name)
+        if name == "at":
+            value = value.astimezone(dt.UTC).isoformat(timespec="microseconds")
+        values[name] = value
+    payload = json.dumps(values, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hmac.new(_chain_key(), payload.encode(), hashlib.sha256).hexdigest()
+
+
+def _object_ref(obj) -> tuple[str, str]:
+    if obj is None:
+        return "", ""
+    return obj._meta.label_lower, str(obj.pk)
+
+
+def record(
+    actor: Actor,
+    action: str,
+    obj=None,
+    *,
+    region_code: str = "",
+    detail: dict | None = None,
+    result: str = "ok",
+    object_type: str | None = None,
+    object_id: str | None = None,
+) -> AuditEntry:
+    """Append one entry, inside the caller's transaction when there is one (so it commits with the write)."""
+    otype, oid = _object_ref(obj)
+    assignment = actor.assignment
+    with transaction.atomic():
+        head = AuditHead.objects.select_for_update().filter(pk=1).first()
+        if head is None:
+            head = AuditHead.objects.create(pk=1, seq=0, hash=GENESIS)
+        entry = AuditEntry(
+            seq=head.seq + 1,
+            at=timezone.now(),
+            actor_id=getattr(actor.user, "pk", None),
+            actor_label=actor.label[:150],
+            role=getattr(assignment, "role", "") or ("system" if actor.system else ""),
+            assignment_id=getattr(assignment, "pk", None),
+            action=action,
+            object_type=object_type if object_type is not None else otype,
+            object_id=(object_id if object_id is not None else oid)[:64],
+            region_code=region_code or "",
+            source=actor.source[:64],
+            channel=actor.channel,
+            result=result,
+            detail=detail or {},
+            prev_hash=head.hash,
+        )
+        entry.hash = _digest(entry)
+        entry.save(force_insert=True)
+        AuditHead.objects.filter(pk=1).update(seq=entry.seq, hash=entry.hash)
+    return entry
+
+
+@dataclass
+class Verification:
+    ok: bool
+    checked: int
+    first_bad_seq: int | None = None
+    reason: str = ""
+
+
+def verify() -> Verification:
+    """Walk the whole chain; report the first entry that was edited, inserted, reordered or removed."""
+    expected_seq = 1
+    prev = GENESIS
+    checked = 0
+    for entry in AuditEntry.objects.order_by("seq").iterator(chunk_size=5000):
+        if entry.seq != expected_seq:
+            return Verification(False, checked, expected_seq, f"entry #{expected_seq} is missing")
+        if entry.prev_hash != prev:
+            return Verification(False, checked, entry.seq, f"entry #{entry.seq} does not follow entry #{entry.seq - 1}")
+        if _digest(entry) != entry.hash:
+            return Verification(False, checked, entry.seq, f"entry #{entry.seq} was altered")
+        prev = entry.hash
+        expected_seq += 1
+        checked += 1
+    head = AuditHead.objects.filter(pk=1).first()
+    head_seq, head_hash = (head.seq, head.hash) if head else (0, GENESIS)
+    if head_seq != checked or head_hash != prev:
+        return Verification(False, checked, checked + 1, f"entries after #{checked} were removed (head says #{head_seq})")
+    return Verification(True, checked)

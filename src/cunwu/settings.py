@@ -1,0 +1,176 @@
+"""Settings for cunwu.
+
+Everything a deployment changes comes from the environment:
+DATABASE_URL (default: embedded SQLite under var/), CUNWU_SECRET_KEY, CUNWU_DATA_KEYS, CUNWU_DEBUG,
+CUNWU_ALLOWED_HOSTS, CUNWU_TOTP_REQUIRED, CUNWU_VAR_DIR.
+"""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+VAR_DIR = Path(os.environ.get("CUNWU_VAR_DIR", Path.cwd() / "var")).resolve()
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+DEBUG = _env_bool("CUNWU_DEBUG", False)
+SECRET_KEY = os.environ.get("CUNWU_SECRET_KEY", "")
+if not SECRET_KEY:
+    # An embedded single-machine install keeps a generated key under var/.
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    _key_file = VAR_DIR / "secret_key"
+    if not _key_file.exists():
+        import secrets
+
+        _key_file.write_text(secrets.token_urlsafe(64))
+        _key_file.chmod(0o600)
+    SECRET_KEY = _key_file.read_text().strip()
+
+ALLOWED_HOSTS = [h for h in os.environ.get("CUNWU_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "ninja",
+    "cunwu.regions",
+    "cunwu.accounts",
+    "cunwu.audit",
+    "cunwu.web",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.middleware.gzip.GZipMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "cunwu.web.middleware.ChineseFirstLocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "cunwu.accounts.middleware.SessionTimeoutMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "cunwu.web.middleware.SecurityHeadersMiddleware",
+]
+
+ROOT_URLCONF = "cunwu.urls"
+WSGI_APPLICATION = "cunwu.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "cunwu.web.context.platform",
+            ],
+        },
+    },
+]
+
+# --- Database -------------------------------------------------------------------------------------
+# Embedded default: SQLite in WAL mode with synchronous=FULL (NORMAL can lose the last commits on power
+# loss) and IMMEDIATE transactions so that writers queue instead of failing with "database is locked".
+_sqlite_path = VAR_DIR / "cunwu.sqlite3"
+DATABASES = {
+    "default": dj_database_url.config(
+        default=f"sqlite:///{_sqlite_path}", conn_max_age=int(os.environ.get("CUNWU_CONN_MAX_AGE", "60"))
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 30,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;",
+    }
+    DATABASES["default"]["TEST"] = {"NAME": None}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Accounts and sign-in -------------------------------------------------------------------------
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+LOGIN_URL = "accounts:sign-in"
+LOGIN_REDIRECT_URL = "web:home"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+SESSION_COOKIE_AGE = 8 * 3600  # absolute timeout
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = _env_bool("CUNWU_SECURE_COOKIES", not DEBUG and "CUNWU_SECRET_KEY" in os.environ)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+CUNWU = {
+    # Idle timeout of a signed-in session, in seconds (the self-service terminal uses a shorter one).
+    "SESSION_IDLE_SECONDS": int(os.environ.get("CUNWU_SESSION_IDLE_SECONDS", 30 * 60)),
+    # Officials holding a role at this level or above must use a TOTP second factor ("" switches it off).
+    "TOTP_REQUIRED_FROM_LEVEL": "county" if _env_bool("CUNWU_TOTP_REQUIRED", True) else "",
+    "TOTP_ISSUER": "cunwu 村务",
+    # Sign-in throttling: failures allowed inside the window, then a lockout.
+    "SIGN_IN_MAX_FAILURES": 5,
+    "SIGN_IN_WINDOW_SECONDS": 15 * 60,
+    "SIGN_IN_LOCKOUT_SECONDS": 15 * 60,
+    "OTP_TTL_SECONDS": 5 * 60,
+    "OTP_RESEND_SECONDS": 60,
+    "OTP_MAX_PER_HOUR": 10,
+    "SMS_BACKEND": os.environ.get("CUNWU_SMS_BACKEND", "cunwu.accounts.sms.OutboxBackend"),
+    # Keys for personal data at rest: "id:base64key" entries, comma separated, newest first.
+    "DATA_KEYS": os.environ.get("CUNWU_DATA_KEYS", ""),
+    # Demo installs only: show the outbox's sign-in code on the code page (no real SMS is sent).
+    "DEMO_SMS_ON_SCREEN": _env_bool("CUNWU_DEMO_SMS_ON_SCREEN", False),
+}
+
+# --- Internationalisation -------------------------------------------------------------------------
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+USE_I18N = True
+TIME_ZONE = "Asia/Shanghai"
+USE_TZ = True
+
+# --- Static files ---------------------------------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+
+# --- Security headers -----------------------------------------------------------------------------
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_HSTS_SECONDS = int(os.environ.get("CUNWU_HSTS_SECONDS", "0"))
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if _env_bool("CUNWU_BEHIND_TLS_PROXY", False) else None
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
+}

@@ -1,0 +1,20 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Serve the platform with waitress (static files through WhiteNoise)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--threads", type=int, default=8)
+
+    def handle(self, *args, **options):
+        from waitress import serve
+
+        from cunwu.wsgi import application
+
+        self.stdout.write(f"cunwu serving on http://{options['host']}:{options['port']}/ "
+                          f"(database: {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]})")
+        serve(application, host=options["host"], port=options["port"], threads=options["threads"])

@@ -1,0 +1,90 @@
+"""Home pages: one per role, chosen from the signed-in person's assignments."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Count
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from cunwu.accounts import permissions, services
+from cunwu.accounts.models import Assignment, User
+from cunwu.accounts.roles import GRANTS, Role
+from cunwu.audit.context import Actor
+from cunwu.regions import codes
+from cunwu.regions.models import Region
+
+VILLAGE_ROLES = {Role.VILLAGE_STAFF, Role.GRID_WORKER, Role.LEGAL_ADVISER}
+
+
+def home(request):
+    if not request.user.is_authenticated:
+        return render(request, "web/landing.html")
+    mine = permissions.assignments_of(request.user)
+    if not mine:
+        return _choose_village(request)
+    current = next((a for a in mine if str(a.pk) == request.GET.get("as")), mine[0])
+    if current.role == Role.VILLAGER:
+        return _villager_home(request, current, mine)
+    if current.role in VILLAGE_ROLES or (current.role == Role.MEDIATOR and current.region.level == 5):
+        return _village_workbench(request, current, mine)
+    return _jurisdiction_overview(request, current, mine)
+
+
+def _choose_village(request):
+    q = request.GET.get("q", "").strip()[:50]
+    results = []
+    if q:
+        results = list(Region.objects.active().filter(level=5, name__contains=q).select_related("parent__parent")[:30])
+    return render(request, "web/choose_village.html", {"q": q, "results": results})
+
+
+@require_POST
+def choose_village(request):
+    if not request.user.is_authenticated:
+        return redirect("accounts:villager-sign-in")
+    try:
+        services.choose_own_village(Actor.from_request(request), request.POST.get("village", ""))
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    return redirect("web:home")
+
+
+def _villager_home(request, current, mine):
+    village = current.region
+    staff = (Assignment.objects.active().filter(region=village, role__in=[Role.VILLAGE_STAFF, Role.GRID_WORKER, Role.LEGAL_ADVISER])
+             .select_related("user").order_by("role"))
+    return render(request, "web/home_villager.html", {"village": village, "path": village.path(), "staff": staff,
+                                                      "current": current, "mine": mine})
+
+
+def _village_workbench(request, current, mine):
+    village = current.region
+    actor = Actor.from_request(request)
+    villagers = permissions.restrict(
+        User.objects.filter(assignments__region=village, assignments__role=Role.VILLAGER, assignments__active=True), actor
+    ).order_by("-date_joined")
+    return render(request, "web/home_village_staff.html", {
+        "village": village, "path": village.path(), "current": current, "mine": mine,
+        "villager_count": villagers.count(), "recent": villagers[:10],
+        "can_register": Role.VILLAGER in GRANTS.get(current.role, ()),
+    })
+
+
+def _jurisdiction_overview(request, current, mine):
+    region = current.region
+    below = Region.objects.active().within(region.code).exclude(code=region.code)
+    by_level = dict(below.values_list("level").annotate(n=Count("code")).values_list("level", "n"))
+    rural = below.filter(level=5, is_rural=True).count()
+    people = (Assignment.objects.active().filter(permissions.within("region_id", region.code))
+              .values("role").annotate(n=Count("id")).order_by("role"))
+    return render(request, "web/home_overview.html", {
+        "region": region, "path": region.path(), "current": current, "mine": mine,
+        "levels": [(codes.LEVEL_NAMES[lv], by_level.get(lv, 0)) for lv in range(region.level + 1, 6)],
+        "rural": rural, "people": [(Role(p["role"]).label, p["n"]) for p in people],
+        "children": Region.objects.active().filter(parent=region).order_by("code")[:200],
+        "is_auditor": current.role in (Role.AUDITOR, Role.SUPERVISOR),
+        "can_manage": bool(GRANTS.get(current.role)),
+        "department": current.department,
+    })

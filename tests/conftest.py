@@ -1,0 +1,36 @@
+import pytest
+from django.core.management import call_command
+
+from cunwu.regions.importer import import_regions
+
+# Siping city (2203): Lishu County 220322 and its neighbours, enough for every isolation case
+# (same village, sibling village, sibling township, another county).
+TEST_SCOPE = "2203"
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        import_regions(within=TEST_SCOPE)
+        import_regions(within="220102")  # a county of another city (Changchun)
+        import_regions(within="210102")  # a county of another province (Liaoning)
+
+
+@pytest.fixture(autouse=True)
+def _fast_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def regions_loaded(transactional_db):
+    """For transactional tests (live server), which start from an empty database."""
+    import_regions(within="220322")
+
+
+def run(*args: str) -> str:
+    """Run a `cunwu` command and return what it printed."""
+    from io import StringIO
+
+    out = StringIO()
+    call_command(*args, stdout=out, stderr=StringIO())
+    return out.getvalue()

@@ -1,0 +1,45 @@
+"""Test helpers: people in places, in one line each."""
+
+from cunwu.accounts import services
+from cunwu.accounts.models import User
+from cunwu.accounts.personal_data import id_check_char
+from cunwu.audit.context import Actor
+
+LISHU = "220322"
+TOWN_A = "220322100"  # 喇嘛甸镇
+TOWN_B = "220322101"
+VILLAGE_A1 = "220322100201"
+VILLAGE_A2 = "220322100202"
+VILLAGE_B1 = "220322101200"
+OTHER_COUNTY = "220323"  # 伊通满族自治县
+OTHER_COUNTY_TOWN = "220323001"
+OTHER_COUNTY_VILLAGE = "220323001200"
+CITY = "2203"
+PROVINCE = "22"
+PASSWORD = "Long-enough-pass-42"
+
+_counter = {"n": 0}
+
+
+def id_number(prefix: str = "220322", birth: str = "19600101", serial: int | None = None) -> str:
+    if serial is None:
+        _counter["n"] += 1
+        serial = _counter["n"] % 1000
+    first17 = f"{prefix}{birth}{serial:03d}"
+    return first17 + id_check_char(first17)
+
+
+def person(role: str, region: str, username: str | None = None, department: str | None = None,
+           national_id: str = "", phone: str = "") -> User:
+    _counter["n"] += 1
+    official = role != "villager"
+    username = username or (f"{role}-{region}-{_counter['n']}" if official else "")
+    return services.create_user(
+        Actor.console(),
+        services.PersonInput(username, f"{role} {_counter['n']}", phone, national_id, PASSWORD if official else ""),
+        role, region, department,
+    )
+
+
+def actor(user) -> Actor:
+    return Actor(user=user, channel="web", source="127.0.0.1")

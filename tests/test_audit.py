@@ -1,0 +1,61 @@
+import pytest
+from django.core.management.base import CommandError
+
+from cunwu.audit.context import Actor
+from cunwu.audit.models import AuditEntry, AuditHead
+from cunwu.audit.services import record, verify
+
+from .conftest import run
+
+
+def _entries(n=5):
+    actor = Actor.console()
+    return [record(actor, "test.action", region_code="220322", detail={"i": i}) for i in range(n)]
+
+
+@pytest.mark.django_db
+def test_chain_verifies_and_every_write_adds_one_entry():
+    before = AuditEntry.objects.count()
+    _entries(5)
+    assert AuditEntry.objects.count() == before + 5
+    assert verify().ok
+    assert "intact" in run("audit", "verify")
+
+
+@pytest.mark.django_db
+def test_an_edited_entry_is_named():
+    entries = _entries(5)
+    AuditEntry.objects.filter(pk=entries[2].pk).update(actor_label="someone-else")
+    with pytest.raises(CommandError) as caught:
+        run("audit", "verify")
+    assert f"#{entries[2].seq}" in str(caught.value) and "altered" in str(caught.value)
+
+
+@pytest.mark.django_db
+def test_edited_detail_and_recomputed_plain_hash_are_caught():
+    import hashlib
+
+    entries = _entries(3)
+    victim = AuditEntry.objects.get(pk=entries[1].pk)
+    victim.detail = {"i": 99}
+    victim.hash = hashlib.sha256(b"forged").hexdigest()  # without the chain key no one can forge a valid link
+    victim.save()
+    result = verify()
+    assert not result.ok and result.first_bad_seq == entries[1].seq
+
+
+@pytest.mark.django_db
+def test_deleted_entries_are_detected_in_the_middle_and_at_the_tail():
+    entries = _entries(4)
+    AuditEntry.objects.filter(pk=entries[1].pk).delete()
+    result = verify()
+    assert not result.ok and result.first_bad_seq == entries[1].seq
+
+
+@pytest.mark.django_db
+def test_deleted_tail_is_detected():
+    entries = _entries(4)
+    AuditEntry.objects.filter(pk=entries[-1].pk).delete()
+    result = verify()
+    assert not result.ok and "removed" in result.reason
+    assert AuditHead.objects.get(pk=1).seq == entries[-1].seq
