@@ -14,7 +14,17 @@ from cunwu.audit.models import AuditEntry
 from cunwu.audit.services import record
 
 from .conftest import run
-from .helpers import CITY, LISHU, OTHER_COUNTY_VILLAGE, PROVINCE, TOWN_A, VILLAGE_A1, VILLAGE_A2, VILLAGE_B1, person
+from .helpers import (
+    CITY,
+    LISHU,
+    OTHER_COUNTY_VILLAGE,
+    PROVINCE,
+    TOWN_A,
+    VILLAGE_A1,
+    VILLAGE_A2,
+    VILLAGE_B1,
+    person,
+)
 
 OTHER_CITY_VILLAGE = "220102001001"
 OTHER_PROVINCE_VILLAGE = "210102001002"

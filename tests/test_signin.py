@@ -2,9 +2,8 @@ import datetime as dt
 
 import pyotp
 import pytest
-from django.utils import timezone
-
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from cunwu.accounts import personal_data, services, signin
 from cunwu.accounts.models import OutboxMessage, SignInThrottle, User

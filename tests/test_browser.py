@@ -1,0 +1,123 @@
+"""Browser tests: Playwright for Python driving Debian's headless chromium against the live server.
+Screenshots are kept in artifacts/screenshots/."""
+
+import os
+import re
+from pathlib import Path
+
+import pyotp
+import pytest
+
+from cunwu.accounts.models import OutboxMessage
+from cunwu.web.demo import DEMO_PASSWORD, build_demo
+
+SHOTS = Path(__file__).resolve().parent.parent / "artifacts" / "screenshots"
+CHROMIUM = os.environ.get("CUNWU_CHROMIUM", "/usr/bin/chromium")
+pytestmark = [pytest.mark.browser, pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="chromium is installed by make test")]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # the live server runs beside Playwright's loop
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-gpu",
+            "--disable-quic", "--no-first-run", "--disable-sync"])
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def demo(regions_loaded):
+    return {a.username: a for a in build_demo()}
+
+
+def shot(page, name):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    db = "pg" if os.environ.get("DATABASE_URL", "").startswith("postgres") else "sqlite"
+    page.screenshot(path=str(SHOTS / f"{name}-{db}.png"), full_page=True)
+
+
+def new_page(browser, phone=False):
+    size = {"width": 390, "height": 844} if phone else {"width": 1280, "height": 900}
+    return browser.new_context(viewport=size, locale="zh-CN").new_page()
+
+
+def test_villager_signs_in_by_phone_on_a_phone_sized_screen(browser, live_server, demo):
+    page = new_page(browser, phone=True)
+    page.goto(live_server.url + "/")
+    shot(page, "01-landing-phone")
+    page.get_by_role("link", name="村民登录").first.click()
+    page.get_by_label("手机号码").fill("13904340000")
+    page.get_by_role("button", name="获取验证码").click()
+    page.wait_for_url("**/villager/code/")
+    body = OutboxMessage.objects.filter(phone="13904340000").first().body
+    page.get_by_label("六位验证码").fill(re.search(r"\d{6}", body).group())
+    shot(page, "02-villager-code")
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(live_server.url + "/")
+    assert page.get_by_role("heading", name=re.compile("我的村")).is_visible()
+    assert "南杏山村" in page.content()
+    shot(page, "03-villager-home")
+
+
+def test_village_staff_workbench_and_registering_a_villager(browser, live_server, demo):
+    page = new_page(browser)
+    page.goto(live_server.url + "/accounts/sign-in/")
+    page.get_by_label("用户名").fill("village1.staff")
+    page.get_by_label("密码").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(live_server.url + "/")
+    assert page.get_by_role("heading", name=re.compile("村级工作台")).is_visible()
+    shot(page, "04-staff-workbench")
+    page.get_by_role("link", name="登记村民").click()
+    page.get_by_label("姓名").fill("郑老汉")
+    page.get_by_label("手机号码").fill("13904349999")
+    page.get_by_label("身份证号码").fill("220322195001011230")  # wrong check digit
+    page.get_by_role("button", name="添加").click()
+    assert page.get_by_text("身份证号码校验位不正确").is_visible()
+    shot(page, "05-staff-bad-id")
+    from cunwu.accounts.personal_data import id_check_char
+
+    page.get_by_label("身份证号码").fill("22032219500101123" + id_check_char("22032219500101123"))
+    page.get_by_role("button", name="添加").click()
+    assert page.get_by_role("heading", name="郑老汉").is_visible()
+    assert "2203**********" in page.content()
+    page.get_by_role("button", name="查看完整号码").click()
+    assert page.locator("#revealed-id").inner_text().startswith("22032219500101123")
+    shot(page, "06-person-revealed")
+
+
+def test_county_admin_with_totp_sees_the_overview(browser, live_server, demo):
+    page = new_page(browser)
+    page.goto(live_server.url + "/accounts/sign-in/")
+    page.get_by_label("用户名").fill("lishu.admin")
+    page.get_by_label("密码").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url("**/second-factor/")
+    page.get_by_label("六位验证码").fill(pyotp.TOTP(demo["lishu.admin"].totp_secret).now())
+    page.get_by_role("button", name="确认").click()
+    page.wait_for_url(live_server.url + "/")
+    assert page.get_by_role("heading", name=re.compile("梨树县 · 概览")).is_visible()
+    assert "346" in page.content()  # villages and communities of the county
+    shot(page, "07-county-overview")
+
+
+def test_region_browser_search_and_language_switch(browser, live_server, demo):
+    page = new_page(browser)
+    page.goto(live_server.url + "/regions/220322/")
+    assert page.get_by_role("heading", name=re.compile("梨树县")).is_visible()
+    page.get_by_label(re.compile("在梨树县内按名称搜索")).fill("南杏山")
+    page.get_by_role("button", name="搜索").click()
+    assert page.get_by_role("link", name="南杏山村").is_visible()
+    shot(page, "08-region-search")
+    page.get_by_role("link", name="南杏山村").click()
+    assert "220322100201" in page.content()
+    page.get_by_role("button", name="English").click()
+    assert page.get_by_role("link", name="Regions").is_visible()
+    assert page.get_by_text("Search by name in 南杏山村").is_visible()
+    shot(page, "09-english")
+    page.get_by_role("button", name="中文").click()
+    assert page.get_by_role("link", name="区划").first.is_visible()
