@@ -3,34 +3,10 @@
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
-from ninja.security import HttpBearer, SessionAuth
 
 from cunwu.accounts.permissions import Forbidden, NotFound
 from cunwu.accounts.signin import LockedOut
-
-
-class BearerToken(HttpBearer):
-    """`Authorization: Bearer <token>` for machines; the token's user is re-read on every request."""
-
-    def authenticate(self, request, token):
-        from cunwu.accounts.services import user_for_token
-
-        user = user_for_token(token)
-        if user is not None:
-            request.user = user
-            request.cunwu_channel = "api"
-        return user
-
-
-class BrowserSession(SessionAuth):
-    """The signed-in browser session (with Django's CSRF check on unsafe methods)."""
-
-    def authenticate(self, request, key):
-        user = super().authenticate(request, key)
-        if user is not None:
-            request.cunwu_channel = "web"
-        return user
-
+from cunwu.apiauth import BearerToken, BrowserSession
 
 api = NinjaAPI(
     title="cunwu API",
@@ -78,8 +54,12 @@ def _locked(request, exc):
 
 from cunwu.accounts.api import router as accounts_router  # noqa: E402
 from cunwu.audit.api import router as audit_router  # noqa: E402
+from cunwu.burden.api import router as burden_router  # noqa: E402
+from cunwu.directory.api import router as directory_router  # noqa: E402
 from cunwu.regions.api import router as regions_router  # noqa: E402
 
 api.add_router("/regions", regions_router)
 api.add_router("/", accounts_router)
 api.add_router("/audit", audit_router)
+api.add_router("/", directory_router)
+api.add_router("/burden", burden_router)

@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "cunwu.regions",
     "cunwu.accounts",
     "cunwu.audit",
+    "cunwu.directory",
+    "cunwu.burden",
     "cunwu.web",
 ]
 
@@ -59,6 +61,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "cunwu.accounts.middleware.SessionTimeoutMiddleware",
+    "cunwu.web.middleware.PermissionOutcomeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "cunwu.web.middleware.SecurityHeadersMiddleware",
@@ -140,6 +143,8 @@ CUNWU = {
     "DATA_KEYS": os.environ.get("CUNWU_DATA_KEYS", ""),
     # Demo installs only: show the outbox's sign-in code on the code page (no real SMS is sent).
     "DEMO_SMS_ON_SCREEN": _env_bool("CUNWU_DEMO_SMS_ON_SCREEN", False),
+    # The county departments that jointly review a request to admit new village work (a county may set its own).
+    "ADMISSION_REVIEWERS": ["organisation", "rural_work", "civil_affairs"],
 }
 
 # --- Internationalisation -------------------------------------------------------------------------

@@ -8,5 +8,7 @@ urlpatterns = [
     path("accounts/", include("cunwu.accounts.urls")),
     path("regions/", include("cunwu.regions.urls")),
     path("audit/", include("cunwu.audit.urls")),
+    path("burden/", include("cunwu.burden.urls")),
+    path("", include("cunwu.directory.urls")),
     path("", include("cunwu.web.urls")),
 ]

@@ -20,6 +20,10 @@ class DepartmentKind(models.TextChoices):
     ECOLOGY = "ecology", _("Ecology and Environment Bureau")
     MARKET_REGULATION = "market_regulation", _("Market Regulation Bureau")
     WOMENS_FEDERATION = "womens_federation", _("Women's Federation")
+    DISABLED_PERSONS = "disabled_persons", _("Disabled Persons' Federation")
+    ORGANISATION = "organisation", _("Organisation Department of the County Party Committee")
+    RURAL_WORK = "rural_work", _("Rural Work Office of the County Party Committee")
+    GOVERNMENT_OFFICE = "government_office", _("County Government Office")
 
 
 # Chinese names as the county uses them, for lookups by name in commands and spreadsheets.
@@ -39,6 +43,10 @@ CHINESE_NAMES = {
     "ecology": "生态环境局",
     "market_regulation": "市场监督管理局",
     "womens_federation": "妇女联合会",
+    "disabled_persons": "残疾人联合会",
+    "organisation": "县委组织部",
+    "rural_work": "县委农村工作领导小组办公室",
+    "government_office": "县政府办公室",
 }
 
 

@@ -127,6 +127,9 @@ class ApiToken(models.Model):
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
 
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.name or self.user_id})"
+
 
 class OneTimeCode(models.Model):
     """A sign-in code sent by SMS: stored hashed, single use, short-lived."""
@@ -138,6 +141,9 @@ class OneTimeCode(models.Model):
     used_at = models.DateTimeField(null=True, blank=True)
     failures = models.PositiveSmallIntegerField(default=0)
 
+    def __str__(self) -> str:
+        return f"code for …{self.phone[-4:]}"
+
 
 class SignInThrottle(models.Model):
     """Failure counter and lockout for one identifier (a hashed phone number, username or client address)."""
@@ -146,6 +152,9 @@ class SignInThrottle(models.Model):
     failures = models.PositiveIntegerField(default=0)
     window_started = models.DateTimeField(default=timezone.now)
     locked_until = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.key[:8]}… {self.failures} failures"
 
 
 class OutboxMessage(models.Model):
@@ -158,3 +167,6 @@ class OutboxMessage(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.purpose} to …{self.phone[-4:]}"

@@ -59,10 +59,12 @@ def forget_assignments(user) -> None:
 
 @dataclass
 class Policy:
-    """Per role, a function (user, assignment, action) -> Q | None; `own` gives what a user may do to their own."""
+    """Per role, a function (user, assignment, action) -> Q | None; `own` gives what a user may do to their own;
+    `public` (action -> Q | None) what anyone, signed in or not, may do (published directories, for example)."""
 
     rules: dict[str, Callable]
     own: Callable | None = None
+    public: Callable | None = None
 
     def q_for(self, user, assignment, action) -> Q | None:
         rule = self.rules.get(assignment.role)
@@ -93,14 +95,15 @@ def restrict(queryset: QuerySet, actor, action: str = VIEW) -> QuerySet:
         return queryset
     user = _user(actor)
     policy = _policy(queryset.model)
-    combined: Q | None = None
+    parts = [policy.public(action)] if policy.public is not None else []
     if user is not None and user.is_active:
-        parts = [policy.q_for(user, a, action) for a in assignments_of(user)]
+        parts += [policy.q_for(user, a, action) for a in assignments_of(user)]
         if policy.own is not None:
             parts.append(policy.own(user, action))
-        for part in parts:
-            if part is not None:
-                combined = part if combined is None else combined | part
+    combined: Q | None = None
+    for part in parts:
+        if part is not None:
+            combined = part if combined is None else combined | part
     return queryset.filter(combined) if combined is not None else queryset.none()
 
 
@@ -109,10 +112,14 @@ def grant_for(actor, action: str, obj: Model):
     if isinstance(actor, Actor) and actor.system:
         return True
     user = _user(actor)
-    if user is None or not user.is_active:
-        return None
     policy = _policy(type(obj))
     base = type(obj)._default_manager.filter(pk=obj.pk)
+    if policy.public is not None:
+        public = policy.public(action)
+        if public is not None and base.filter(public).exists():
+            return SELF
+    if user is None or not user.is_active:
+        return None
     if policy.own is not None:
         own = policy.own(user, action)
         if own is not None and base.filter(own).exists():

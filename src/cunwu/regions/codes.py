@@ -49,3 +49,11 @@ def ancestors(code: str) -> list[str]:
     """The codes of `code` and every region above it, from the province down."""
     level = level_of(code)
     return [code[: LENGTH_BY_LEVEL[lv]] for lv in range(1, level + 1)]
+
+
+def is_valid(code: str) -> bool:
+    try:
+        level_of(code)
+    except InvalidRegionCode:
+        return False
+    return True

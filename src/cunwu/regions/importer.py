@@ -121,7 +121,7 @@ def validate(rows, existing_codes: set[str]) -> tuple[dict[str, tuple], list[str
             continue
         parsed[code] = (code, name, level, expected_parent, _is_rural(level, name))
         where[code] = here
-    for code, (_c, _n, level, parent, _r) in parsed.items():
+    for code, (_c, _n, _level, parent, _r) in parsed.items():
         if parent is not None and parent not in parsed and parent not in existing_codes:
             problems.append(
                 f"{where[code]}: " + _("code %(code)s has parent %(parent)s, which is in neither the files nor the database.")

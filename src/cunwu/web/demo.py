@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.utils import timezone
 
 from cunwu.accounts import services
 from cunwu.accounts.models import User
@@ -16,7 +17,8 @@ from cunwu.regions.services import import_division_codes
 
 COUNTY = "220322"
 DEMO_PASSWORD = "Lishu-demo-2026"
-DEPARTMENTS = ["civil_affairs", "justice", "human_resources", "medical_insurance", "agriculture", "public_security"]
+DEPARTMENTS = ["civil_affairs", "justice", "human_resources", "medical_insurance", "agriculture", "public_security",
+               "organisation", "rural_work"]
 
 
 @dataclass
@@ -72,12 +74,46 @@ def build_demo(password: str = DEMO_PASSWORD, totp: bool = True) -> list[DemoAcc
                 "villager", village.code,
             )
             accounts.append(DemoAccount(phone, "villager", village.code, f"phone {phone} + code"))
+        _demo_directory_and_burden(actor, villages)
         if totp:
             for account in accounts:
                 if account.role in ("county_admin", "supervisor", "auditor", "department_officer"):
                     person = User.objects.get(username=account.username)
                     account.totp_secret = services.assign_totp_secret(actor, person)
     return accounts
+
+
+def _demo_directory_and_burden(actor: Actor, villages: list[Region]) -> None:
+    """Jilin's directories (province, Siping, Lishu), and admission requests in each state for Lishu."""
+    from cunwu.burden import services as burden
+    from cunwu.directory.seed import seed_jilin
+
+    seed_jilin(actor)
+
+    def as_user(username: str) -> Actor:
+        return Actor.console(User.objects.get(username=username))
+
+    admitted = burden.file_request(as_user("lishu.agriculture"), burden.RequestInput(
+        kind="work_item", title="秸秆禁烧宣传与巡查", frequency="monthly",
+        description="每年春秋两季在村内宣传秸秆禁烧政策，每月巡查一次并报告火点。",
+        legal_basis="《中华人民共和国大气污染防治法》第七十七条", funding_yuan="3000",
+        funding_source="县财政秸秆综合利用专项资金", working_conditions="县农业农村局提供宣传材料和巡查补贴"))
+    for kind in ("organisation", "rural_work", "civil_affairs"):
+        burden.review(as_user(f"lishu.{kind}"), admitted.pk, "approve", "有法律依据，经费随事转，同意准入。")
+    burden.decide(as_user("lishu.admin"), admitted.pk, True, "列入县级村级工作事项清单。")
+    pending = burden.file_request(as_user("lishu.human_resources"), burden.RequestInput(
+        kind="form", title="农村劳动力转移就业情况季报", frequency="quarterly",
+        description="每季度填报本村外出务工人员数量、去向和收入情况。",
+        legal_basis="《中华人民共和国就业促进法》第十一条", form_fields=["外出务工人数", "主要去向", "人均月收入"]))
+    burden.review(as_user("lishu.rural_work"), pending.pk, "approve", "与村级组织职责相关，同意。")
+    burden.file_request(as_user("lishu.agriculture"), burden.RequestInput(
+        kind="work_item", title="村内企业安全生产检查", frequency="monthly",
+        description="由村委会负责对本村小作坊开展安全生产检查。", legal_basis="", funding_yuan="0"))
+    burden.add_listed_form(actor, COUNTY, timezone.localdate().year, "城乡居民医保参保情况年报", "medical_insurance",
+                           "yearly", "《中华人民共和国社会保险法》", ["应参保人数", "已参保人数"])
+    burden.record_plaque(actor, villages[0].code, "村民委员会", "outside", "《中华人民共和国村民委员会组织法》")
+    burden.report_demand(as_user("village1.staff"), villages[0].code, "emergency", "要求每天在工作群上传防火巡查照片",
+                         anonymous=True)
 
 
 def demo_exists() -> bool:

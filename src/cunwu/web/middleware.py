@@ -49,3 +49,26 @@ class SecurityHeadersMiddleware:
         if getattr(request, "cunwu_no_store", False):
             response.headers["Cache-Control"] = "no-store"
         return response
+
+
+class PermissionOutcomeMiddleware:
+    """A page that raises NotFound answers 404 (missing and out-of-scope look the same); Forbidden answers 403
+    with its message in the user's language."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        from django.shortcuts import render
+        from django.views.defaults import page_not_found
+
+        from cunwu.accounts.permissions import Forbidden, NotFound
+
+        if isinstance(exception, NotFound):
+            return page_not_found(request, exception)
+        if isinstance(exception, Forbidden):
+            return render(request, "web/forbidden.html", {"message": exception.message}, status=403)
+        return None

@@ -84,6 +84,7 @@ def _jurisdiction_overview(request, current, mine):
         "rural": rural, "people": [(Role(p["role"]).label, p["n"]) for p in people],
         "children": Region.objects.active().filter(parent=region).order_by("code")[:200],
         "is_auditor": current.role in (Role.AUDITOR, Role.SUPERVISOR),
+        "may_compare": current.role != Role.DEPARTMENT_OFFICER,
         "can_manage": bool(GRANTS.get(current.role)),
         "department": current.department,
     })

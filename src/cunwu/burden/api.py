@@ -1,0 +1,328 @@
+"""Admission requests and reviews, village registries, the forms list, demand reports and the burden index."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.utils import timezone
+from ninja import Router, Schema
+
+from cunwu.accounts import permissions
+from cunwu.audit.context import Actor
+from cunwu.regions.models import Region
+
+from . import figures, services
+from .choices import DemandKind, Frequency, Placement
+from .models import AdmissionRequest, DemandReport, FormsList, Obligation
+
+router = Router(tags=["burden"])
+
+
+class RequestIn(Schema):
+    kind: DemandKind
+    title: str
+    description: str
+    legal_basis: str = ""
+    scope: list[str] = []
+    frequency: Frequency
+    funding_yuan: Decimal = Decimal(0)
+    funding_source: str = ""
+    working_conditions: str = ""
+    form_fields: list[str] = []
+    placement: str = ""
+    negative_duties: list[str] = []
+
+
+class ReviewOut(Schema):
+    reviewer: str
+    decision: str
+    reason: str
+    at: dt.datetime
+
+
+class EventOut(Schema):
+    at: dt.datetime
+    who: str
+    action: str
+    note: str
+
+
+class RequestOut(Schema):
+    id: int
+    number: str
+    county: str
+    kind: str
+    title: str
+    description: str
+    legal_basis: str
+    applicant: str
+    scope: list[str]
+    frequency: str
+    funding_yuan: Decimal
+    funding_source: str
+    working_conditions: str
+    form_fields: list[str]
+    placement: str
+    negative_duties: list[str]
+    reviewers: list[str]
+    state: str
+    reason: str
+    created_at: dt.datetime
+    reviews: list[ReviewOut]
+    events: list[EventOut]
+
+
+class ReviewIn(Schema):
+    decision: str
+    reason: str
+
+
+class DecisionIn(Schema):
+    approve: bool
+    reason: str = ""
+
+
+class ReasonIn(Schema):
+    reason: str
+
+
+class ObligationOut(Schema):
+    id: int
+    kind: str
+    title: str
+    demanded_by: str
+    basis: str
+    times_per_year: int
+    placement: str
+    standard: bool
+    admission: str | None
+    since: dt.date
+
+
+class PlaqueIn(Schema):
+    title: str
+    placement: Placement
+    demanded_by: str
+    basis: str = ""
+
+
+class ReportIn(Schema):
+    village: str
+    demanded_by: str
+    what: str
+    demanded_on: dt.date | None = None
+    anonymous: bool = False
+
+
+class ReportOut(Schema):
+    id: int
+    village: str
+    village_name: str
+    reported_by: str
+    demanded_by: str
+    what: str
+    demanded_on: dt.date
+    state: str
+    outcome: str
+    resolution: str
+
+
+class ResolveIn(Schema):
+    outcome: str
+    resolution: str
+
+
+class FormIn(Schema):
+    title: str
+    department: str
+    frequency: Frequency
+    basis: str = ""
+    fields: list[str] = []
+
+
+class FormOut(Schema):
+    id: int
+    title: str
+    demanded_by: str
+    frequency: str
+    basis: str
+    fields: list[str]
+    active: bool
+
+
+class FormsListOut(Schema):
+    county: str
+    year: int
+    published_at: dt.datetime | None
+    forms: list[FormOut]
+
+
+class BurdenRowOut(Schema):
+    code: str
+    name: str
+    villages: int
+    work_items: int
+    mechanisms: int
+    plaques: int
+    forms: int
+    form_returns: int
+    reports: int
+    open_reports: int
+    index: float
+
+
+class BurdenOut(Schema):
+    region: str
+    year: int
+    total: BurdenRowOut
+    rows: list[BurdenRowOut]
+
+
+def _actor(request) -> Actor:
+    return Actor.from_request(request, "api")
+
+
+def _request_out(r: AdmissionRequest) -> dict:
+    return {
+        "id": r.pk, "number": r.number, "county": r.county_id, "kind": r.kind, "title": r.title,
+        "description": r.description, "legal_basis": r.legal_basis, "applicant": r.applicant_name, "scope": r.scope,
+        "frequency": r.frequency, "funding_yuan": r.funding_yuan, "funding_source": r.funding_source,
+        "working_conditions": r.working_conditions, "form_fields": r.form_fields, "placement": r.placement,
+        "negative_duties": r.negative_duties, "reviewers": r.reviewers, "state": r.state, "reason": r.reason,
+        "created_at": r.created_at,
+        "reviews": [{"reviewer": v.reviewer_kind, "decision": v.decision, "reason": v.reason, "at": v.at}
+                    for v in r.reviews.all()],
+        "events": [{"at": e.at, "who": e.actor_label, "action": e.action, "note": e.note} for e in r.events.all()],
+    }
+
+
+def _report_out(r: DemandReport, actor: Actor) -> dict:
+    return {"id": r.pk, "village": r.village_id, "village_name": r.village.name,
+            "reported_by": services.reporter_name(r, actor), "demanded_by": r.demanded_by, "what": r.what,
+            "demanded_on": r.demanded_on, "state": r.state, "outcome": r.outcome, "resolution": r.resolution}
+
+
+def _row(row: figures.BurdenRow) -> dict:
+    return {**row.__dict__, "index": row.index}
+
+
+@router.post("/requests", response={201: RequestOut}, summary="File an admission request")
+def file_request(request, data: RequestIn):
+    made = services.file_request(_actor(request), services.RequestInput(**data.dict()))
+    return 201, _request_out(made)
+
+
+@router.get("/requests", response=list[RequestOut], summary="Admission requests the caller may see")
+def list_requests(request, state: str = "", limit: int = 100):
+    queryset = permissions.restrict(AdmissionRequest.objects.select_related("applicant_department__county",
+                                                                              "applicant_region"), _actor(request))
+    if state:
+        queryset = queryset.filter(state=state)
+    queryset = queryset.prefetch_related("reviews", "events")
+    return [_request_out(r) for r in queryset[: max(1, min(limit, 500))]]
+
+
+@router.get("/requests/{request_id}", response=RequestOut, summary="One admission request with its history")
+def get_request(request, request_id: int):
+    return _request_out(permissions.get_or_404(AdmissionRequest.objects.all(), _actor(request), pk=request_id))
+
+
+@router.post("/requests/{request_id}/reviews", response={201: ReviewOut}, summary="A reviewing department decides")
+def review(request, request_id: int, data: ReviewIn):
+    made = services.review(_actor(request), request_id, data.decision, data.reason)
+    return 201, {"reviewer": made.reviewer_kind, "decision": made.decision, "reason": made.reason, "at": made.at}
+
+
+@router.post("/requests/{request_id}/decision", response=RequestOut, summary="The county admits or declines")
+def decide(request, request_id: int, data: DecisionIn):
+    return _request_out(services.decide(_actor(request), request_id, data.approve, data.reason))
+
+
+@router.post("/requests/{request_id}/withdraw", response=RequestOut, summary="Withdraw a request or admitted item")
+def withdraw(request, request_id: int, data: ReasonIn):
+    return _request_out(services.withdraw(_actor(request), request_id, data.reason))
+
+
+@router.get("/villages/{code}/registry", response=list[ObligationOut], summary="What is demanded of a village")
+def registry(request, code: str):
+    actor = _actor(request)
+    rows = permissions.restrict(Obligation.objects.filter(village_id=code, active=True), actor)
+    if not rows.exists() and not _may_see_village(actor, code):
+        raise permissions.NotFound
+    return [{"id": o.pk, "kind": o.kind, "title": o.title, "demanded_by": o.demanded_by, "basis": o.basis,
+             "times_per_year": o.times_per_year, "placement": o.placement, "standard": o.standard,
+             "admission": o.admission.number if o.admission_id else None, "since": o.since}
+            for o in rows.select_related("admission")]
+
+
+def _may_see_village(actor: Actor, code: str) -> bool:
+    return any(code.startswith(a.region_id) for a in permissions.assignments_of(actor.user)
+               if a.role not in ("villager", "department_officer"))
+
+
+@router.post("/villages/{code}/plaques", response={201: ObligationOut}, summary="Record a plaque hanging at the village")
+def add_plaque(request, code: str, data: PlaqueIn):
+    o = services.record_plaque(_actor(request), code, data.title, data.placement, data.demanded_by, data.basis)
+    return 201, {"id": o.pk, "kind": o.kind, "title": o.title, "demanded_by": o.demanded_by, "basis": o.basis,
+                 "times_per_year": o.times_per_year, "placement": o.placement, "standard": o.standard,
+                 "admission": None, "since": o.since}
+
+
+@router.post("/reports", response={201: ReportOut}, summary="Report a demand that never went through admission")
+def report(request, data: ReportIn):
+    actor = _actor(request)
+    made = services.report_demand(actor, data.village, data.demanded_by, data.what, data.demanded_on, data.anonymous)
+    return 201, _report_out(made, actor)
+
+
+@router.get("/reports", response=list[ReportOut], summary="Demand reports the caller may see")
+def list_reports(request, state: str = "", limit: int = 100):
+    actor = _actor(request)
+    queryset = permissions.restrict(DemandReport.objects.select_related("village", "reported_by"), actor)
+    if state:
+        queryset = queryset.filter(state=state)
+    return [_report_out(r, actor) for r in queryset[: max(1, min(limit, 500))]]
+
+
+@router.post("/reports/{report_id}/resolve", response=ReportOut, summary="A supervisor resolves a report")
+def resolve(request, report_id: int, data: ResolveIn):
+    actor = _actor(request)
+    return _report_out(services.resolve_report(actor, report_id, data.outcome, data.resolution), actor)
+
+
+@router.get("/forms-lists/{county}/{year}", response=FormsListOut, summary="A county's annual forms list")
+def forms_list(request, county: str, year: int):
+    found = permissions.get_or_404(FormsList.objects.all(), _actor(request), county_id=county, year=year)
+    return {"county": county, "year": year, "published_at": found.published_at,
+            "forms": [{"id": e.pk, "title": e.title, "demanded_by": e.demanded_by, "frequency": e.frequency,
+                       "basis": e.basis, "fields": e.fields, "active": e.active} for e in found.entries.all()]}
+
+
+@router.post("/forms-lists/{county}/{year}/forms", response={201: FormOut}, summary="Put a form on the annual list")
+def add_form(request, county: str, year: int, data: FormIn):
+    e = services.add_listed_form(_actor(request), county, year, data.title, data.department, data.frequency,
+                                 data.basis, data.fields)
+    return 201, {"id": e.pk, "title": e.title, "demanded_by": e.demanded_by, "frequency": e.frequency,
+                 "basis": e.basis, "fields": e.fields, "active": e.active}
+
+
+@router.get("/index", response=BurdenOut, summary="The burden index of the regions below one")
+def index(request, region: str, year: int | None = None):
+    actor = _actor(request)
+    if not _may_compare(actor, region):
+        raise permissions.NotFound
+    year = year or timezone.localdate().year
+    rows = figures.compare(region, year)
+    place = Region.objects.get(code=region)
+    return {"region": region, "year": year, "total": _row(figures.total(rows, region, place.name)),
+            "rows": [_row(r) for r in rows]}
+
+
+def _may_compare(actor: Actor, code: str) -> bool:
+    """The index is for those who oversee places: administrators, supervisors, auditors, townships, at or above."""
+    from .policies import OVERSEERS
+
+    return Region.objects.filter(code=code).exists() and any(
+        code.startswith(a.region_id) for a in permissions.assignments_of(actor.user)
+        if a.role in (*OVERSEERS, "township_officer"))

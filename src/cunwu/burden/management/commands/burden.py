@@ -1,0 +1,65 @@
+from pathlib import Path
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from cunwu.accounts import permissions
+from cunwu.accounts.cli import actor_from, add_actor_argument, command_error
+from cunwu.burden import figures, services
+from cunwu.burden.models import AdmissionRequest
+from cunwu.regions.models import Region
+
+
+class Command(BaseCommand):
+    help = "Village burden: admission requests, reviews, and the burden index."
+
+    def add_arguments(self, parser):
+        sub = parser.add_subparsers(dest="action", required=True)
+        ls = sub.add_parser("requests", help="admission requests the acting user may see")
+        ls.add_argument("--state", default="")
+        add_actor_argument(ls)
+        rv = sub.add_parser("review", help="a reviewing department approves or rejects")
+        rv.add_argument("request", type=int)
+        rv.add_argument("decision", choices=["approve", "reject"])
+        rv.add_argument("--reason", required=True)
+        add_actor_argument(rv)
+        ix = sub.add_parser("index", help="the burden index of the places below a region")
+        ix.add_argument("region")
+        ix.add_argument("--year", type=int, default=None)
+        ix.add_argument("--xlsx", default="", help="also write the table to this file")
+        add_actor_argument(ix)
+
+    def handle(self, *args, **options):
+        actor = actor_from(options)
+        try:
+            getattr(self, "_" + options["action"])(actor, options)
+        except (permissions.NotFound, permissions.Forbidden, ValidationError) as exc:
+            raise command_error(exc) from exc
+
+    def _requests(self, actor, options):
+        queryset = permissions.restrict(AdmissionRequest.objects.all(), actor)
+        if options["state"]:
+            queryset = queryset.filter(state=options["state"])
+        for r in queryset:
+            self.stdout.write(f"{r.pk}\t{r.number}\t{r.state}\t{r.title}")
+
+    def _review(self, actor, options):
+        made = services.review(actor, options["request"], options["decision"], options["reason"])
+        self.stdout.write(f"{made.reviewer_kind}: {made.decision}")
+
+    def _index(self, actor, options):
+        code = options["region"]
+        if not actor.system and not any(code.startswith(a.region_id) for a in permissions.assignments_of(actor.user)
+                                        if a.role not in ("villager", "department_officer")):
+            raise permissions.NotFound
+        place = Region.objects.filter(code=code).first()
+        if place is None:
+            raise CommandError(f"no region {code}")
+        year = options["year"] or timezone.localdate().year
+        rows = figures.compare(code, year)
+        summary = figures.total(rows, code, place.name)
+        for r in [*rows, summary]:
+            self.stdout.write(f"{r.code}\t{r.name}\t{r.villages}\t{r.work_items}\t{r.form_returns}\t{r.reports}\t{r.index}")
+        if options["xlsx"]:
+            Path(options["xlsx"]).write_bytes(figures.to_xlsx(rows, summary, year))

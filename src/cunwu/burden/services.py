@@ -1,0 +1,510 @@
+"""Every write about admission, the registry and demand reports: permission, validation, write, history and
+audit in one transaction. Views, API endpoints and commands only call these."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cunwu.accounts import permissions
+from cunwu.accounts.departments import CHINESE_NAMES, DepartmentKind, kind_from_name
+from cunwu.accounts.models import Department
+from cunwu.accounts.permissions import CHANGE, MANAGE
+from cunwu.accounts.roles import Role
+from cunwu.accounts.services import region_or_error
+from cunwu.audit.context import Actor
+from cunwu.audit.services import record
+from cunwu.regions import codes
+from cunwu.regions.models import Region
+
+from .choices import (
+    NEGATIVE_WORDS,
+    STANDARD_PLAQUES,
+    TIMES_PER_YEAR,
+    Decision,
+    DemandKind,
+    Frequency,
+    NegativeDuty,
+    Placement,
+    ReportOutcome,
+    ReportState,
+    RequestState,
+)
+from .models import (
+    AdmissionEvent,
+    AdmissionRequest,
+    DemandReport,
+    FormsList,
+    FormsListEntry,
+    Obligation,
+    Review,
+    ReviewPanel,
+)
+from .policies import DECIDE, REVIEW, reviewer_kinds
+
+# --- helpers ------------------------------------------------------------------------------------------------
+
+
+def _event(request: AdmissionRequest, actor: Actor, action: str, note: str = "") -> None:
+    AdmissionEvent.objects.create(request=request, actor_label=_actor_name(actor), action=action, note=note)
+
+
+def _actor_name(actor: Actor) -> str:
+    if actor.user is None:
+        return _("system")
+    return actor.user.display_name
+
+
+def _locked(actor: Actor, action: str, request_id: int, message: str = "") -> tuple[AdmissionRequest, Actor]:
+    request = permissions.get_or_404(AdmissionRequest.objects.all(), actor, permissions.VIEW, pk=request_id)
+    acting = permissions.require(actor, action, request, message)
+    return AdmissionRequest.objects.select_for_update().get(pk=request.pk), acting
+
+
+def rural_villages(region_codes: list[str]):
+    """The rural villages inside any of the given regions."""
+    q = None
+    for code in region_codes:
+        part = permissions.within("code", code)
+        q = part if q is None else q | part
+    return Region.objects.active().filter(level=5, is_rural=True).filter(q) if q is not None else Region.objects.none()
+
+
+def negative_duties_in(text: str) -> list[str]:
+    return [duty for duty, words in NEGATIVE_WORDS.items() if any(w in text for w in words)]
+
+
+# --- filing -------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class RequestInput:
+    kind: str = ""
+    title: str = ""
+    description: str = ""
+    legal_basis: str = ""
+    scope: list[str] = field(default_factory=list)
+    frequency: str = ""
+    funding_yuan: str | Decimal | int = 0
+    funding_source: str = ""
+    working_conditions: str = ""
+    form_fields: list[str] = field(default_factory=list)
+    placement: str = ""
+    negative_duties: list[str] = field(default_factory=list)
+
+
+def _applicant_assignment(actor: Actor):
+    for assignment in permissions.assignments_of(actor.user):
+        if assignment.role in (Role.DEPARTMENT_OFFICER, Role.TOWNSHIP_OFFICER):
+            return assignment
+    raise permissions.Forbidden(_("Only a county department or a township files admission requests."))
+
+
+def _clean_request(data: RequestInput, county: Region) -> dict:
+    errors: dict[str, list[str]] = {}
+
+    def err(name, message):
+        errors.setdefault(name, []).append(message)
+
+    cleaned: dict = {}
+    cleaned["kind"] = data.kind if data.kind in DemandKind.values else ""
+    if not cleaned["kind"]:
+        err("kind", _("Choose what villages would take on: a work item, a form, a mechanism or a plaque."))
+    cleaned["title"] = (data.title or "").strip()[:200]
+    if not cleaned["title"]:
+        err("title", _("A request needs a title."))
+    cleaned["description"] = (data.description or "").strip()[:4000]
+    if not cleaned["description"]:
+        err("description", _("Say what villages would have to do."))
+    cleaned["legal_basis"] = (data.legal_basis or "").strip()[:4000]
+    cleaned["frequency"] = data.frequency if data.frequency in Frequency.values else ""
+    if not cleaned["frequency"]:
+        err("frequency", _("Say how often villages would have to do it."))
+    try:
+        funding = Decimal(str(data.funding_yuan or 0)).quantize(Decimal("0.01"))
+        if funding < 0 or funding > Decimal("9999999999"):
+            raise InvalidOperation
+        cleaned["funding_yuan"] = funding
+    except (InvalidOperation, ValueError):
+        err("funding_yuan", _("The funding is an amount in yuan, zero or more."))
+    cleaned["funding_source"] = (data.funding_source or "").strip()[:200]
+    cleaned["working_conditions"] = (data.working_conditions or "").strip()[:4000]
+    scope = list(dict.fromkeys(c.strip() for c in data.scope if c and c.strip())) or [county.code]
+    outside = [c for c in scope if not codes.is_valid(c) or not codes.contains(county.code, c)]
+    if outside:
+        err("scope", _("These regions are not in %(county)s: %(codes)s.") % {"county": county.name,
+                                                                             "codes": ", ".join(outside)})
+    elif not rural_villages(scope).exists():
+        err("scope", _("The chosen area has no villages."))
+    cleaned["scope"] = scope
+    fields_asked = [f.strip()[:100] for f in data.form_fields if f and f.strip()]
+    if cleaned["kind"] == DemandKind.FORM and not fields_asked:
+        err("form_fields", _("A form request lists the fields it asks villages to fill in."))
+    cleaned["form_fields"] = fields_asked if cleaned["kind"] == DemandKind.FORM else []
+    placement = data.placement or ""
+    if cleaned["kind"] == DemandKind.PLAQUE:
+        if placement not in Placement.values:
+            err("placement", _("Say where the plaque would hang (outside or inside)."))
+        elif placement == Placement.OUTSIDE and cleaned["title"] not in STANDARD_PLAQUES:
+            err("placement", _("Only the standard plaques hang outside: %(list)s; any other hangs inside.")
+                % {"list": "、".join(STANDARD_PLAQUES)})
+    cleaned["placement"] = placement if cleaned["kind"] == DemandKind.PLAQUE else ""
+    unknown = [d for d in data.negative_duties if d not in NegativeDuty.values]
+    if unknown:
+        err("negative_duties", _("Unknown duties: %(d)s.") % {"d": ", ".join(unknown)})
+    cleaned["negative_duties"] = [d for d in NegativeDuty.values if d in data.negative_duties]
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+def _next_number(county: Region) -> str:
+    year = timezone.localdate().year
+    prefix = f"ZR{county.code}{year}"
+    last = (AdmissionRequest.objects.select_for_update().filter(number__startswith=prefix)
+            .order_by("-number").values_list("number", flat=True).first())
+    return f"{prefix}{int(last[len(prefix):]) + 1 if last else 1:04d}"
+
+
+def file_request(actor: Actor, data: RequestInput) -> AdmissionRequest:
+    """A department or township asks for villages to take something on. A negative-list duty is refused at once."""
+    assignment = _applicant_assignment(actor)
+    acting = actor.acting_as(assignment)
+    if assignment.role == Role.DEPARTMENT_OFFICER:
+        county, applicant_region, department = assignment.region, assignment.region, assignment.department
+    else:
+        county = Region.objects.get(code=assignment.region_id[:6])
+        applicant_region, department = assignment.region, None
+    cleaned = _clean_request(data, county)
+    found = negative_duties_in(f"{cleaned['title']}\n{cleaned['description']}")
+    negative = [d for d in NegativeDuty.values if d in cleaned["negative_duties"] or d in found]
+    with transaction.atomic():
+        request = AdmissionRequest.objects.create(
+            county=county, number=_next_number(county), applicant_region=applicant_region,
+            applicant_department=department, filed_by=actor.user, reviewers=reviewer_kinds(county.code), **cleaned,
+        )
+        _event(request, acting, "filed")
+        if negative:
+            request.state = RequestState.REFUSED
+            request.negative_duties = negative
+            request.reason = _("Village organisations may not be made responsible for %(duties)s (the negative list "
+                               "for village organisations); the request is refused.") % {
+                "duties": "、".join(str(NegativeDuty(d).label) for d in negative)}
+            request.decided_at = timezone.now()
+            request.save()
+            _event(request, acting, "refused", request.reason)
+        record(acting, "admission.filed", request, region_code=county.code,
+               detail={"number": request.number, "kind": request.kind, "state": request.state})
+    return request
+
+
+# --- joint review -----------------------------------------------------------------------------------------
+
+
+def approvable_problems(request: AdmissionRequest) -> list[str]:
+    """Why a request cannot be approved: no legal basis, or no funding ("funding follows the matter")."""
+    problems = []
+    if not request.legal_basis.strip():
+        problems.append(_("it has no legal basis"))
+    if request.funding_yuan <= 0 and request.kind != DemandKind.FORM:
+        problems.append(_("it transfers no funding"))
+    return problems
+
+
+def review(actor: Actor, request_id: int, decision: str, reason: str) -> Review:
+    """One reviewing department approves or rejects, with a reason. A rejection ends the review; approval by all
+    sends the request to the county for its decision."""
+    reason = (reason or "").strip()[:4000]
+    if decision not in Decision.values:
+        raise ValidationError({"decision": _("Choose approve or reject.")})
+    if not reason:
+        raise ValidationError({"reason": _("Give the reason for your decision.")})
+    with transaction.atomic():
+        request, acting = _locked(actor, REVIEW, request_id,
+                                  _("Only the reviewing departments of this county review admission requests."))
+        kind = acting.assignment.department.kind if acting.assignment else ""
+        if request.state != RequestState.UNDER_REVIEW:
+            raise ValidationError(_("This request is no longer under review (%(state)s).")
+                                  % {"state": request.get_state_display()})
+        if kind not in request.reviewers:
+            raise permissions.Forbidden(_("Your department is not on this request's review panel."))
+        if request.reviews.filter(reviewer_kind=kind).exists():
+            raise ValidationError(_("%(dept)s has already reviewed this request.") % {"dept": CHINESE_NAMES[kind]})
+        if decision == Decision.APPROVE:
+            problems = approvable_problems(request)
+            if problems:
+                raise ValidationError(_("This request cannot be approved: %(p)s.") % {"p": "; ".join(problems)})
+        made = Review.objects.create(request=request, reviewer_kind=kind, reviewer=actor.user, decision=decision,
+                                     reason=reason)
+        _event(request, acting, f"review.{decision}", f"{CHINESE_NAMES[kind]}: {reason}")
+        if decision == Decision.REJECT:
+            request.state = RequestState.REJECTED
+            request.reason = f"{CHINESE_NAMES[kind]}: {reason}"
+            request.decided_at = timezone.now()
+        elif set(request.reviews.values_list("reviewer_kind", flat=True)) >= set(request.reviewers):
+            request.state = RequestState.REVIEWED
+        request.save()
+        record(acting, f"admission.review.{decision}", request, region_code=request.county_id,
+               detail={"number": request.number, "reviewer": kind, "state": request.state})
+        return made
+
+
+def decide(actor: Actor, request_id: int, approve: bool, reason: str = "") -> AdmissionRequest:
+    """The county approves the reviewed request onto its list (villages' registries gain it) or declines it."""
+    reason = (reason or "").strip()[:4000]
+    with transaction.atomic():
+        request, acting = _locked(actor, DECIDE, request_id, _("Only the county administrator decides."))
+        if request.state != RequestState.REVIEWED:
+            raise ValidationError(_("The county decides only after every reviewer has approved (now: %(state)s).")
+                                  % {"state": request.get_state_display()})
+        if approve:
+            problems = approvable_problems(request)
+            if problems:
+                raise ValidationError(_("This request cannot be approved: %(p)s.") % {"p": "; ".join(problems)})
+            request.state = RequestState.ADMITTED
+            _admit(request)
+        else:
+            if not reason:
+                raise ValidationError({"reason": _("Give the reason for declining.")})
+            request.state = RequestState.REJECTED
+        request.reason = reason
+        request.decided_at = timezone.now()
+        request.save()
+        _event(request, acting, "admitted" if approve else "declined", reason)
+        record(acting, "admission.admitted" if approve else "admission.declined", request,
+               region_code=request.county_id, detail={"number": request.number})
+        return request
+
+
+def _admit(request: AdmissionRequest) -> None:
+    today = timezone.localdate()
+    form = None
+    if request.kind == DemandKind.FORM:
+        forms_list, _created = FormsList.objects.get_or_create(county=request.county, year=today.year)
+        form = FormsListEntry.objects.create(
+            forms_list=forms_list, title=request.title, department=request.applicant_department,
+            demanded_by=request.applicant_name, frequency=request.frequency, basis=request.legal_basis,
+            fields=request.form_fields, admission=request,
+        )
+    Obligation.objects.bulk_create([
+        Obligation(village=village, kind=request.kind, title=request.title, demanded_by=request.applicant_name,
+                   basis=request.legal_basis, times_per_year=TIMES_PER_YEAR[request.frequency],
+                   placement=request.placement, admission=request, form=form, since=today)
+        for village in rural_villages(request.scope)
+    ], batch_size=500)
+
+
+def withdraw(actor: Actor, request_id: int, reason: str) -> AdmissionRequest:
+    """The applicant (or the county) withdraws a request; an admitted one leaves every village's registry."""
+    reason = (reason or "").strip()[:4000]
+    if not reason:
+        raise ValidationError({"reason": _("Give the reason for withdrawing.")})
+    with transaction.atomic():
+        request, acting = _locked(actor, CHANGE, request_id, _("Only the applicant or the county withdraws a request."))
+        if request.state not in (RequestState.UNDER_REVIEW, RequestState.REVIEWED, RequestState.ADMITTED):
+            raise ValidationError(_("A request that is %(state)s cannot be withdrawn.")
+                                  % {"state": request.get_state_display()})
+        today = timezone.localdate()
+        if request.state == RequestState.ADMITTED:
+            request.obligations.filter(active=True).update(active=False, ended=today)
+            FormsListEntry.objects.filter(admission=request).update(active=False)
+        request.state = RequestState.WITHDRAWN
+        request.reason = reason
+        request.save()
+        _event(request, acting, "withdrawn", reason)
+        record(acting, "admission.withdrawn", request, region_code=request.county_id,
+               detail={"number": request.number})
+        return request
+
+
+def set_review_panel(actor: Actor, county_code: str, kinds: list[str]) -> ReviewPanel:
+    county = region_or_error(county_code, "county")
+    cleaned = []
+    for name in kinds:
+        kind = kind_from_name(name)
+        if kind is None:
+            raise ValidationError({"kinds": _("Unknown department “%(name)s”; use one of: %(known)s.")
+                                   % {"name": name, "known": ", ".join(k.value for k in DepartmentKind)}})
+        if kind not in cleaned:
+            cleaned.append(kind)
+    if len(cleaned) < 2:
+        raise ValidationError({"kinds": _("A joint review needs at least two departments.")})
+    if county.level != 3:
+        raise ValidationError({"county": _("Review panels belong to counties.")})
+    with transaction.atomic():
+        panel = ReviewPanel.objects.select_for_update().get_or_create(county=county, defaults={"kinds": cleaned})[0]
+        acting = permissions.require(actor, CHANGE, panel, _("Only the county administrator sets the review panel."))
+        panel.kinds = cleaned
+        panel.save()
+        record(acting, "admission.panel_set", panel, region_code=county.code, detail={"kinds": cleaned})
+        return panel
+
+
+# --- forms list and plaques ----------------------------------------------------------------------------------
+
+
+def add_listed_form(actor: Actor, county_code: str, year: int, title: str, department: str, frequency: str,
+                    basis: str = "", fields: list[str] | None = None) -> FormsListEntry:
+    """The county puts a form on its annual list (seed 004: integrated and published at the start of the year)."""
+    county = region_or_error(county_code, "county")
+    if county.level != 3:
+        raise ValidationError({"county": _("The annual forms list belongs to a county.")})
+    errors: dict[str, list[str]] = {}
+    title = (title or "").strip()[:200]
+    if not title:
+        errors["title"] = [_("A form needs a title.")]
+    if frequency not in Frequency.values:
+        errors["frequency"] = [_("Say how often villages would have to do it.")]
+    kind = kind_from_name(department or "")
+    if kind is None:
+        errors["department"] = [_("Name the department that asks for the form.")]
+    if not 2000 <= int(year) <= 2100:
+        errors["year"] = [_("Give a year like 2026.")]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        forms_list = FormsList.objects.get_or_create(county=county, year=int(year))[0]
+        acting = permissions.require(actor, CHANGE, forms_list,
+                                     _("Only the county administrator keeps the forms list."))
+        dept = Department.objects.get_or_create(county=county, kind=kind)[0]
+        entry = FormsListEntry.objects.create(
+            forms_list=forms_list, title=title, department=dept, demanded_by=str(dept), frequency=frequency,
+            basis=(basis or "").strip()[:4000], fields=[f.strip() for f in fields or [] if f.strip()],
+        )
+        today = timezone.localdate()
+        Obligation.objects.bulk_create([
+            Obligation(village=v, kind=DemandKind.FORM, title=title, demanded_by=str(dept), basis=entry.basis,
+                       times_per_year=TIMES_PER_YEAR[frequency], form=entry, since=today)
+            for v in rural_villages([county.code])
+        ], batch_size=500)
+        record(acting, "forms_list.added", entry, region_code=county.code, detail={"year": forms_list.year,
+                                                                                  "title": title})
+        return entry
+
+
+def publish_forms_list(actor: Actor, county_code: str, year: int) -> FormsList:
+    with transaction.atomic():
+        forms_list = permissions.get_or_404(FormsList.objects.select_for_update(), actor, permissions.VIEW,
+                                            county_id=county_code, year=year)
+        acting = permissions.require(actor, CHANGE, forms_list, _("Only the county administrator publishes it."))
+        if forms_list.published_at:
+            raise ValidationError(_("The %(year)s forms list was already published.") % {"year": year})
+        forms_list.published_at = timezone.now()
+        forms_list.published_label = actor.label
+        forms_list.save()
+        record(acting, "forms_list.published", forms_list, region_code=county_code, detail={"year": year})
+        return forms_list
+
+
+def village_staff_assignment(actor: Actor, village_code: str):
+    for assignment in permissions.assignments_of(actor.user):
+        if assignment.role in (Role.VILLAGE_STAFF, Role.GRID_WORKER) and assignment.region_id == village_code:
+            return assignment
+    return None
+
+
+def record_plaque(actor: Actor, village_code: str, title: str, placement: str, demanded_by: str,
+                  basis: str = "") -> Obligation:
+    """Village staff record a plaque hanging at their service centre (the registry of what is there)."""
+    village = region_or_error(village_code, "village")
+    assignment = village_staff_assignment(actor, village.code)
+    if assignment is None and not actor.system:
+        raise permissions.NotFound
+    title = (title or "").strip()[:200]
+    errors: dict[str, list[str]] = {}
+    if not title:
+        errors["title"] = [_("Name the plaque.")]
+    if placement not in Placement.values:
+        errors["placement"] = [_("Say where the plaque would hang (outside or inside).")]
+    elif placement == Placement.OUTSIDE and title not in STANDARD_PLAQUES:
+        errors["placement"] = [_("Only the standard plaques hang outside: %(list)s; any other hangs inside.")
+                               % {"list": "、".join(STANDARD_PLAQUES)}]
+    if not (demanded_by or "").strip():
+        errors["demanded_by"] = [_("Say who asked for the plaque.")]
+    if errors:
+        raise ValidationError(errors)
+    acting = actor.acting_as(assignment) if assignment else actor
+    with transaction.atomic():
+        plaque = Obligation.objects.create(
+            village=village, kind=DemandKind.PLAQUE, title=title, placement=placement, demanded_by=demanded_by.strip()[:200],
+            basis=(basis or "").strip()[:4000], standard=title in STANDARD_PLAQUES, since=timezone.localdate(),
+        )
+        record(acting, "registry.plaque_recorded", plaque, region_code=village.code, detail={"title": title})
+        return plaque
+
+
+# --- demand reports --------------------------------------------------------------------------------------
+
+
+def report_demand(actor: Actor, village_code: str, demanded_by: str, what: str, demanded_on: dt.date | str | None = None,
+                  anonymous: bool = False) -> DemandReport:
+    """Village staff report a demand that never went through admission: who, what, when."""
+    village = region_or_error(village_code, "village")
+    assignment = village_staff_assignment(actor, village.code)
+    if assignment is None:
+        raise permissions.NotFound
+    errors: dict[str, list[str]] = {}
+    who = (demanded_by or "").strip()[:200]
+    if not who:
+        errors["demanded_by"] = [_("Say who made the demand.")]
+    what = (what or "").strip()[:4000]
+    if not what:
+        errors["what"] = [_("Say what was demanded.")]
+    today = timezone.localdate()
+    when = demanded_on or today
+    if isinstance(when, str):
+        try:
+            when = dt.date.fromisoformat(when)
+        except ValueError:
+            errors["demanded_on"] = [_("Give the date like 2026-11-23.")]
+            when = today
+    if when > today:
+        errors.setdefault("demanded_on", []).append(_("The date cannot be in the future."))
+    if errors:
+        raise ValidationError(errors)
+    kind = kind_from_name(who)
+    department = Department.objects.get_or_create(county_id=village.code[:6], kind=kind)[0] if kind else None
+    acting = actor.acting_as(assignment)
+    with transaction.atomic():
+        report = DemandReport.objects.create(
+            village=village, reported_by=actor.user, anonymous=bool(anonymous), department=department,
+            demanded_by=str(department) if department else who, what=what, demanded_on=when,
+        )
+        record(acting, "registry.demand_reported", report, region_code=village.code,
+               detail={"demanded_by": report.demanded_by, "anonymous": report.anonymous})
+        return report
+
+
+def resolve_report(actor: Actor, report_id: int, outcome: str, note: str) -> DemandReport:
+    note = (note or "").strip()[:4000]
+    if outcome not in ReportOutcome.values:
+        raise ValidationError({"outcome": _("Choose the outcome: demand stopped, brought into admission, or unfounded.")})
+    if not note:
+        raise ValidationError({"resolution": _("Say what was done.")})
+    with transaction.atomic():
+        report = permissions.get_or_404(DemandReport.objects.all(), actor, permissions.VIEW, pk=report_id)
+        acting = permissions.require(actor, MANAGE, report, _("Only supervisors resolve reports."))
+        report = DemandReport.objects.select_for_update().get(pk=report.pk)
+        if report.state == ReportState.RESOLVED:
+            raise ValidationError(_("This report was already resolved."))
+        report.state = ReportState.RESOLVED
+        report.outcome = outcome
+        report.resolution = note
+        report.resolved_by = actor.user
+        report.resolved_at = timezone.now()
+        report.save()
+        record(acting, "registry.report_resolved", report, region_code=report.village_id, detail={"outcome": outcome})
+        return report
+
+
+def reporter_name(report: DemandReport, actor: Actor) -> str:
+    """The reporter's name, unless the village asked to hide it from the department the report is about."""
+    if report.anonymous and not any(a.role != Role.DEPARTMENT_OFFICER for a in permissions.assignments_of(actor.user)):
+        return _("(anonymous)")
+    return report.reported_by.display_name

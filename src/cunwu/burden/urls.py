@@ -1,0 +1,19 @@
+from django.urls import path
+
+from . import views
+
+app_name = "burden"
+urlpatterns = [
+    path("requests/", views.requests_list, name="requests"),
+    path("requests/new/", views.request_new, name="request-new"),
+    path("requests/<int:request_id>/", views.request_detail, name="request"),
+    path("requests/<int:request_id>/review/", views.request_review, name="review"),
+    path("requests/<int:request_id>/decide/", views.request_decide, name="decide"),
+    path("requests/<int:request_id>/withdraw/", views.request_withdraw, name="withdraw"),
+    path("village/<str:code>/", views.village_registry, name="village"),
+    path("village/<str:code>/report/", views.report_demand, name="report"),
+    path("village/<str:code>/plaques/", views.record_plaque, name="plaque"),
+    path("reports/", views.reports_queue, name="reports"),
+    path("reports/<int:report_id>/resolve/", views.resolve_report, name="resolve"),
+    path("index/", views.burden_index, name="index"),
+]

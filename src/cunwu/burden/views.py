@@ -1,0 +1,229 @@
+"""Admission, registry, report and index pages. Thin: parse the form, call a service, render."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from cunwu.accounts import permissions
+from cunwu.accounts.departments import CHINESE_NAMES, DepartmentKind
+from cunwu.accounts.roles import Role
+from cunwu.audit.context import Actor
+from cunwu.regions.models import Region
+
+from . import figures, services
+from .choices import DemandKind, Frequency, NegativeDuty, Placement, ReportOutcome, RequestState
+from .models import AdmissionRequest, DemandReport, FormsList, Obligation
+from .policies import DECIDE, OVERSEERS, REVIEW
+
+
+def _errors(exc: ValidationError) -> dict[str, list[str]]:
+    return exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+
+
+def _flash(request, exc: ValidationError) -> None:
+    for field_messages in _errors(exc).values():
+        for message in field_messages:
+            messages.error(request, message)
+
+
+@login_required
+def requests_list(request):
+    actor = Actor.from_request(request)
+    state = request.GET.get("state", "")
+    queryset = permissions.restrict(AdmissionRequest.objects.select_related(
+        "applicant_department__county", "applicant_region"), actor)
+    if state in RequestState.values:
+        queryset = queryset.filter(state=state)
+    may_file = any(a.role in (Role.DEPARTMENT_OFFICER, Role.TOWNSHIP_OFFICER)
+                   for a in permissions.assignments_of(request.user))
+    return render(request, "burden/requests.html", {
+        "requests": queryset[:200], "state": state, "states": RequestState.choices, "may_file": may_file,
+    })
+
+
+@login_required
+def request_new(request):
+    actor = Actor.from_request(request)
+    errors: dict = {}
+    form = request.POST if request.method == "POST" else {}
+    if request.method == "POST":
+        data = services.RequestInput(
+            kind=form.get("kind", ""), title=form.get("title", ""), description=form.get("description", ""),
+            legal_basis=form.get("legal_basis", ""), frequency=form.get("frequency", ""),
+            scope=form.get("scope", "").replace("，", ",").split(","), funding_yuan=form.get("funding_yuan") or 0,
+            funding_source=form.get("funding_source", ""), working_conditions=form.get("working_conditions", ""),
+            form_fields=form.get("form_fields", "").replace("，", ",").replace("、", ",").split(","),
+            placement=form.get("placement", ""), negative_duties=request.POST.getlist("negative_duties"),
+        )
+        try:
+            made = services.file_request(actor, data)
+            if made.state == RequestState.REFUSED:
+                messages.error(request, made.reason)
+            else:
+                messages.success(request, _("Filed as %(n)s; the joint review has begun.") % {"n": made.number})
+            return redirect("burden:request", request_id=made.pk)
+        except ValidationError as exc:
+            errors = _errors(exc)
+    return render(request, "burden/request_new.html", {
+        "errors": errors, "form": form, "kinds": DemandKind.choices, "frequencies": Frequency.choices,
+        "placements": Placement.choices, "duties": NegativeDuty.choices,
+    })
+
+
+@login_required
+def request_detail(request, request_id: int):
+    actor = Actor.from_request(request)
+    found = permissions.get_or_404(AdmissionRequest.objects.select_related("county", "applicant_region"), actor,
+                                   pk=request_id)
+    reviewed = set(found.reviews.values_list("reviewer_kind", flat=True))
+    return render(request, "burden/request.html", {
+        "r": found, "reviews": found.reviews.select_related("reviewer"), "events": found.events.all(),
+        "panel": [(k, CHINESE_NAMES.get(k, k), k in reviewed) for k in found.reviewers],
+        "may_review": found.state == RequestState.UNDER_REVIEW and permissions.can(actor, REVIEW, found),
+        "may_decide": found.state == RequestState.REVIEWED and permissions.can(actor, DECIDE, found),
+        "may_withdraw": found.state in (RequestState.UNDER_REVIEW, RequestState.REVIEWED, RequestState.ADMITTED)
+        and permissions.can(actor, permissions.CHANGE, found),
+        "problems": services.approvable_problems(found), "villages": found.obligations.filter(active=True).count(),
+    })
+
+
+def _post_action(request, request_id: int, action, success: str):
+    try:
+        action(Actor.from_request(request))
+        messages.success(request, success)
+    except ValidationError as exc:
+        _flash(request, exc)
+    return redirect("burden:request", request_id=request_id)
+
+
+@require_POST
+@login_required
+def request_review(request, request_id: int):
+    decision, reason = request.POST.get("decision", ""), request.POST.get("reason", "")
+    return _post_action(request, request_id, lambda a: services.review(a, request_id, decision, reason),
+                        _("Your review is recorded."))
+
+
+@require_POST
+@login_required
+def request_decide(request, request_id: int):
+    approve, reason = request.POST.get("approve") == "1", request.POST.get("reason", "")
+    return _post_action(request, request_id, lambda a: services.decide(a, request_id, approve, reason),
+                        _("Admitted: it is on every concerned village's registry.") if approve else _("Declined."))
+
+
+@require_POST
+@login_required
+def request_withdraw(request, request_id: int):
+    reason = request.POST.get("reason", "")
+    return _post_action(request, request_id, lambda a: services.withdraw(a, request_id, reason), _("Withdrawn."))
+
+
+@login_required
+def village_registry(request, code: str):
+    actor = Actor.from_request(request)
+    village = Region.objects.filter(code=code, level=5).first()
+    if village is None or not any(code.startswith(a.region_id) for a in permissions.assignments_of(request.user)
+                                  if a.role not in (Role.VILLAGER, Role.DEPARTMENT_OFFICER)):
+        raise Http404
+    rows = list(permissions.restrict(Obligation.objects.filter(village=village, active=True), actor)
+                .select_related("admission"))
+    reports = permissions.restrict(DemandReport.objects.filter(village=village), actor).select_related("reported_by")
+    staff = services.village_staff_assignment(actor, code) is not None
+    year = timezone.localdate().year
+    forms_list = FormsList.objects.filter(county_id=code[:6], year=year).first()
+    return render(request, "burden/village.html", {
+        "village": village, "path": village.path(), "year": year, "forms_list": forms_list,
+        "groups": [(label, [o for o in rows if o.kind == kind]) for kind, label in DemandKind.choices],
+        "reports": reports[:50], "may_report": staff, "today": timezone.localdate().isoformat(),
+        "departments": [(k.value, CHINESE_NAMES[k.value]) for k in DepartmentKind],
+        "row": figures.compare(code, year)[0], "placements": Placement.choices,
+    })
+
+
+@require_POST
+@login_required
+def report_demand(request, code: str):
+    form = request.POST
+    who = form.get("department") or form.get("demanded_by", "")
+    try:
+        services.report_demand(Actor.from_request(request), code, who, form.get("what", ""),
+                               form.get("demanded_on") or None, form.get("anonymous") == "1")
+        messages.success(request, _("Reported. Supervisors will look into it."))
+    except ValidationError as exc:
+        _flash(request, exc)
+    return redirect("burden:village", code=code)
+
+
+@require_POST
+@login_required
+def record_plaque(request, code: str):
+    form = request.POST
+    try:
+        services.record_plaque(Actor.from_request(request), code, form.get("title", ""), form.get("placement", ""),
+                               form.get("demanded_by", ""), form.get("basis", ""))
+        messages.success(request, _("The plaque is on the registry."))
+    except ValidationError as exc:
+        _flash(request, exc)
+    return redirect("burden:village", code=code)
+
+
+@login_required
+def reports_queue(request):
+    actor = Actor.from_request(request)
+    state = request.GET.get("state", "open")
+    queryset = permissions.restrict(DemandReport.objects.select_related("village", "reported_by"), actor)
+    if state in ("open", "resolved"):
+        queryset = queryset.filter(state=state)
+    rows = [(r, services.reporter_name(r, actor), permissions.can(actor, permissions.MANAGE, r)) for r in queryset[:200]]
+    return render(request, "burden/reports.html", {"rows": rows, "state": state, "outcomes": ReportOutcome.choices})
+
+
+@require_POST
+@login_required
+def resolve_report(request, report_id: int):
+    try:
+        services.resolve_report(Actor.from_request(request), report_id, request.POST.get("outcome", ""),
+                                request.POST.get("resolution", ""))
+        messages.success(request, _("Resolved."))
+    except ValidationError as exc:
+        _flash(request, exc)
+    return redirect("burden:reports")
+
+
+@login_required
+def burden_index(request):
+    mine = [a for a in permissions.assignments_of(request.user) if a.role in (*OVERSEERS, Role.TOWNSHIP_OFFICER)]
+    if not mine:
+        raise Http404
+    code = request.GET.get("region") or mine[0].region_id
+    if not any(code.startswith(a.region_id) for a in mine):
+        raise Http404
+    place = Region.objects.filter(code=code, level__lte=4).first()
+    if place is None:
+        raise Http404
+    try:
+        year = int(request.GET.get("year") or timezone.localdate().year)
+    except ValueError:
+        year = timezone.localdate().year
+    rows = figures.compare(code, year)
+    summary = figures.total(rows, code, place.name)
+    if request.GET.get("format") == "xlsx":
+        response = HttpResponse(figures.to_xlsx(rows, summary, year),
+                                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        response["Content-Disposition"] = f'attachment; filename="burden-{code}-{year}.xlsx"'
+        return response
+    order = request.GET.get("order", "index")
+    if order == "index":
+        rows.sort(key=lambda r: -r.index)
+    return render(request, "burden/index.html", {
+        "place": place, "path": place.path(), "rows": rows, "summary": summary, "year": year,
+        "drill": place.level < 3 or place.level == 3,
+    })

@@ -1,0 +1,184 @@
+"""Admission by joint review, the burden registry, demand reports and the burden index."""
+
+from io import BytesIO
+
+import pytest
+from django.core.exceptions import ValidationError
+from openpyxl import load_workbook
+
+from cunwu.accounts.permissions import Forbidden, NotFound
+from cunwu.audit.models import AuditEntry
+from cunwu.burden import figures, services
+from cunwu.burden.models import AdmissionRequest, DemandReport, Obligation
+from cunwu.regions.models import Region
+
+from .helpers import LISHU, OTHER_COUNTY, TOWN_A, VILLAGE_A1, VILLAGE_A2, actor, person
+
+pytestmark = pytest.mark.django_db
+REVIEWERS = ("organisation", "rural_work", "civil_affairs")
+
+
+def good_request(**changes) -> services.RequestInput:
+    base = dict(kind="work_item", title="秸秆禁烧宣传与巡查", description="每月巡查一次并报告火点。", frequency="monthly",
+                legal_basis="《中华人民共和国大气污染防治法》第七十七条", funding_yuan="3000", funding_source="县财政")
+    return services.RequestInput(**{**base, **changes})
+
+
+@pytest.fixture
+def county():
+    people = {kind: actor(person("department_officer", LISHU, department=kind)) for kind in
+              (*REVIEWERS, "agriculture")}
+    people["admin"] = actor(person("county_admin", LISHU))
+    people["outside_reviewer"] = actor(person("department_officer", OTHER_COUNTY, department="organisation"))
+    return people
+
+
+def rural_villages_of(code):
+    return Region.objects.filter(level=5, is_rural=True, code__startswith=code).count()
+
+
+def test_negative_list_is_refused_automatically(county):
+    for request in (good_request(title="村内企业安全生产检查"),
+                    good_request(description="由村委会负责征地拆迁的动员和协调。"),
+                    good_request(title="协助招商", description="村干部对接客商", negative_duties=[]),
+                    good_request(negative_duties=["law_enforcement"])):
+        made = services.file_request(county["agriculture"], request)
+        assert made.state == "refused" and made.reason
+        assert made.negative_duties
+        with pytest.raises(ValidationError):
+            services.review(county["organisation"], made.pk, "approve", "同意")
+    assert not Obligation.objects.exists()
+
+
+def test_every_reviewer_must_approve_then_the_county_admits(county):
+    made = services.file_request(county["agriculture"], good_request())
+    assert made.state == "under_review" and made.reviewers == list(REVIEWERS)
+    with pytest.raises(NotFound):  # a reviewer outside the county does not even see it
+        services.review(county["outside_reviewer"], made.pk, "approve", "同意")
+    with pytest.raises(Forbidden):  # the applicant is not a reviewer
+        services.review(county["agriculture"], made.pk, "approve", "同意")
+    services.review(county["organisation"], made.pk, "approve", "同意")
+    with pytest.raises(ValidationError):  # approving twice
+        services.review(county["organisation"], made.pk, "approve", "再次同意")
+    with pytest.raises(ValidationError):  # a decision needs a reason
+        services.review(county["rural_work"], made.pk, "approve", "  ")
+    services.review(county["rural_work"], made.pk, "approve", "同意")
+    made.refresh_from_db()
+    assert made.state == "under_review"
+    with pytest.raises(ValidationError):  # the county decides only after everyone
+        services.decide(county["admin"], made.pk, True)
+    services.review(county["civil_affairs"], made.pk, "approve", "同意")
+    made.refresh_from_db()
+    assert made.state == "reviewed"
+    assert not Obligation.objects.exists()
+    services.decide(county["admin"], made.pk, True, "列入清单")
+    made.refresh_from_db()
+    assert made.state == "admitted"
+    assert made.obligations.filter(active=True).count() == rural_villages_of(LISHU) > 300
+    assert [e.action for e in made.events.all()] == ["filed", "review.approve", "review.approve", "review.approve",
+                                                     "admitted"]
+    assert AuditEntry.objects.filter(action="admission.admitted", object_id=str(made.pk)).exists()
+
+    services.withdraw(county["agriculture"], made.pk, "政策调整，不再需要村里巡查")
+    made.refresh_from_db()
+    assert made.state == "withdrawn"
+    assert made.obligations.filter(active=True).count() == 0
+    assert made.obligations.count() == rural_villages_of(LISHU)  # history kept
+    assert made.events.last().action == "withdrawn"
+
+
+def test_one_rejection_ends_the_review_and_no_basis_or_funding_cannot_pass(county):
+    rejected = services.file_request(county["agriculture"], good_request())
+    services.review(county["rural_work"], rejected.pk, "reject", "属于部门自身职责")
+    rejected.refresh_from_db()
+    assert rejected.state == "rejected" and "属于部门自身职责" in rejected.reason
+    for bad in (good_request(legal_basis=""), good_request(funding_yuan="0")):
+        made = services.file_request(county["agriculture"], bad)
+        with pytest.raises(ValidationError):
+            services.review(county["organisation"], made.pk, "approve", "同意")
+        assert not made.reviews.exists()
+
+
+def test_bad_requests_name_every_problem_and_write_nothing(county):
+    with pytest.raises(ValidationError) as caught:
+        services.file_request(county["agriculture"], services.RequestInput(
+            kind="form", title="", description="", frequency="daily", scope=["220323001200", "xyz"],
+            funding_yuan="-5", placement="outside"))
+    assert {"title", "description", "frequency", "scope", "funding_yuan", "form_fields"} <= set(
+        caught.value.message_dict)
+    with pytest.raises(ValidationError) as caught:
+        services.file_request(county["agriculture"], good_request(kind="plaque", title="农家书屋", placement="outside"))
+    assert "placement" in caught.value.message_dict
+    with pytest.raises(Forbidden):  # a village cannot file
+        services.file_request(actor(person("village_staff", VILLAGE_A1)), good_request())
+    assert not AdmissionRequest.objects.exists()
+
+
+def test_a_township_may_file_for_its_villages(county):
+    township = actor(person("township_officer", TOWN_A))
+    made = services.file_request(township, good_request(scope=[TOWN_A]))
+    assert made.county_id == LISHU and made.applicant_region_id == TOWN_A
+    for kind in REVIEWERS:
+        services.review(county[kind], made.pk, "approve", "同意")
+    services.decide(county["admin"], made.pk, True)
+    assert made.obligations.count() == rural_villages_of(TOWN_A)
+    assert not made.obligations.exclude(village__code__startswith=TOWN_A).exists()
+
+
+def test_village_reports_an_unadmitted_demand_and_a_supervisor_resolves_it(county, client):
+    staff = actor(person("village_staff", VILLAGE_A1))
+    other_staff = actor(person("village_staff", VILLAGE_A2))
+    supervisor = actor(person("supervisor", LISHU))
+    emergency = actor(person("department_officer", LISHU, department="emergency"))
+    client.force_login(staff.user)
+    page = client.post(f"/burden/village/{VILLAGE_A1}/report/", {
+        "department": "emergency", "what": "要求每天上传巡查照片", "anonymous": "1"})
+    assert page.status_code == 302
+    report = DemandReport.objects.get()
+    assert report.village_id == VILLAGE_A1 and report.department.kind == "emergency" and report.anonymous
+    with pytest.raises(NotFound):  # staff of another village cannot report for this one
+        services.report_demand(other_staff, VILLAGE_A1, "民政局", "x")
+    with pytest.raises(ValidationError):
+        services.report_demand(staff, VILLAGE_A1, "", "", "2999-01-01")
+    assert services.reporter_name(report, emergency) != staff.user.display_name  # hidden from the department
+    assert services.reporter_name(report, supervisor) == staff.user.display_name
+    with pytest.raises(Forbidden):  # village staff see it but do not resolve it
+        services.resolve_report(staff, report.pk, "stopped", "已叫停")
+    services.resolve_report(supervisor, report.pk, "stopped", "已通知县应急管理局停止要求上传照片")
+    report.refresh_from_db()
+    assert report.state == "resolved" and report.outcome == "stopped"
+    with pytest.raises(ValidationError):
+        services.resolve_report(supervisor, report.pk, "stopped", "again")
+
+
+def test_burden_index_counts_what_is_demanded(county, client):
+    made = services.file_request(county["agriculture"], good_request(scope=[VILLAGE_A1]))
+    for kind in REVIEWERS:
+        services.review(county[kind], made.pk, "approve", "同意")
+    services.decide(county["admin"], made.pk, True)
+    services.add_listed_form(county["admin"], LISHU, 2026, "参保情况月报", "medical_insurance", "monthly")
+    staff = actor(person("village_staff", VILLAGE_A1))
+    services.record_plaque(staff, VILLAGE_A1, "村民委员会", "outside", "村民委员会组织法")
+    services.record_plaque(staff, VILLAGE_A1, "农家书屋", "inside", "县文旅局")
+    with pytest.raises(ValidationError):
+        services.record_plaque(staff, VILLAGE_A1, "农家书屋", "outside", "县文旅局")
+    report = services.report_demand(staff, VILLAGE_A1, "民政局", "要求填报非清单表格")
+    year = report.demanded_on.year
+    row = figures.compare(VILLAGE_A1, year)[0]
+    assert (row.work_items, row.plaques, row.forms, row.form_returns, row.reports) == (1, 1, 1, 12, 1)
+    assert row.index == 1 + 1 + 12 / 12 + 2 * 1
+    townships = {r.code: r for r in figures.compare(LISHU, year)}
+    town = townships[TOWN_A]
+    assert town.villages == rural_villages_of(TOWN_A)
+    assert town.form_returns == 12 * town.villages and town.work_items == 1
+    assert townships["220322101"].work_items == 0
+
+    client.force_login(county["admin"].user)
+    response = client.get(f"/burden/index/?region={LISHU}&year={year}&format=xlsx")
+    sheet = load_workbook(BytesIO(response.content)).active
+    assert sheet.cell(1, 1).value == "区划代码"
+    assert sheet.max_row == len(townships) + 2
+    api = client.get(f"/api/v1/burden/index?region={LISHU}&year={year}").json()
+    assert api["total"]["work_items"] == 1 and len(api["rows"]) == len(townships)
+    registry = client.get(f"/burden/village/{VILLAGE_A1}/").content.decode()
+    assert "秸秆禁烧宣传与巡查" in registry and "要求填报非清单表格" in registry
