@@ -5,6 +5,7 @@ cd "$(dirname "$0")/.."
 rm -rf var/bench && mkdir -p var/bench
 echo "== SQLite =="
 CUNWU_VAR_DIR="$PWD/var/bench" env -u DATABASE_URL .venv/bin/python benchmarks/foundation.py
+CUNWU_VAR_DIR="$PWD/var/bench" env -u DATABASE_URL .venv/bin/python benchmarks/directory.py
 echo "== PostgreSQL =="
 url="$(bash scripts/pg.sh start)"
 .venv/bin/python - "$url" <<'PY'
@@ -13,3 +14,4 @@ with psycopg.connect(sys.argv[1], autocommit=True) as c:
     c.execute("DROP DATABASE IF EXISTS cunwu_bench"); c.execute("CREATE DATABASE cunwu_bench")
 PY
 CUNWU_VAR_DIR="$PWD/var/bench" DATABASE_URL="${url%/*}/cunwu_bench" .venv/bin/python benchmarks/foundation.py
+CUNWU_VAR_DIR="$PWD/var/bench" DATABASE_URL="${url%/*}/cunwu_bench" .venv/bin/python benchmarks/directory.py

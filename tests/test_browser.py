@@ -45,6 +45,34 @@ def new_page(browser, phone=False):
     return browser.new_context(viewport=size, locale="zh-CN").new_page()
 
 
+def sign_in_staff(browser, live_server, demo, username):
+    """A fresh browser context signed in as an official (with the TOTP step when the account has one)."""
+    page = new_page(browser)
+    page.goto(live_server.url + "/accounts/sign-in/")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    if demo[username].totp_secret:
+        page.wait_for_url("**/second-factor/")
+        page.get_by_label("六位验证码").fill(pyotp.TOTP(demo[username].totp_secret).now())
+        page.get_by_role("button", name="确认").click()
+    page.wait_for_url(live_server.url + "/")
+    return page
+
+
+def sign_in_villager(browser, live_server, phone_number, phone=True):
+    page = new_page(browser, phone=phone)
+    page.goto(live_server.url + "/accounts/villager/")
+    page.get_by_label("手机号码").fill(phone_number)
+    page.get_by_role("button", name="获取验证码").click()
+    page.wait_for_url("**/villager/code/")
+    body = OutboxMessage.objects.filter(phone=phone_number).first().body
+    page.get_by_label("六位验证码").fill(re.search(r"\d{6}", body).group())
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(live_server.url + "/")
+    return page
+
+
 def test_villager_signs_in_by_phone_on_a_phone_sized_screen(browser, live_server, demo):
     page = new_page(browser, phone=True)
     page.goto(live_server.url + "/")
@@ -64,12 +92,7 @@ def test_villager_signs_in_by_phone_on_a_phone_sized_screen(browser, live_server
 
 
 def test_village_staff_workbench_and_registering_a_villager(browser, live_server, demo):
-    page = new_page(browser)
-    page.goto(live_server.url + "/accounts/sign-in/")
-    page.get_by_label("用户名").fill("village1.staff")
-    page.get_by_label("密码").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(live_server.url + "/")
+    page = sign_in_staff(browser, live_server, demo, "village1.staff")
     assert page.get_by_role("heading", name=re.compile("村级工作台")).is_visible()
     shot(page, "04-staff-workbench")
     page.get_by_role("link", name="登记村民").click()
@@ -91,15 +114,7 @@ def test_village_staff_workbench_and_registering_a_villager(browser, live_server
 
 
 def test_county_admin_with_totp_sees_the_overview(browser, live_server, demo):
-    page = new_page(browser)
-    page.goto(live_server.url + "/accounts/sign-in/")
-    page.get_by_label("用户名").fill("lishu.admin")
-    page.get_by_label("密码").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url("**/second-factor/")
-    page.get_by_label("六位验证码").fill(pyotp.TOTP(demo["lishu.admin"].totp_secret).now())
-    page.get_by_role("button", name="确认").click()
-    page.wait_for_url(live_server.url + "/")
+    page = sign_in_staff(browser, live_server, demo, "lishu.admin")
     assert page.get_by_role("heading", name=re.compile("梨树县 · 概览")).is_visible()
     assert "346" in page.content()  # villages and communities of the county
     shot(page, "07-county-overview")
@@ -121,3 +136,53 @@ def test_region_browser_search_and_language_switch(browser, live_server, demo):
     shot(page, "09-english")
     page.get_by_role("button", name="中文").click()
     assert page.get_by_role("link", name="区划").first.is_visible()
+
+
+def test_villager_reads_the_services_of_their_village(browser, live_server, demo):
+    page = sign_in_villager(browser, live_server, "13904340000")
+    page.get_by_role("link", name="村里能帮我办什么").click()
+    assert page.get_by_role("heading", name=re.compile("南杏山村能为您办什么")).is_visible()
+    assert page.get_by_role("heading", name="医疗保障").is_visible()
+    shot(page, "10-village-services-phone")
+    page.get_by_label("查找服务").fill("火箭发射")
+    page.get_by_role("button", name="搜索").click()
+    assert page.get_by_text("没有找到相关服务").is_visible()
+    page.get_by_label("查找服务").fill("最低生活保障")
+    page.get_by_role("button", name="搜索").click()
+    page.get_by_role("link", name="最低生活保障申请").click()
+    assert page.get_by_role("heading", name="最低生活保障申请").is_visible()
+    assert page.get_by_text("20个工作日").first.is_visible()
+    assert page.get_by_role("cell", name="家庭经济状况核对授权书").is_visible()
+    assert page.get_by_text("村里协助办理一律免费").is_visible()
+    shot(page, "11-village-service-detail-phone")
+
+
+def test_joint_review_admits_a_form_onto_the_village_registry(browser, live_server, demo):
+    title = "农村劳动力转移就业情况季报"
+    for reviewer in ("lishu.organisation", "lishu.civil_affairs"):
+        page = sign_in_staff(browser, live_server, demo, reviewer)
+        page.get_by_role("link", name="准入申请").click()
+        page.get_by_role("row", name=re.compile(title)).get_by_role("link").click()
+        assert page.get_by_role("heading", name=title).is_visible()
+        page.get_by_label("理由").fill("属于法定协助事项，字段精简，同意。")
+        page.get_by_role("button", name="同意", exact=True).click()
+        assert page.get_by_text("审查意见已记录").is_visible()
+        shot(page, f"12-review-{reviewer}")
+        page.context.close()
+    page = sign_in_staff(browser, live_server, demo, "lishu.admin")
+    page.get_by_role("link", name="准入申请").click()
+    page.get_by_role("row", name=re.compile(title)).get_by_role("link").click()
+    assert page.get_by_text("联审通过，待县级审定").is_visible()
+    page.get_by_role("button", name="审定列入县级清单").click()
+    assert page.get_by_text("已准入：已列入涉及各村的台账").is_visible()
+    shot(page, "13-admitted")
+    page.context.close()
+    page = sign_in_staff(browser, live_server, demo, "village1.staff")
+    page.get_by_role("link", name="村级承担事项台账").click()
+    assert page.get_by_role("cell", name=title).is_visible()
+    assert page.get_by_role("cell", name="秸秆禁烧宣传与巡查").is_visible()
+    page.get_by_label("提出要求的单位").select_option("civil_affairs")
+    page.get_by_label("要求做什么").fill("要求每周报送空置房屋统计表")
+    page.get_by_role("button", name="报告", exact=True).click()
+    assert page.get_by_text("已报告，督查人员将核查处理").is_visible()
+    shot(page, "14-village-burden")

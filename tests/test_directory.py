@@ -99,13 +99,15 @@ def test_editing_a_published_version_is_refused_and_only_the_tiers_admin_edits(j
     assert services.entry_for(VILLAGE_A1, "22-JZ-001").promised_limit_days == 20
 
 
-def test_publishing_makes_a_dated_version_and_realigns_the_tiers_below(jilin_directories, admins):
+def test_publishing_makes_a_dated_version_and_realigns_the_tiers_below(jilin_directories, admins, client):
     before = services.entry_for(VILLAGE_A1, "22-YB-005")
+    assert "异地就医备案" in client.get(f"/village/{VILLAGE_A1}/services/").content.decode()
     services.remove_items(admins[PROVINCE], PROVINCE, ["22-YB-005"])
     services.save_item(admins[PROVINCE], PROVINCE, {**next(i for i in jilin.ITEMS if i["code"] == "22-JZ-003"),
                                                     "promised_limit_days": 5})
     services.publish(admins[PROVINCE], PROVINCE, "drop a filing, shorten temporary assistance")
     assert services.entry_for(VILLAGE_A1, "22-YB-005") is None
+    assert "异地就医备案" not in client.get(f"/village/{VILLAGE_A1}/services/").content.decode()  # no stale page
     temporary = services.entry_for(VILLAGE_A1, "22-JZ-003")
     assert temporary.promised_limit_days == 5  # Lishu had promised 7; the province now promises 5
     assert temporary.item_version == 2

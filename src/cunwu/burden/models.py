@@ -15,6 +15,13 @@ from .choices import (
     RequestState,
 )
 
+EVENT_LABELS = {
+    "filed": _("filed the request"), "refused": _("refused by the negative list"),
+    "review.approve": _("approved in joint review"), "review.reject": _("rejected in joint review"),
+    "admitted": _("approved onto the county list"), "declined": _("declined by the county"),
+    "withdrawn": _("withdrew it"),
+}
+
 
 class AdmissionRequest(models.Model):
     """A department or township asks that villages take on a work item, form, mechanism or plaque."""
@@ -91,6 +98,10 @@ class AdmissionEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.request.number} {self.action}"
+
+    @property
+    def action_label(self) -> str:
+        return str(EVENT_LABELS.get(self.action, self.action))
 
 
 class ReviewPanel(models.Model):

@@ -65,12 +65,19 @@ def _current_key(region_code: str) -> tuple | None:
 
 def directory_for(village_code: str, on: dt.date | None = None) -> list[DirectoryEntry]:
     """The items a village offers today: its county's published basic directory, in force on `on`."""
+    return published_directory(village_code, on)[1]
+
+
+def published_directory(village_code: str, on: dt.date | None = None) -> tuple[str, list[DirectoryEntry]]:
+    """`directory_for` with a key naming the list as published now (it changes with every publication and
+    every day, so pages rendered from the list can be cached under it)."""
     key = _current_key(county_code_of(village_code))
     if key is None:
-        return []
+        return "none", []
     on = on or timezone.localdate()
-    return [e for e in _published_entries(key)
-            if e.effective_from <= on and (e.cancelled_on is None or e.cancelled_on > on)]
+    entries = [e for e in _published_entries(key)
+               if e.effective_from <= on and (e.cancelled_on is None or e.cancelled_on > on)]
+    return f"{key[0]}-{key[1].timestamp():.6f}-{on.isoformat()}", entries
 
 
 def entry_for(village_code: str, code: str) -> DirectoryEntry | None:

@@ -58,12 +58,12 @@ def _by_domain(entries):
 def village_services(request, code: str):
     village = _village(code)
     q = request.GET.get("q", "").strip()[:40]
-    entries = services.directory_for(code)
+    version_key, entries = services.published_directory(code)
     if q:
         entries = [e for e in entries if q in e.name or q in e.domain]
     return render(request, "directory/village_services.html", {
         "village": village, "path": village.path(), "groups": _by_domain(entries), "q": q,
-        "count": len(entries),
+        "count": len(entries), "version_key": version_key,
     })
 
 

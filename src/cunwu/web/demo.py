@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from cunwu.accounts import services
+from cunwu.accounts.departments import CHINESE_NAMES
 from cunwu.accounts.models import User
 from cunwu.accounts.personal_data import id_check_char
 from cunwu.audit.context import Actor
@@ -56,7 +57,7 @@ def build_demo(password: str = DEMO_PASSWORD, totp: bool = True) -> list[DemoAcc
         official("lishu.supervisor", "梨树县督查员", "supervisor", county)
         official("lishu.auditor", "梨树县审计员", "auditor", county)
         for kind in DEPARTMENTS:
-            official(f"lishu.{kind}", f"梨树县{kind}", "department_officer", county, kind)
+            official(f"lishu.{kind}", f"{CHINESE_NAMES[kind]}干部", "department_officer", county, kind)
         for index, township in enumerate(townships, start=1):
             official(f"township{index}.officer", f"{township.name}干部", "township_officer", township)
         staff_names = ["张建国", "王秀兰", "李春生", "刘玉梅"]
@@ -111,7 +112,8 @@ def _demo_directory_and_burden(actor: Actor, villages: list[Region]) -> None:
         description="由村委会负责对本村小作坊开展安全生产检查。", legal_basis="", funding_yuan="0"))
     burden.add_listed_form(actor, COUNTY, timezone.localdate().year, "城乡居民医保参保情况年报", "medical_insurance",
                            "yearly", "《中华人民共和国社会保险法》", ["应参保人数", "已参保人数"])
-    burden.record_plaque(actor, villages[0].code, "村民委员会", "outside", "《中华人民共和国村民委员会组织法》")
+    burden.record_plaque(actor, villages[0].code, "村民委员会", "outside", "梨树镇党委",
+                         "《中华人民共和国村民委员会组织法》")
     burden.report_demand(as_user("village1.staff"), villages[0].code, "emergency", "要求每天在工作群上传防火巡查照片",
                          anonymous=True)
 
