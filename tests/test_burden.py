@@ -182,3 +182,26 @@ def test_burden_index_counts_what_is_demanded(county, client):
     assert api["total"]["work_items"] == 1 and len(api["rows"]) == len(townships)
     registry = client.get(f"/burden/village/{VILLAGE_A1}/").content.decode()
     assert "秸秆禁烧宣传与巡查" in registry and "要求填报非清单表格" in registry
+
+
+def test_a_county_sets_its_own_review_panel_and_publishes_its_forms_list(county, client):
+    from .conftest import run
+
+    output = run("burden", "panel", LISHU, "organisation", "民政局", "--as", county["admin"].user.username)
+    assert "organisation, civil_affairs" in output
+    made = services.file_request(county["agriculture"], good_request())
+    assert made.reviewers == ["organisation", "civil_affairs"]
+    services.review(county["organisation"], made.pk, "approve", "同意")
+    services.review(county["civil_affairs"], made.pk, "approve", "同意")
+    made.refresh_from_db()
+    assert made.state == "reviewed"
+    with pytest.raises(ValidationError):
+        services.set_review_panel(county["admin"], LISHU, ["organisation"])
+    with pytest.raises(Forbidden):
+        services.set_review_panel(county["organisation"], LISHU, ["organisation", "rural_work"])
+    services.add_listed_form(county["admin"], LISHU, 2026, "参保情况年报", "医疗保障局", "yearly")
+    client.force_login(county["admin"].user)
+    published = client.post(f"/api/v1/burden/forms-lists/{LISHU}/2026/publish")
+    assert published.status_code == 200 and published.json()["published_at"]
+    again = client.post(f"/api/v1/burden/forms-lists/{LISHU}/2026/publish")
+    assert again.status_code == 422

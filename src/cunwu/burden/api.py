@@ -307,6 +307,12 @@ def add_form(request, county: str, year: int, data: FormIn):
                  "basis": e.basis, "fields": e.fields, "active": e.active}
 
 
+@router.post("/forms-lists/{county}/{year}/publish", response=FormsListOut, summary="Publish the annual forms list")
+def publish_forms_list(request, county: str, year: int):
+    services.publish_forms_list(_actor(request), county, year)
+    return forms_list(request, county, year)
+
+
 @router.get("/index", response=BurdenOut, summary="The burden index of the regions below one")
 def index(request, region: str, year: int | None = None):
     actor = _actor(request)

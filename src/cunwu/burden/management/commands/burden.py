@@ -24,6 +24,10 @@ class Command(BaseCommand):
         rv.add_argument("decision", choices=["approve", "reject"])
         rv.add_argument("--reason", required=True)
         add_actor_argument(rv)
+        panel = sub.add_parser("panel", help="set the departments that jointly review a county's requests")
+        panel.add_argument("county")
+        panel.add_argument("kinds", nargs="+", help="department kinds or Chinese names, e.g. organisation 民政局")
+        add_actor_argument(panel)
         ix = sub.add_parser("index", help="the burden index of the places below a region")
         ix.add_argument("region")
         ix.add_argument("--year", type=int, default=None)
@@ -47,6 +51,10 @@ class Command(BaseCommand):
     def _review(self, actor, options):
         made = services.review(actor, options["request"], options["decision"], options["reason"])
         self.stdout.write(f"{made.reviewer_kind}: {made.decision}")
+
+    def _panel(self, actor, options):
+        made = services.set_review_panel(actor, options["county"], options["kinds"])
+        self.stdout.write(f"{made.county_id}: {', '.join(made.kinds)}")
 
     def _index(self, actor, options):
         code = options["region"]
