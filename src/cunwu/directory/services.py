@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from threading import Lock
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -57,10 +57,25 @@ def county_code_of(village_code: str) -> str:
     return village_code[:6]
 
 
+_CURRENT_SQL = None
+
+
 def _current_key(region_code: str) -> tuple | None:
-    key = (Directory.objects.filter(region_id=region_code, current__isnull=False)
-           .values_list("current_id", "current__published_at").first())
-    return tuple(key) if key else None
+    """(version id, publication time) of the region's directory in force. Plain SQL: this runs on every page a
+    villager opens, and composing the ORM query cost more than running it."""
+    global _CURRENT_SQL
+    if _CURRENT_SQL is None:
+        _CURRENT_SQL = (f"SELECT v.id, v.published_at FROM {Directory._meta.db_table} d "
+                        f"JOIN {DirectoryVersion._meta.db_table} v ON v.id = d.current_id WHERE d.region_id = %s")
+    with connection.cursor() as cursor:
+        cursor.execute(_CURRENT_SQL, [region_code])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    published_at = row[1]
+    if isinstance(published_at, str):  # SQLite without converters
+        published_at = dt.datetime.fromisoformat(published_at)
+    return row[0], published_at
 
 
 def directory_for(village_code: str, on: dt.date | None = None) -> list[DirectoryEntry]:
