@@ -3,6 +3,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from cunwu.regions.models import Level
+
 
 class Tier(models.IntegerChoices):
     """A directory's tier is the level of the region that publishes it."""
@@ -46,12 +48,8 @@ class OnlineDepth(models.IntegerChoices):
     FULL = 4, _("handled fully online")
 
 
-class ExerciseLevel(models.IntegerChoices):
-    PROVINCE = 1, _("province")
-    CITY = 2, _("city")
-    COUNTY = 3, _("county")
-    TOWNSHIP = 4, _("township")
-    VILLAGE = 5, _("village")
+# The level that exercises an item is a level of the region tree.
+ExerciseLevel = Level
 
 
 class MaterialForm(models.TextChoices):

@@ -23,6 +23,11 @@ from .choices import HandlingMode, Tier, VersionState
 from .items import LOCAL_FIELDS
 from .models import Directory, DirectoryEntry, DirectoryVersion
 
+# Words villagers say for what the items call by their formal names.
+SEARCH_ALIASES = {
+    "低保": "最低生活保障", "五保": "特困", "医保": "医疗", "社保": "社会保", "养老金": "养老保险", "身份证": "居民身份证",
+    "户口": "户", "残疾证": "残疾人证", "打官司": "法律", "纠纷": "调解",
+}
 CONTACT_ROLES = [Role.VILLAGE_STAFF, Role.GRID_WORKER, Role.LEGAL_ADVISER]
 
 
@@ -60,7 +65,8 @@ def village_services(request, code: str):
     q = request.GET.get("q", "").strip()[:40]
     version_key, entries = services.published_directory(code)
     if q:
-        entries = [e for e in entries if q in e.name or q in e.domain]
+        words = {q, SEARCH_ALIASES.get(q, q)}
+        entries = [e for e in entries if any(w in e.name or w in e.domain for w in words)]
     return render(request, "directory/village_services.html", {
         "village": village, "path": village.path(), "groups": _by_domain(entries), "q": q,
         "count": len(entries), "version_key": version_key,
