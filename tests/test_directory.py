@@ -53,7 +53,9 @@ def test_lishu_villages_show_a_real_directory_of_forty_items(jilin_directories, 
 
     page = client.get(f"/village/{VILLAGE_A1}/services/")
     assert page.status_code == 200
-    assert "城乡居民基本医疗保险参保登记" in page.content.decode()
+    text = page.content.decode()
+    assert "城乡居民基本医疗保险参保登记" in text
+    assert text.index(">医疗保障<") < text.index(">社会救助<") < text.index(">住房建设<")  # the province's order
     detail = client.get(f"/village/{VILLAGE_A1}/services/22-JZ-001/").content.decode()
     assert "家庭经济状况核对授权书" in detail and "20" in detail
     assert client.get(f"/village/{VILLAGE_A1}/services/22-JY-004/").status_code == 404

@@ -56,8 +56,12 @@ def village_page(request, code: str):
 
 
 def _by_domain(entries):
-    return [(domain or _("Other services"), list(group))
-            for domain, group in groupby(sorted(entries, key=lambda e: (e.domain, e.position)), key=lambda e: e.domain)]
+    """Groups in the order the directory lists its items (the province puts the most asked-for first)."""
+    first = {}
+    for e in entries:
+        first.setdefault(e.domain, e.position)
+    ordered = sorted(entries, key=lambda e: (first[e.domain], e.position))
+    return [(domain or _("Other services"), list(group)) for domain, group in groupby(ordered, key=lambda e: e.domain)]
 
 
 def village_services(request, code: str):
