@@ -2,6 +2,7 @@
 home, against admission requests, demand reports and a directory draft in each place, by UI, API and command."""
 
 import pytest
+from django.core.management.base import CommandError
 
 from cunwu.accounts.roles import Role
 from cunwu.audit.context import Actor
@@ -90,6 +91,17 @@ def test_burden_isolation_for_every_role_on_every_path(role, client):
     if (draft == 200) != (role in OVERSEERS):
         leaks.append(f"{role} api directory draft: {draft}")
     index = client.get(f"/api/v1/burden/index?region={LISHU}").status_code
-    if (index == 200) != (role in OVERSEERS):
-        leaks.append(f"{role} api burden index of Lishu: {index}")
+    page = client.get(f"/burden/index/?region={LISHU}").status_code
+    try:
+        run("burden", "index", LISHU, "--as", me.username)
+        by_command = True
+    except CommandError as exc:
+        assert str(exc) == "未找到。"
+        by_command = False
+    for path, seen in (("api", index == 200), ("ui", page == 200), ("command", by_command)):
+        if seen != (role in OVERSEERS):
+            leaks.append(f"{role} {path} burden index of Lishu: {seen}")
+    village_page = client.get(f"/burden/village/{TARGETS['same village']}/").status_code == 200
+    if village_page != (role not in (Role.VILLAGER, Role.DEPARTMENT_OFFICER)):
+        leaks.append(f"{role} ui registry of its own village: {village_page}")
     assert not leaks, "\n".join(leaks)

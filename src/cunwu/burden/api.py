@@ -10,11 +10,10 @@ from ninja import Router, Schema
 
 from cunwu.accounts import permissions
 from cunwu.audit.context import Actor
-from cunwu.regions.models import Region
 
 from . import figures, services
 from .choices import DemandKind, Frequency, Placement
-from .models import AdmissionRequest, DemandReport, FormsList, Obligation
+from .models import AdmissionRequest, DemandReport, FormsList
 
 router = Router(tags=["burden"])
 
@@ -246,19 +245,10 @@ def withdraw(request, request_id: int, data: ReasonIn):
 
 @router.get("/villages/{code}/registry", response=list[ObligationOut], summary="What is demanded of a village")
 def registry(request, code: str):
-    actor = _actor(request)
-    rows = permissions.restrict(Obligation.objects.filter(village_id=code, active=True), actor)
-    if not rows.exists() and not _may_see_village(actor, code):
-        raise permissions.NotFound
+    _village, rows = services.village_registry(_actor(request), code)
     return [{"id": o.pk, "kind": o.kind, "title": o.title, "demanded_by": o.demanded_by, "basis": o.basis,
              "times_per_year": o.times_per_year, "placement": o.placement, "standard": o.standard,
-             "admission": o.admission.number if o.admission_id else None, "since": o.since}
-            for o in rows.select_related("admission")]
-
-
-def _may_see_village(actor: Actor, code: str) -> bool:
-    return any(code.startswith(a.region_id) for a in permissions.assignments_of(actor.user)
-               if a.role not in ("villager", "department_officer"))
+             "admission": o.admission.number if o.admission_id else None, "since": o.since} for o in rows]
 
 
 @router.post("/villages/{code}/plaques", response={201: ObligationOut}, summary="Record a plaque hanging at the village")
@@ -315,20 +305,6 @@ def publish_forms_list(request, county: str, year: int):
 
 @router.get("/index", response=BurdenOut, summary="The burden index of the regions below one")
 def index(request, region: str, year: int | None = None):
-    actor = _actor(request)
-    if not _may_compare(actor, region):
-        raise permissions.NotFound
     year = year or timezone.localdate().year
-    rows = figures.compare(region, year)
-    place = Region.objects.get(code=region)
-    return {"region": region, "year": year, "total": _row(figures.total(rows, region, place.name)),
-            "rows": [_row(r) for r in rows]}
-
-
-def _may_compare(actor: Actor, code: str) -> bool:
-    """The index is for those who oversee places: administrators, supervisors, auditors, townships, at or above."""
-    from .policies import OVERSEERS
-
-    return Region.objects.filter(code=code).exists() and any(
-        code.startswith(a.region_id) for a in permissions.assignments_of(actor.user)
-        if a.role in (*OVERSEERS, "township_officer"))
+    _place, rows, summary = services.burden_figures(_actor(request), region, year)
+    return {"region": region, "year": year, "total": _row(summary), "rows": [_row(r) for r in rows]}

@@ -508,3 +508,38 @@ def reporter_name(report: DemandReport, actor: Actor) -> str:
     if report.anonymous and not any(a.role != Role.DEPARTMENT_OFFICER for a in permissions.assignments_of(actor.user)):
         return _("(anonymous)")
     return report.reported_by.display_name
+
+
+# --- reading the registry and the index (one jurisdiction rule for pages, API and commands) -----------------
+
+COMPARERS = (Role.COUNTY_ADMIN, Role.CITY_ADMIN, Role.PROVINCE_ADMIN, Role.SUPERVISOR, Role.AUDITOR,
+             Role.TOWNSHIP_OFFICER)
+
+
+def _holds_over(actor: Actor, code: str, roles) -> bool:
+    return actor.system or any(codes.contains(a.region_id, code) for a in permissions.assignments_of(actor.user)
+                               if a.role in roles)
+
+
+def village_registry(actor: Actor, village_code: str) -> tuple[Region, list[Obligation]]:
+    """What is demanded of a village, for officials whose region contains it (NotFound for anyone else)."""
+    village = Region.objects.filter(code=village_code, level=5).first()
+    if village is None or not _holds_over(actor, village_code, set(Role) - {Role.VILLAGER, Role.DEPARTMENT_OFFICER}):
+        raise permissions.NotFound
+    rows = permissions.restrict(Obligation.objects.filter(village=village, active=True), actor)
+    return village, list(rows.select_related("admission"))
+
+
+def burden_figures(actor: Actor, region_code: str, year: int) -> tuple[Region, list, object]:
+    """The burden index of the places below a region, for those who oversee it (NotFound for anyone else)."""
+    from . import figures
+
+    place = Region.objects.filter(code=region_code, level__lte=5).first()
+    if place is None or not _holds_over(actor, region_code, COMPARERS):
+        raise permissions.NotFound
+    rows = figures.compare(region_code, year)
+    return place, rows, figures.total(rows, region_code, place.name)
+
+
+def default_comparison_region(actor: Actor) -> str | None:
+    return next((a.region_id for a in permissions.assignments_of(actor.user) if a.role in COMPARERS), None)

@@ -15,12 +15,11 @@ from cunwu.accounts import permissions
 from cunwu.accounts.departments import CHINESE_NAMES, DepartmentKind
 from cunwu.accounts.roles import Role
 from cunwu.audit.context import Actor
-from cunwu.regions.models import Region
 
 from . import figures, services
 from .choices import DemandKind, Frequency, NegativeDuty, Placement, ReportOutcome, RequestState
-from .models import AdmissionRequest, DemandReport, FormsList, Obligation
-from .policies import DECIDE, OVERSEERS, REVIEW
+from .models import AdmissionRequest, DemandReport, FormsList
+from .policies import DECIDE, REVIEW
 
 
 def _errors(exc: ValidationError) -> dict[str, list[str]]:
@@ -129,12 +128,7 @@ def request_withdraw(request, request_id: int):
 @login_required
 def village_registry(request, code: str):
     actor = Actor.from_request(request)
-    village = Region.objects.filter(code=code, level=5).first()
-    if village is None or not any(code.startswith(a.region_id) for a in permissions.assignments_of(request.user)
-                                  if a.role not in (Role.VILLAGER, Role.DEPARTMENT_OFFICER)):
-        raise Http404
-    rows = list(permissions.restrict(Obligation.objects.filter(village=village, active=True), actor)
-                .select_related("admission"))
+    village, rows = services.village_registry(actor, code)
     reports = permissions.restrict(DemandReport.objects.filter(village=village), actor).select_related("reported_by")
     staff = services.village_staff_assignment(actor, code) is not None
     year = timezone.localdate().year
@@ -200,30 +194,21 @@ def resolve_report(request, report_id: int):
 
 @login_required
 def burden_index(request):
-    mine = [a for a in permissions.assignments_of(request.user) if a.role in (*OVERSEERS, Role.TOWNSHIP_OFFICER)]
-    if not mine:
-        raise Http404
-    code = request.GET.get("region") or mine[0].region_id
-    if not any(code.startswith(a.region_id) for a in mine):
-        raise Http404
-    place = Region.objects.filter(code=code, level__lte=4).first()
-    if place is None:
+    actor = Actor.from_request(request)
+    code = request.GET.get("region") or services.default_comparison_region(actor)
+    if not code:
         raise Http404
     try:
         year = int(request.GET.get("year") or timezone.localdate().year)
     except ValueError:
         year = timezone.localdate().year
-    rows = figures.compare(code, year)
-    summary = figures.total(rows, code, place.name)
+    place, rows, summary = services.burden_figures(actor, code, year)
     if request.GET.get("format") == "xlsx":
         response = HttpResponse(figures.to_xlsx(rows, summary, year),
                                 content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
         response["Content-Disposition"] = f'attachment; filename="burden-{code}-{year}.xlsx"'
         return response
-    order = request.GET.get("order", "index")
-    if order == "index":
-        rows.sort(key=lambda r: -r.index)
+    rows.sort(key=lambda r: -r.index)
     return render(request, "burden/index.html", {
         "place": place, "path": place.path(), "rows": rows, "summary": summary, "year": year,
-        "drill": place.level < 3 or place.level == 3,
     })

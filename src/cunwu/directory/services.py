@@ -24,7 +24,6 @@ from cunwu.accounts.services import region_or_error
 from cunwu.audit.context import Actor
 from cunwu.audit.services import record
 from cunwu.regions import codes
-from cunwu.regions.models import Region
 
 from . import items
 from .choices import Tier, VersionState
@@ -246,17 +245,6 @@ def remove_items(actor: Actor, region_code: str, item_codes: Iterable[str], vers
         return removed
 
 
-def discard_draft(actor: Actor, region_code: str) -> None:
-    with transaction.atomic():
-        directory, acting = _directory_for_change(actor, region_code)
-        draft = directory.versions.filter(state=VersionState.DRAFT).first()
-        if draft is None:
-            raise ValidationError(_("There is no draft to discard."))
-        record(acting, "directory.draft_discarded", draft, region_code=directory.region_id,
-               detail={"number": draft.number})
-        draft.delete()
-
-
 # --- publishing --------------------------------------------------------------------------------------------
 
 
@@ -376,14 +364,3 @@ def _align_draft(draft: DirectoryVersion, parent_entries: dict[str, DirectoryEnt
         for field, value in values.items():
             setattr(entry, field, value)
         entry.save()
-
-
-# --- seeding and reading helpers for the pages -------------------------------------------------------------
-
-
-def published_versions(directory: Directory):
-    return directory.versions.filter(state__in=[VersionState.PUBLISHED, VersionState.SUPERSEDED]).order_by("-number")
-
-
-def region_of_directory(region_code: str) -> Region:
-    return region_or_error(region_code)

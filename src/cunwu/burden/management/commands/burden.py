@@ -1,14 +1,13 @@
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from cunwu.accounts import permissions
 from cunwu.accounts.cli import actor_from, add_actor_argument, command_error
 from cunwu.burden import figures, services
 from cunwu.burden.models import AdmissionRequest
-from cunwu.regions.models import Region
 
 
 class Command(BaseCommand):
@@ -58,15 +57,8 @@ class Command(BaseCommand):
 
     def _index(self, actor, options):
         code = options["region"]
-        if not actor.system and not any(code.startswith(a.region_id) for a in permissions.assignments_of(actor.user)
-                                        if a.role not in ("villager", "department_officer")):
-            raise permissions.NotFound
-        place = Region.objects.filter(code=code).first()
-        if place is None:
-            raise CommandError(f"no region {code}")
         year = options["year"] or timezone.localdate().year
-        rows = figures.compare(code, year)
-        summary = figures.total(rows, code, place.name)
+        _place, rows, summary = services.burden_figures(actor, code, year)
         for r in [*rows, summary]:
             self.stdout.write(f"{r.code}\t{r.name}\t{r.villages}\t{r.work_items}\t{r.form_returns}\t{r.reports}\t{r.index}")
         if options["xlsx"]:
