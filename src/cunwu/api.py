@@ -7,6 +7,7 @@ from ninja import NinjaAPI
 from cunwu.accounts.permissions import Forbidden, NotFound
 from cunwu.accounts.signin import LockedOut
 from cunwu.apiauth import BearerToken, BrowserSession
+from cunwu.cases.services import Conflict
 
 api = NinjaAPI(
     title="cunwu API",
@@ -45,6 +46,11 @@ def _invalid(request, exc):
     return _error(request, 422, " ".join(exc.messages))
 
 
+@api.exception_handler(Conflict)
+def _conflict(request, exc):
+    return _error(request, 409, exc.message)
+
+
 @api.exception_handler(LockedOut)
 def _locked(request, exc):
     response = _error(request, 429, str(exc))
@@ -55,6 +61,7 @@ def _locked(request, exc):
 from cunwu.accounts.api import router as accounts_router  # noqa: E402
 from cunwu.audit.api import router as audit_router  # noqa: E402
 from cunwu.burden.api import router as burden_router  # noqa: E402
+from cunwu.cases.api import router as cases_router  # noqa: E402
 from cunwu.directory.api import router as directory_router  # noqa: E402
 from cunwu.regions.api import router as regions_router  # noqa: E402
 
@@ -63,3 +70,4 @@ api.add_router("/", accounts_router)
 api.add_router("/audit", audit_router)
 api.add_router("/", directory_router)
 api.add_router("/burden", burden_router)
+api.add_router("/", cases_router)

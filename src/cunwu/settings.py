@@ -48,7 +48,9 @@ INSTALLED_APPS = [
     "cunwu.audit",
     "cunwu.directory",
     "cunwu.burden",
+    "cunwu.cases",
     "cunwu.web",
+    "huey.contrib.djhuey",
 ]
 
 MIDDLEWARE = [
@@ -145,7 +147,46 @@ CUNWU = {
     "DEMO_SMS_ON_SCREEN": _env_bool("CUNWU_DEMO_SMS_ON_SCREEN", False),
     # The county departments that jointly review a request to admit new village work (a county may set its own).
     "ADMISSION_REVIEWERS": ["organisation", "rural_work", "civil_affairs"],
+    # Case time limits ("h" hours around the clock, "m" minutes, "d" working days); see docs/cases.md.
+    # respond: someone takes charge; resolve: the promise to the applicant (a service item's own promised
+    # limit wins); dispatch: the township solves or calls departments in; department: a department's answer.
+    "CASE_LIMITS": {
+        "emergency": {"respond": "1h", "resolve": "2h", "dispatch": "1h", "department": "2h"},
+        "urgent": {"respond": "2h", "resolve": "24h", "dispatch": "2h", "department": "24h"},
+        "normal": {"respond": "24h", "resolve": "7d", "dispatch": "24h", "department": "5d"},
+        "complex": {"respond": "24h", "resolve": "15d", "dispatch": "24h", "department": "10d"},
+    },
+    "APPLICATION_RESPOND": "1d",  # an application is taken up (or all missing materials listed) within
+    "DEPARTMENT_SIGN_IN": "30m",  # departments report in within 30 minutes of the township's call
+    "RECTIFY": "5d",  # after a bad rating
+    "UNRATED_CLOSE": "10d",  # a result not rated within this closes as unrated
+    "WARN_SHARE": 0.75,
+    "ATTACHMENT_MAX_BYTES": 10 * 1024 * 1024,
+    "ATTACHMENT_MAX_COUNT": 10,
+    "ATTACHMENT_TYPES": ["image/jpeg", "image/png", "image/webp", "application/pdf"],
 }
+
+# --- Background work ------------------------------------------------------------------------------
+# `cunwu worker` runs huey's consumer. The embedded deployment keeps the queue in a SQLite file beside the
+# database; CUNWU_TASKS=postgres keeps it in the PostgreSQL database (several hosts, one queue).
+if os.environ.get("CUNWU_TASKS", "sqlite") == "postgres" and DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    _db = DATABASES["default"]
+    HUEY = {
+        "name": "cunwu", "huey_class": "huey.PostgresHuey", "immediate": False,
+        "connection": {"dsn": f"host={_db['HOST']} port={_db['PORT'] or 5432} dbname={_db['NAME']} "
+                              f"user={_db['USER']} password={_db['PASSWORD']}"},
+        "consumer": {"workers": 2, "worker_type": "thread", "periodic": True},
+    }
+else:
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    HUEY = {
+        "name": "cunwu", "huey_class": "huey.SqliteHuey", "immediate": False,
+        "filename": str(VAR_DIR / "tasks.sqlite3"),
+        "consumer": {"workers": 2, "worker_type": "thread", "periodic": True},
+    }
+
+MEDIA_ROOT = VAR_DIR / "media"  # case attachments; served only through permission-checked views
+MEDIA_URL = "/media/"
 
 # --- Internationalisation -------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"

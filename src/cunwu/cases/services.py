@@ -1,0 +1,1070 @@
+"""Every write about a case: permission, state rule, clock, timeline event, notification and audit in one
+transaction. Views, API endpoints, commands and the worker only call these.
+
+Concurrency: each action locks the case row (PostgreSQL) and saves it with a conditional update on its
+`version`, so of two officials acting at once one wins and the other gets `Conflict` (or, when it no longer
+applies, the state rule's own message); nothing is half-written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, field
+
+import filetype
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cunwu.accounts import permissions, personal_data
+from cunwu.accounts.models import Department, User
+from cunwu.accounts.permissions import VIEW
+from cunwu.accounts.roles import Role
+from cunwu.accounts.sms import send_sms
+from cunwu.audit.context import Actor
+from cunwu.audit.services import record
+from cunwu.directory import services as directory
+from cunwu.regions.models import Region
+
+from . import clock
+from .choices import (
+    BAD_GRADES,
+    OPEN_STATES,
+    URGENT_CATEGORIES,
+    Action,
+    CaseKind,
+    Category,
+    Channel,
+    DemandType,
+    DispatchState,
+    Grade,
+    Stage,
+    State,
+    Urgency,
+)
+from .clock import Limit
+from .models import Attachment, Case, CaseCounter, CaseEvent, Dispatch, Rating
+from .policies import COORDINATE, HANDLE, INTAKE_ROLES, OWN, REPORT_IN, SUPERVISE
+
+
+class Conflict(Exception):
+    """Someone else changed the case first."""
+
+    def __init__(self, message: str = ""):
+        super().__init__(message or _("Someone else acted on this case a moment ago. Reload it and try again."))
+        self.message = str(self.args[0])
+
+
+def _cfg(name: str):
+    return settings.CUNWU[name]
+
+
+def _limit(name: str, urgency: str | None = None) -> Limit:
+    if urgency is None:
+        return Limit.parse(_cfg(name))
+    return Limit.parse(_cfg("CASE_LIMITS")[urgency][name])
+
+
+def _invalid(field_name: str, message: str) -> ValidationError:
+    return ValidationError({field_name: [message]})
+
+
+# --- reading ------------------------------------------------------------------------------------------------
+
+
+def visible_cases(actor: Actor):
+    return permissions.restrict(Case.objects.select_related("village", "owner"), actor, VIEW)
+
+
+def get_case(actor: Actor, number: str) -> Case:
+    return permissions.get_or_404(Case.objects.select_related("village", "owner", "applicant"), actor, VIEW,
+                                  number=number)
+
+
+def may(actor: Actor, action: str, case: Case) -> bool:
+    return permissions.can(actor, action, case)
+
+
+# --- intake -------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Upload:
+    name: str
+    content: bytes
+    material: str = ""
+
+
+@dataclass
+class CaseInput:
+    village: str = ""
+    kind: str = CaseKind.DEMAND
+    item: str = ""
+    title: str = ""
+    description: str = ""
+    demand_type: str = DemandType.PROBLEM
+    category: str = Category.OTHER
+    urgency: str = ""
+    answers: dict = field(default_factory=dict)
+    materials: list[str] = field(default_factory=list)
+    channel: str = ""
+    applicant_name: str = ""
+    applicant_phone: str = ""
+    consent: str = ""
+    idempotency_key: str = ""
+    files: list[Upload] = field(default_factory=list)
+
+
+def _villager_assignment(user, village_code: str):
+    for a in permissions.assignments_of(user):
+        if a.role == Role.VILLAGER and a.region_id == village_code:
+            return a
+    return None
+
+
+def _intake_assignment(user, village_code: str):
+    for a in permissions.assignments_of(user):
+        if a.role in INTAKE_ROLES and village_code.startswith(a.region_id):
+            return a
+    return None
+
+
+def check_uploads(files: list[Upload], already: int = 0) -> list[tuple[Upload, str]]:
+    """Each file's sniffed type, or a ValidationError naming every refused file."""
+    allowed = set(_cfg("ATTACHMENT_TYPES"))
+    limit = _cfg("ATTACHMENT_MAX_BYTES")
+    problems: list[str] = []
+    if already + len(files) > _cfg("ATTACHMENT_MAX_COUNT"):
+        problems.append(_("A case holds at most %(n)s files.") % {"n": _cfg("ATTACHMENT_MAX_COUNT")})
+    checked = []
+    for upload in files:
+        name = (upload.name or "file")[-200:]
+        if len(upload.content) > limit:
+            problems.append(_("“%(name)s” is larger than %(mb)s MB.") % {"name": name, "mb": limit // (1024 * 1024)})
+            continue
+        if not upload.content:
+            problems.append(_("“%(name)s” is empty.") % {"name": name})
+            continue
+        kind = filetype.guess(upload.content)
+        mime = kind.mime if kind else ""
+        if mime not in allowed:
+            problems.append(_("“%(name)s” is not a photo (JPEG, PNG, WebP) or a PDF scan.") % {"name": name})
+            continue
+        checked.append((upload, mime))
+    if problems:
+        raise ValidationError({"files": problems})
+    return checked
+
+
+def _store(case: Case, checked: list[tuple[Upload, str]], user) -> list[Attachment]:
+    made = []
+    for upload, mime in checked:
+        attachment = Attachment(case=case, name=(upload.name or "file")[-200:], content_type=mime,
+                                size=len(upload.content), sha256=hashlib.sha256(upload.content).hexdigest(),
+                                material=(upload.material or "")[:200], uploaded_by=user)
+        extension = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "application/pdf": "pdf"}[mime]
+        attachment.file.save(f"{case.number}-{attachment.sha256[:12]}.{extension}", ContentFile(upload.content),
+                             save=False)
+        attachment.save()
+        made.append(attachment)
+    return made
+
+
+def _clean_answers(entry, answers: dict) -> dict:
+    cleaned, problems = {}, []
+    for question in entry.questions:
+        key, label = question["key"], question["label"]
+        value = answers.get(key)
+        if isinstance(value, str):
+            value = value.strip()
+        if value in (None, "", []):
+            if question.get("required") and question["type"] != "file":
+                problems.append(_("Please answer “%(q)s”.") % {"q": label})
+            continue
+        kind = question["type"]
+        if kind == "number":
+            try:
+                value = float(str(value).replace(",", ""))
+                value = int(value) if value.is_integer() else value
+            except ValueError:
+                problems.append(_("“%(q)s” needs a number.") % {"q": label})
+                continue
+        elif kind == "date":
+            try:
+                value = dt.date.fromisoformat(str(value)).isoformat()
+            except ValueError:
+                problems.append(_("“%(q)s” needs a date like 2026-11-23.") % {"q": label})
+                continue
+        elif kind == "choice" and value not in question.get("choices", []):
+            problems.append(_("“%(q)s”: choose one of %(c)s.") % {"q": label, "c": "、".join(question["choices"])})
+            continue
+        elif kind == "multi_choice":
+            values = value if isinstance(value, list) else [value]
+            if any(v not in question.get("choices", []) for v in values):
+                problems.append(_("“%(q)s”: choose among %(c)s.") % {"q": label, "c": "、".join(question["choices"])})
+                continue
+            value = values
+        else:
+            value = str(value)[:1000]
+        cleaned[key] = value
+    if problems:
+        raise ValidationError({"answers": problems})
+    return cleaned
+
+
+def _next_number(village: Region, day: dt.date) -> str:
+    updated = CaseCounter.objects.filter(village=village, day=day).update(last=F("last") + 1)
+    if not updated:
+        try:
+            with transaction.atomic():
+                CaseCounter.objects.create(village=village, day=day, last=1)
+        except IntegrityError:
+            CaseCounter.objects.filter(village=village, day=day).update(last=F("last") + 1)
+    last = CaseCounter.objects.filter(village=village, day=day).values_list("last", flat=True).get()
+    return f"{village.code}-{day:%Y%m%d}-{last:04d}"
+
+
+def _idempotency_scope(actor: Actor, key: str) -> str:
+    key = (key or "").strip()
+    if not key:
+        return ""
+    if len(key) > 64:
+        raise _invalid("idempotency_key", _("The idempotency key is at most 64 characters."))
+    return f"{actor.user.pk if actor.user else 'anon'}:{key}"
+
+
+def submit(actor: Actor, data: CaseInput) -> tuple[Case, bool]:
+    """Take a request in. Returns (case, created); a retried submission with the same idempotency key returns
+    the case the first one made."""
+    scoped_key = _idempotency_scope(actor, data.idempotency_key)
+    if scoped_key:
+        existing = Case.objects.filter(idempotency_key=scoped_key).first()
+        if existing is not None:
+            return existing, False
+    if actor.user is None:
+        raise permissions.Forbidden(_("Sign in to submit a request."))
+    try:
+        with transaction.atomic():
+            return _submit(actor, data, scoped_key), True
+    except IntegrityError:
+        if scoped_key:
+            existing = Case.objects.filter(idempotency_key=scoped_key).first()
+            if existing is not None:
+                return existing, False
+        raise
+
+
+def _submit(actor: Actor, data: CaseInput, scoped_key: str) -> Case:
+    errors: dict[str, list[str]] = {}
+
+    def err(name, message):
+        errors.setdefault(name, []).append(message)
+
+    village = Region.objects.filter(code=(data.village or "").strip(), level=5, active=True).first()
+    if village is None:
+        raise _invalid("village", _("Choose the village the request is for."))
+    user = actor.user
+    own = _villager_assignment(user, village.code)
+    intake = None if own else _intake_assignment(user, village.code)
+    if own is None and intake is None:
+        if any(a.role == Role.VILLAGER for a in permissions.assignments_of(user)):
+            raise _invalid("village", _("You can apply only at your own village."))
+        raise permissions.NotFound
+    acting = actor.acting_as(own or intake)
+
+    case = Case(village=village, township_code=village.code[:9], county_code=village.code[:6],
+                submitted_by=user, idempotency_key=scoped_key or None)
+    case.kind = data.kind if data.kind in CaseKind.values else ""
+    if not case.kind:
+        err("kind", _("Say whether this is an application for a service or a demand."))
+    channels = {
+        "self": [Channel.ONLINE, Channel.TERMINAL, Channel.API],
+        "staff": [Channel.COUNTER, Channel.HOTLINE, Channel.TERMINAL, Channel.API],
+    }["self" if own else "staff"]
+    default_channel = Channel.API if actor.channel == "api" else (Channel.ONLINE if own else Channel.COUNTER)
+    case.channel = data.channel or default_channel
+    if case.channel not in channels:
+        err("channel", _("This channel is not open to you."))
+
+    entry = None
+    if case.kind == CaseKind.APPLICATION:
+        entry = directory.entry_for(village.code, (data.item or "").strip())
+        if entry is None:
+            err("item", _("%(village)s does not offer this service. Choose one from its service directory.")
+                % {"village": village.name})
+        else:
+            case.entry, case.item_code, case.department_kind = entry, entry.code, entry.department
+            case.title = entry.name
+            try:
+                case.answers = _clean_answers(entry, data.answers or {})
+            except ValidationError as exc:
+                errors.update(exc.message_dict)
+            names = {m["name"] for m in entry.materials}
+            case.materials_supplied = [m for m in dict.fromkeys(data.materials or []) if m in names]
+        case.urgency = Urgency.NORMAL
+        case.category = Category.OTHER
+    elif case.kind == CaseKind.DEMAND:
+        case.title = (data.title or "").strip()[:200]
+        if not case.title:
+            err("title", _("Say in a few words what the problem is."))
+        case.demand_type = data.demand_type or DemandType.PROBLEM
+        if case.demand_type not in DemandType.values:
+            err("demand_type", _("Choose a problem, a complaint or a suggestion."))
+        case.category = data.category or Category.OTHER
+        if case.category not in Category.values:
+            err("category", _("Choose a category from the list."))
+        default_urgency = Urgency.URGENT if case.category in URGENT_CATEGORIES else Urgency.NORMAL
+        case.urgency = data.urgency or default_urgency
+        if case.urgency not in Urgency.values:
+            err("urgency", _("Choose how urgent it is."))
+    case.description = (data.description or "").strip()[:5000]
+    if case.kind == CaseKind.DEMAND and not case.description and case.title:
+        case.description = case.title
+
+    if own:
+        case.applicant = user
+        case.applicant_name = user.full_name
+        phone = user.phone or ""
+    else:
+        case.applicant_name = (data.applicant_name or "").strip()[:100]
+        phone = ""
+        try:
+            phone = personal_data.normalize_phone(data.applicant_phone)
+        except ValidationError as exc:
+            err("applicant_phone", exc.messages[0])
+        if case.channel == Channel.COUNTER:
+            case.proxy_staff = user
+            case.consent = (data.consent or "").strip()[:200]
+            if not case.consent:
+                err("consent", _("Record the villager's consent to handle this on their behalf."))
+        if phone:
+            linked = User.objects.filter(phone=phone, assignments__role=Role.VILLAGER,
+                                         assignments__region_id=village.code, assignments__active=True).first()
+            case.applicant = linked
+            if linked and not case.applicant_name:
+                case.applicant_name = linked.full_name
+    case.applicant_phone_sealed = personal_data.encrypt(phone)
+    case.applicant_phone_index = personal_data.blind_index(phone) if phone else ""
+
+    checked = []
+    try:
+        checked = check_uploads(data.files)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if errors:
+        raise ValidationError(errors)
+
+    now = timezone.now()
+    case.created_at = now
+    case.number = _next_number(village, timezone.localdate(now))
+    respond = _limit("APPLICATION_RESPOND") if case.kind == CaseKind.APPLICATION else _limit("respond", case.urgency)
+    resolve = (Limit(entry.promised_limit_days, "workdays") if entry is not None
+               else _limit("resolve", case.urgency))
+    case.respond_by = clock.deadline(now, respond, village.code)
+    case.limit_amount, case.limit_unit = resolve.amount, resolve.unit
+    _start_clock(case, clock.counting_start(now, resolve.unit), clock.budget(resolve.amount, resolve.unit))
+    _schedule(case)
+    case.save()
+    _store(case, checked, user)
+    via = _("on behalf of the applicant") if case.proxy_staff_id else ""
+    _event(case, acting, Action.SUBMITTED, " ".join(p for p in [case.get_channel_display(), via] if p))
+    if phone:
+        send_sms(phone, _("Your request %(n)s has been received. Follow it on the village portal.")
+                 % {"n": case.number}, purpose="case")
+    record(acting, "case.submitted", case, region_code=village.code,
+           detail={"number": case.number, "kind": case.kind, "channel": case.channel})
+    return case
+
+
+# --- the clock ----------------------------------------------------------------------------------------------
+
+
+def _start_clock(case: Case, start: dt.datetime, remaining: int) -> None:
+    limit = Limit(case.limit_amount, case.limit_unit)
+    case.clock_from, case.clock_remaining = start, max(0, remaining)
+    case.due_at = clock.advance(start, case.clock_remaining, limit.unit, case.village_id)
+    case.warn_at = clock.warning_point(start, case.clock_remaining, limit, case.village_id, _cfg("WARN_SHARE"))
+    case.provisional = not clock.package_knows(timezone.localtime(case.due_at).year) and \
+        not clock.year_is_confirmed(timezone.localtime(case.due_at).year)
+
+
+def _pause_clock(case: Case, now: dt.datetime) -> None:
+    used = clock.working_seconds(case.clock_from, now, case.limit_unit, case.village_id)
+    case.clock_remaining = max(0, case.clock_remaining - used)
+    case.clock_from, case.due_at, case.warn_at = None, None, None
+
+
+def _resume_clock(case: Case, now: dt.datetime) -> None:
+    _start_clock(case, now, case.clock_remaining)
+
+
+def _schedule(case: Case) -> None:
+    """The next moment the worker must look at this case (None: nothing pending)."""
+    moments = []
+    if case.state in (State.CLOSED, State.REFUSED, State.WITHDRAWN):
+        case.next_check_at = None
+        return
+    if case.responded_on_time is None and case.respond_by:
+        moments.append(case.respond_by)
+    if case.state in OPEN_STATES and case.due_at:
+        if not case.warned and case.warn_at:
+            moments.append(case.warn_at)
+        elif not case.overdue:
+            moments.append(case.due_at)
+        elif case.stage == Stage.VILLAGE and case.state in (State.NEW, State.HANDLING):
+            moments.append(case.due_at)  # overdue and still at the village: escalate
+    if case.state in OPEN_STATES and case.stage_due_at and not case.stage_overdue:
+        moments.append(case.stage_due_at)
+    if case.state == State.RESOLVED and case.result_at:
+        moments.append(clock.deadline(case.result_at, _limit("UNRATED_CLOSE"), case.village_id))
+    case.next_check_at = min(moments) if moments else None
+
+
+# --- timeline, saving ---------------------------------------------------------------------------------------
+
+
+def role_label(actor: Actor) -> str:
+    a = actor.assignment
+    if a is None or a is True:
+        return _("applicant") if actor.user is not None else _("system")
+    if a.role == Role.DEPARTMENT_OFFICER and a.department_id:
+        return str(a.department)
+    if a.role == Role.VILLAGER:
+        return _("applicant")
+    return f"{a.region.name}{a.get_role_display()}"
+
+
+def _event(case: Case, actor: Actor, action: str, note: str = "") -> CaseEvent:
+    return CaseEvent.objects.create(
+        case=case, actor=actor.user, actor_label=actor.user.display_name if actor.user else _("system"),
+        role_label=role_label(actor), action=action, note=note[:4000], state_after=case.state,
+    )
+
+
+def _load(actor: Actor, number: str, action: str, expected_version: int | None = None,
+          message: str = "") -> tuple[Case, Actor]:
+    case = get_case(actor, number)
+    acting = permissions.require(actor, action, case, message or _("This is not yours to do on this case."))
+    locked = Case.objects.select_for_update().select_related("village").get(pk=case.pk)
+    if expected_version is not None and locked.version != expected_version:
+        raise Conflict
+    return locked, acting
+
+
+def _save(case: Case) -> None:
+    _schedule(case)
+    fields = [f.attname for f in Case._meta.concrete_fields if f.attname not in ("id", "version")]
+    updated = Case.objects.filter(pk=case.pk, version=case.version).update(
+        version=case.version + 1, **{name: getattr(case, name) for name in fields})
+    if not updated:
+        raise Conflict
+    case.version += 1
+
+
+def _not_now(case: Case) -> permissions.Forbidden:
+    return permissions.Forbidden(_("This cannot be done while the case is “%(state)s” at the %(stage)s.")
+                                 % {"state": case.get_state_display(), "stage": case.get_stage_display()})
+
+
+def _take_charge(case: Case, acting: Actor, now: dt.datetime) -> None:
+    """First-question responsibility: the first official who acts owns the case."""
+    if case.owner_id is None:
+        case.owner, case.owner_since = acting.user, now
+        _event(case, acting, Action.TAKEN)
+    if case.responded_at is None:
+        case.responded_at = now
+        if case.responded_on_time is None:
+            case.responded_on_time = now <= case.respond_by
+    if case.state == State.NEW:
+        case.state = State.HANDLING
+
+
+def _tell_applicant(case: Case, body: str) -> None:
+    phone = case.applicant_phone()
+    if phone:
+        send_sms(phone, body, purpose="case")
+
+
+def _needs(text: str, field_name: str, message: str) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise _invalid(field_name, message)
+    return text[:4000]
+
+
+# --- village handling ---------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def take(actor: Actor, number: str, expected_version: int | None = None) -> Case:
+    case, acting = _load(actor, number, HANDLE, expected_version)
+    if case.owner_id is not None:
+        raise permissions.Forbidden(_("%(name)s is already in charge of this case.") % {"name": case.owner})
+    if case.state not in OPEN_STATES:
+        raise _not_now(case)
+    _take_charge(case, acting, timezone.now())
+    _save(case)
+    return case
+
+
+def _handler(actor: Actor, number: str, expected_version: int | None) -> tuple[Case, Actor]:
+    """The case and the acting official for a handling step at the case's current stage."""
+    case = get_case(actor, number)
+    action = HANDLE if case.stage == Stage.VILLAGE else COORDINATE
+    if case.stage == Stage.DEPARTMENT:
+        raise _not_now(case)
+    return _load(actor, number, action, expected_version)
+
+
+@transaction.atomic
+def add_note(actor: Actor, number: str, note: str, expected_version: int | None = None) -> Case:
+    case = get_case(actor, number)
+    action = next((a for a in (HANDLE, COORDINATE, REPORT_IN, SUPERVISE) if may(actor, a, case)), None)
+    if action is None:
+        raise permissions.Forbidden(_("This is not yours to do on this case."))
+    case, acting = _load(actor, number, action, expected_version)
+    note = _needs(note, "note", _("Write the note."))
+    _event(case, acting, Action.NOTE, note)
+    _save(case)
+    return case
+
+
+@transaction.atomic
+def hand_over(actor: Actor, number: str, to_username: str, note: str = "",
+              expected_version: int | None = None) -> Case:
+    case, acting = _handler(actor, number, expected_version)
+    if case.owner_id not in (None, actor.user.pk) and case.stage == Stage.VILLAGE:
+        raise permissions.Forbidden(_("Only the official in charge hands the case over."))
+    successor = User.objects.filter(username=to_username, is_active=True).first()
+    action = HANDLE if case.stage == Stage.VILLAGE else COORDINATE
+    if successor is None or successor.pk == actor.user.pk or not may(Actor(user=successor), action, case):
+        raise _invalid("to", _("Hand the case to another official who can handle it here."))
+    now = timezone.now()
+    _take_charge(case, acting, now)
+    case.owner, case.owner_since = successor, now
+    _event(case, acting, Action.HANDED_OVER, _("to %(name)s") % {"name": successor.display_name}
+           + (f"：{note.strip()}" if note.strip() else ""))
+    _save(case)
+    return case
+
+
+@transaction.atomic
+def return_for_materials(actor: Actor, number: str, missing: list[str], note: str = "", reason: str = "",
+                         expected_version: int | None = None) -> Case:
+    """The one-time notification: everything missing, listed at once. A second return needs a reason that
+    supervisors see."""
+    case, acting = _handler(actor, number, expected_version)
+    if case.state not in (State.NEW, State.HANDLING):
+        raise _not_now(case)
+    items = [m.strip()[:200] for m in missing if m and m.strip()]
+    items = list(dict.fromkeys(items))
+    if not items:
+        raise _invalid("missing", _("List every missing material, all at once."))
+    if case.returns >= 1 and not (reason or "").strip():
+        raise _invalid("reason", _("The applicant was already told once what was missing. Say why they must be "
+                                   "asked again; supervisors see this reason."))
+    now = timezone.now()
+    _take_charge(case, acting, now)
+    case.returns += 1
+    case.missing = items
+    case.state, case.awaiting_since = State.AWAITING_MATERIALS, now
+    _pause_clock(case, now)
+    text = _("Missing: %(items)s") % {"items": "；".join(items)}
+    if note.strip():
+        text += f"。{note.strip()}"
+    if case.returns > 1:
+        text += "。" + _("Asked again because: %(r)s") % {"r": reason.strip()}
+    _event(case, acting, Action.RETURNED, text)
+    _save(case)
+    _tell_applicant(case, _("Request %(n)s: please bring or upload %(items)s. The time limit waits for you.")
+                    % {"n": case.number, "items": "、".join(items)})
+    record(acting, "case.returned", case, region_code=case.village_id,
+           detail={"returns": case.returns, "reason": reason.strip()[:200]})
+    return case
+
+
+@transaction.atomic
+def supply(actor: Actor, number: str, materials: list[str] | None = None, note: str = "",
+           files: list[Upload] | None = None, expected_version: int | None = None) -> Case:
+    case = get_case(actor, number)
+    action = OWN if may(actor, OWN, case) else HANDLE if case.stage == Stage.VILLAGE else COORDINATE
+    case, acting = _load(actor, number, action, expected_version)
+    if case.state != State.AWAITING_MATERIALS:
+        raise _not_now(case)
+    checked = check_uploads(files or [], case.attachments.count())
+    if not checked and not (materials or []) and not note.strip():
+        raise _invalid("materials", _("Add the missing materials (files, or a note of what you brought)."))
+    now = timezone.now()
+    supplied = [m for m in (materials or []) if m in case.missing] + [u.material for u, _m in checked if u.material]
+    case.materials_supplied = list(dict.fromkeys([*case.materials_supplied, *supplied]))
+    _store(case, checked, actor.user)
+    case.state, case.awaiting_since = State.HANDLING, None
+    _resume_clock(case, now)
+    _event(case, acting, Action.SUPPLIED, note.strip())
+    _save(case)
+    return case
+
+
+@transaction.atomic
+def refuse(actor: Actor, number: str, reason: str, redirect_to: str = "",
+           expected_version: int | None = None) -> Case:
+    case, acting = _handler(actor, number, expected_version)
+    if case.state not in (State.NEW, State.HANDLING):
+        raise _not_now(case)
+    reason = _needs(reason, "reason", _("Give the reason for the refusal."))
+    out_of_directory = case.kind == CaseKind.DEMAND or directory.entry_for(case.village_id, case.item_code) is None
+    redirect_to = (redirect_to or "").strip()[:300]
+    if out_of_directory and not redirect_to:
+        raise _invalid("redirect_to", _("Tell the applicant where to go instead."))
+    now = timezone.now()
+    _take_charge(case, acting, now)
+    case.state, case.refusal_reason, case.redirect_to, case.closed_at = State.REFUSED, reason, redirect_to, now
+    case.due_at = case.warn_at = None
+    _event(case, acting, Action.REFUSED, reason + (f"；{_('go to')}：{redirect_to}" if redirect_to else ""))
+    _save(case)
+    _tell_applicant(case, _("Request %(n)s was refused: %(r)s") % {"n": case.number, "r": reason}
+                    + (f" {_('Go to')}：{redirect_to}" if redirect_to else ""))
+    return case
+
+
+@transaction.atomic
+def escalate(actor: Actor, number: str, reason: str, expected_version: int | None = None) -> Case:
+    """The village blows the whistle: the township takes the case over."""
+    case, acting = _load(actor, number, HANDLE, expected_version)
+    if case.stage != Stage.VILLAGE or case.state not in (State.NEW, State.HANDLING):
+        raise _not_now(case)
+    reason = _needs(reason, "reason", _("Say why the village cannot solve it."))
+    now = timezone.now()
+    _take_charge(case, acting, now)
+    _to_township(case, now, reason)
+    _event(case, acting, Action.ESCALATED, reason)
+    _save(case)
+    return case
+
+
+def _to_township(case: Case, now: dt.datetime, reason: str) -> None:
+    case.stage, case.state = Stage.TOWNSHIP, State.HANDLING
+    case.escalated_at, case.escalation_reason = now, reason
+    case.stage_due_at = clock.deadline(now, _limit("dispatch", case.urgency), case.village_id)
+    case.stage_overdue = False
+
+
+@transaction.atomic
+def resolve(actor: Actor, number: str, result: str, expected_version: int | None = None) -> Case:
+    case, acting = _handler(actor, number, expected_version)
+    if case.state not in (State.NEW, State.HANDLING, State.RECTIFYING):
+        raise _not_now(case)
+    result = _needs(result, "result", _("Write the result for the applicant."))
+    if case.state == State.RECTIFYING and not _called_back(case):
+        raise permissions.Forbidden(_("Call the applicant back before recording the rectified result."))
+    now = timezone.now()
+    _take_charge(case, acting, now)
+    _give_result(case, acting, result, now)
+    _save(case)
+    return case
+
+
+def _give_result(case: Case, acting: Actor, result: str, now: dt.datetime) -> None:
+    if case.resolved_at is None:
+        case.resolved_at = now
+        case.resolved_on_time = case.due_at is not None and now <= case.due_at
+    case.result, case.result_at, case.state = result, now, State.RESOLVED
+    case.stage_due_at, case.stage_overdue = None, False
+    _event(case, acting, Action.RESOLVED, result)
+    _tell_applicant(case, _("Request %(n)s has a result. Please read it and rate it on the village portal.")
+                    % {"n": case.number})
+
+
+# --- township and departments -------------------------------------------------------------------------------
+
+
+def _departments(case: Case, chosen: list) -> list[Department]:
+    found = []
+    for value in chosen:
+        text = str(value).strip()
+        if text.isdigit():
+            department = Department.objects.filter(pk=int(text)).select_related("county").first()
+            if department is None or department.county_id != case.county_code:
+                raise _invalid("departments", _("Only departments of %(county)s can be called in on this case.")
+                               % {"county": Region.objects.get(code=case.county_code).name})
+        else:
+            department = Department.objects.filter(county_id=case.county_code, kind=text).first()
+            if department is None:
+                raise _invalid("departments", _("%(county)s has no such department: %(d)s")
+                               % {"county": Region.objects.get(code=case.county_code).name, "d": text})
+        if department not in found:
+            found.append(department)
+    return found
+
+
+@transaction.atomic
+def dispatch(actor: Actor, number: str, departments: list, lead=None, note: str = "", decided: bool = False,
+             expected_version: int | None = None) -> Case:
+    """The township calls county departments in (naming a lead when several); `decided` settles a disputed
+    responsibility: the department so named cannot return it."""
+    case, acting = _load(actor, number, COORDINATE, expected_version)
+    if case.stage == Stage.VILLAGE or case.state not in (State.HANDLING, State.RECTIFYING):
+        raise _not_now(case)
+    if case.stage == Stage.DEPARTMENT and case.dispatches.filter(
+            state__in=[DispatchState.CALLED, DispatchState.SIGNED_IN], lead=True).exists():
+        raise _not_now(case)
+    chosen = _departments(case, departments)
+    if not chosen:
+        raise _invalid("departments", _("Choose at least one department."))
+    if len(chosen) == 1:
+        lead_department = chosen[0]
+    else:
+        leads = _departments(case, [lead]) if lead not in (None, "") else []
+        if not leads or leads[0] not in chosen:
+            raise _invalid("lead", _("Several departments: name the one that leads."))
+        lead_department = leads[0]
+    now = timezone.now()
+    _take_charge(case, acting, now)
+    sign_in = _limit("DEPARTMENT_SIGN_IN")
+    respond = _limit("department", case.urgency)
+    case.dispatches.filter(state__in=[DispatchState.CALLED, DispatchState.SIGNED_IN]).update(
+        state=DispatchState.WITHDRAWN, next_check_at=None)
+    for department in chosen:
+        row = Dispatch(case=case, department=department, lead=department == lead_department, called_at=now,
+                       called_by=actor.user, note=note.strip()[:2000], decided=decided,
+                       sign_in_by=clock.deadline(now, sign_in, case.village_id),
+                       respond_by=clock.deadline(now, respond, case.village_id))
+        _schedule_dispatch(row)
+        row.save()
+    case.stage, case.stage_due_at, case.stage_overdue = Stage.DEPARTMENT, None, False
+    names = "、".join(("★" if d == lead_department else "") + d.chinese_name for d in chosen)
+    _event(case, acting, Action.REASSIGNED if decided else Action.DISPATCHED,
+           names + (f"：{note.strip()}" if note.strip() else ""))
+    _save(case)
+    return case
+
+
+def _schedule_dispatch(row: Dispatch) -> None:
+    moments = []
+    if row.state == DispatchState.CALLED and not row.sign_in_overdue:
+        moments.append(row.sign_in_by)
+    if row.state in (DispatchState.CALLED, DispatchState.SIGNED_IN) and not row.respond_overdue:
+        moments.append(row.respond_by)
+    row.next_check_at = min(moments) if moments else None
+
+
+def _my_dispatch(case: Case, acting: Actor) -> Dispatch:
+    department_id = acting.assignment.department_id if acting.assignment not in (None, True) else None
+    row = (case.dispatches.select_for_update().filter(department_id=department_id)
+           .exclude(state=DispatchState.WITHDRAWN).order_by("-called_at", "-id").first())
+    if row is None:
+        raise _not_now(case)
+    return row
+
+
+@transaction.atomic
+def sign_in(actor: Actor, number: str, expected_version: int | None = None) -> Case:
+    case, acting = _load(actor, number, REPORT_IN, expected_version)
+    row = _my_dispatch(case, acting)
+    if row.state != DispatchState.CALLED:
+        raise permissions.Forbidden(_("Your department has already reported in on this case."))
+    now = timezone.now()
+    row.state, row.signed_in_at, row.signed_in_by = DispatchState.SIGNED_IN, now, actor.user
+    _schedule_dispatch(row)
+    row.save()
+    late = now > row.sign_in_by
+    _event(case, acting, Action.SIGNED_IN, _("late") if late else "")
+    _save(case)
+    return case
+
+
+@transaction.atomic
+def department_return(actor: Actor, number: str, reason: str, expected_version: int | None = None) -> Case:
+    """Within the sign-in window a department may say the matter is not theirs; the township decides then."""
+    case, acting = _load(actor, number, REPORT_IN, expected_version)
+    row = _my_dispatch(case, acting)
+    reason = _needs(reason, "reason", _("Say why the matter is not your department's."))
+    now = timezone.now()
+    if row.decided:
+        raise permissions.Forbidden(_("The township decided this department is responsible; it cannot be "
+                                      "returned."))
+    if row.state not in (DispatchState.CALLED, DispatchState.SIGNED_IN) or now > row.sign_in_by:
+        raise permissions.Forbidden(_("A case can be returned only within the sign-in time limit."))
+    row.state, row.returned_reason = DispatchState.RETURNED, reason
+    _schedule_dispatch(row)
+    row.save()
+    still_active = case.dispatches.filter(state__in=[DispatchState.CALLED, DispatchState.SIGNED_IN])
+    if row.lead or not still_active.exists():
+        still_active.update(state=DispatchState.WITHDRAWN, next_check_at=None)
+        _to_township(case, now, case.escalation_reason)
+    _event(case, acting, Action.DEPARTMENT_RETURNED, reason)
+    _save(case)
+    return case
+
+
+@transaction.atomic
+def respond(actor: Actor, number: str, response: str, expected_version: int | None = None) -> Case:
+    """A department answers. The lead department's answer is the case's result."""
+    case, acting = _load(actor, number, REPORT_IN, expected_version)
+    row = _my_dispatch(case, acting)
+    response = _needs(response, "response", _("Write what your department did."))
+    if row.state != DispatchState.SIGNED_IN:
+        raise permissions.Forbidden(_("Report in (sign in) on the case before answering it."))
+    if case.state not in (State.HANDLING, State.RECTIFYING):
+        raise _not_now(case)
+    if row.lead and case.state == State.RECTIFYING and not _called_back(case):
+        raise permissions.Forbidden(_("The applicant must be called back before the rectified result."))
+    now = timezone.now()
+    row.state, row.responded_at, row.response = DispatchState.RESPONDED, now, response
+    _schedule_dispatch(row)
+    row.save()
+    _event(case, acting, Action.RESPONDED, response)
+    if row.lead:
+        _give_result(case, acting, response, now)
+    _save(case)
+    return case
+
+
+# --- the applicant: rating and withdrawal -------------------------------------------------------------------
+
+
+def _called_back(case: Case) -> bool:
+    reopened = case.events.filter(action=Action.REOPENED).order_by("-at", "-id").first()
+    return reopened is not None and case.events.filter(action=Action.CALLBACK, id__gt=reopened.id).exists()
+
+
+@transaction.atomic
+def rate(actor: Actor, number: str, grade: int, comment: str = "", expected_version: int | None = None) -> Case:
+    case, acting = _load(actor, number, OWN, expected_version,
+                         _("Only the applicant rates the result."))
+    if case.state != State.RESOLVED:
+        if case.ratings.filter(round=case.round).exists() or case.ratings.exists() and case.state == State.CLOSED:
+            raise permissions.Forbidden(_("This result has already been rated; a result is rated once."))
+        raise _not_now(case)
+    try:
+        grade = int(grade)
+    except (TypeError, ValueError):
+        grade = 0
+    if grade not in Grade.values:
+        raise _invalid("grade", _("Choose one of the five grades."))
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            Rating.objects.create(case=case, round=case.round, grade=grade, comment=(comment or "").strip()[:2000],
+                                  rated_by=actor.user, at=now)
+    except IntegrityError:
+        raise permissions.Forbidden(_("This result has already been rated; a result is rated once.")) from None
+    case.grade, case.satisfied = grade, grade not in BAD_GRADES
+    _event(case, acting, Action.RATED, f"{Grade(grade).label}" + (f"：{comment.strip()}" if comment.strip() else ""))
+    if grade in BAD_GRADES:
+        _reopen(case, acting, now)
+    else:
+        _close(case, acting, now)
+    _save(case)
+    return case
+
+
+def _reopen(case: Case, acting: Actor, now: dt.datetime) -> None:
+    case.state, case.round = State.RECTIFYING, case.round + 1
+    case.stage_due_at = clock.deadline(now, _limit("RECTIFY"), case.village_id)
+    case.stage_overdue = False
+    lead = case.dispatches.filter(lead=True, state=DispatchState.RESPONDED).order_by("-responded_at").first()
+    if case.stage == Stage.DEPARTMENT and lead is not None:
+        lead.state, lead.respond_by, lead.respond_overdue = DispatchState.SIGNED_IN, case.stage_due_at, False
+        _schedule_dispatch(lead)
+        lead.save()
+    _event(case, acting, Action.REOPENED, _("to be put right by %(at)s") % {
+        "at": timezone.localtime(case.stage_due_at).strftime("%Y-%m-%d %H:%M")})
+
+
+def _close(case: Case, acting: Actor, now: dt.datetime, note: str = "") -> None:
+    case.state, case.closed_at = State.CLOSED, now
+    case.stage_due_at = None
+    _event(case, acting, Action.CLOSED, note)
+
+
+@transaction.atomic
+def callback(actor: Actor, number: str, note: str, expected_version: int | None = None) -> Case:
+    """The record of calling the applicant back after a bad rating."""
+    case = get_case(actor, number)
+    action = next((a for a in (HANDLE, COORDINATE, REPORT_IN) if may(actor, a, case)), None)
+    if action is None:
+        raise permissions.Forbidden(_("This is not yours to do on this case."))
+    case, acting = _load(actor, number, action, expected_version)
+    if case.state != State.RECTIFYING:
+        raise _not_now(case)
+    note = _needs(note, "note", _("Write what the applicant said on the call."))
+    _event(case, acting, Action.CALLBACK, note)
+    _save(case)
+    return case
+
+
+@transaction.atomic
+def exclude_rating(actor: Actor, number: str, reason: str, round_number: int | None = None,
+                   expected_version: int | None = None) -> Case:
+    """A supervisor sets a malicious rating aside; it no longer counts, and a rectification it caused ends."""
+    case, acting = _load(actor, number, SUPERVISE, expected_version)
+    reason = _needs(reason, "reason", _("Say why the rating is malicious."))
+    rating = case.ratings.filter(excluded=False).order_by("-round")
+    rating = rating.filter(round=round_number).first() if round_number else rating.first()
+    if rating is None:
+        raise _invalid("round", _("There is no counted rating to set aside."))
+    rating.excluded, rating.excluded_reason, rating.excluded_by = True, reason, actor.user
+    rating.save()
+    counted = case.ratings.filter(excluded=False).order_by("-round").first()
+    case.grade = counted.grade if counted else None
+    case.satisfied = (counted.grade not in BAD_GRADES) if counted else None
+    now = timezone.now()
+    _event(case, acting, Action.RATING_EXCLUDED, reason)
+    if case.state == State.RECTIFYING and rating.round == case.round - 1:
+        case.round -= 1
+        case.dispatches.filter(state=DispatchState.SIGNED_IN, lead=True).update(
+            state=DispatchState.RESPONDED, next_check_at=None)
+        _close(case, acting, now)
+    _save(case)
+    record(acting, "case.rating_excluded", case, region_code=case.village_id, detail={"round": rating.round})
+    return case
+
+
+@transaction.atomic
+def withdraw(actor: Actor, number: str, reason: str = "", expected_version: int | None = None) -> Case:
+    case, acting = _load(actor, number, OWN, expected_version, _("Only the applicant withdraws a request."))
+    if case.state not in (State.NEW, State.HANDLING, State.AWAITING_MATERIALS):
+        raise _not_now(case)
+    now = timezone.now()
+    case.state, case.closed_at = State.WITHDRAWN, now
+    case.due_at = case.warn_at = case.stage_due_at = None
+    case.dispatches.filter(state__in=[DispatchState.CALLED, DispatchState.SIGNED_IN]).update(
+        state=DispatchState.WITHDRAWN, next_check_at=None)
+    _event(case, acting, Action.WITHDRAWN, (reason or "").strip())
+    _save(case)
+    return case
+
+
+@transaction.atomic
+def attach(actor: Actor, number: str, files: list[Upload], expected_version: int | None = None) -> Case:
+    case = get_case(actor, number)
+    action = next((a for a in (OWN, HANDLE, COORDINATE, REPORT_IN) if may(actor, a, case)), None)
+    if action is None:
+        raise permissions.Forbidden(_("This is not yours to do on this case."))
+    case, acting = _load(actor, number, action, expected_version)
+    if case.state in (State.CLOSED, State.REFUSED, State.WITHDRAWN):
+        raise _not_now(case)
+    checked = check_uploads(files, case.attachments.count())
+    if not checked:
+        raise _invalid("files", _("Choose a file."))
+    made = _store(case, checked, actor.user)
+    _event(case, acting, Action.ATTACHED, "、".join(a.name for a in made))
+    _save(case)
+    return case
+
+
+def read_attachment(actor: Actor, number: str, attachment_id: int) -> Attachment:
+    case = get_case(actor, number)
+    attachment = case.attachments.filter(pk=attachment_id).first()
+    if attachment is None:
+        raise permissions.NotFound
+    record(actor, "case.attachment_read", case, region_code=case.village_id, detail={"attachment": attachment.pk})
+    return attachment
+
+
+def reveal_phone(actor: Actor, number: str) -> str:
+    """The applicant's full phone number, for the officials handling the case; every reveal is audited."""
+    case = get_case(actor, number)
+    action = next((a for a in (HANDLE, COORDINATE, REPORT_IN) if may(actor, a, case)), None)
+    if action is None:
+        raise permissions.Forbidden(_("Only the officials handling the case see the full number."))
+    record(actor, "case.phone_revealed", case, region_code=case.village_id)
+    return case.applicant_phone()
+
+
+# --- what an actor may do now (for pages and the API) -------------------------------------------------------
+
+
+def available_actions(actor: Actor, case: Case) -> list[str]:
+    """The actions the actor may take on the case in its present state (the server checks again on submit)."""
+    if actor.user is None:
+        return []
+    found = []
+    handle = may(actor, HANDLE, case) and case.stage == Stage.VILLAGE
+    coordinate = may(actor, COORDINATE, case) and case.stage != Stage.VILLAGE
+    if may(actor, OWN, case):
+        if case.state == State.AWAITING_MATERIALS:
+            found.append("supply")
+        if case.state == State.RESOLVED:
+            found.append("rate")
+        if case.state in (State.NEW, State.HANDLING, State.AWAITING_MATERIALS):
+            found.append("withdraw")
+    if handle or (coordinate and case.stage == Stage.TOWNSHIP):
+        if case.owner_id is None and case.state in OPEN_STATES:
+            found.append("take")
+        if case.state in (State.NEW, State.HANDLING):
+            found += ["return", "refuse", "resolve"]
+        if case.state == State.AWAITING_MATERIALS and "supply" not in found:
+            found.append("supply")
+        if case.state == State.RECTIFYING:
+            found += ["callback", "resolve"]
+        if case.state in OPEN_STATES:
+            found.append("hand_over")
+    if handle and case.state in (State.NEW, State.HANDLING):
+        found.append("escalate")
+    if coordinate and case.state in (State.HANDLING, State.RECTIFYING) and not case.dispatches.filter(
+            state__in=[DispatchState.CALLED, DispatchState.SIGNED_IN], lead=True).exists():
+        found.append("dispatch")
+    if coordinate and case.state == State.RECTIFYING and "callback" not in found:
+        found.append("callback")
+    if may(actor, REPORT_IN, case):
+        mine = [a.department_id for a in permissions.assignments_of(actor.user) if a.department_id]
+        row = case.dispatches.filter(department_id__in=mine).exclude(state=DispatchState.WITHDRAWN).order_by(
+            "-called_at", "-id").first()
+        if row is not None:
+            if row.state == DispatchState.CALLED:
+                found.append("sign_in")
+            if row.is_active and not row.decided and timezone.now() <= row.sign_in_by:
+                found.append("department_return")
+            if row.state == DispatchState.SIGNED_IN:
+                found.append("respond")
+            if case.state == State.RECTIFYING and row.lead and "callback" not in found:
+                found.append("callback")
+    if may(actor, SUPERVISE, case) and case.ratings.filter(excluded=False).exists():
+        found.append("exclude_rating")
+    if case.state in OPEN_STATES and (handle or coordinate or may(actor, REPORT_IN, case)):
+        found.append("note")
+    return list(dict.fromkeys(found))
+
+
+# --- the holiday table --------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def set_calendar_days(actor: Actor, days: list[dt.date], working: bool | None, region_code: str = "",
+                      name: str = "") -> int:
+    """Enter (or with working=None remove) days in the holiday table. National rows (region "") are the
+    console operator's, for years the calendar package does not know; a province, city or county
+    administrator sets the local days off of their own region."""
+    from cunwu.accounts.roles import ADMIN_ROLES
+
+    from .models import CalendarDay
+
+    region_code = (region_code or "").strip()
+    if region_code and len(region_code) not in (2, 4, 6):
+        raise _invalid("region", _("Local days off belong to a province, city or county."))
+    if not actor.system:
+        allowed = region_code and any(
+            a.role in ADMIN_ROLES and a.region_id == region_code for a in permissions.assignments_of(actor.user))
+        if not allowed:
+            raise permissions.Forbidden(_("Only the administrators of a region set its local days off; the "
+                                          "national schedule is entered by the operator."))
+    if not days:
+        raise _invalid("days", _("Name at least one day."))
+    for day in days:
+        if working is None:
+            CalendarDay.objects.filter(day=day, region_code=region_code).delete()
+        else:
+            CalendarDay.objects.update_or_create(day=day, region_code=region_code,
+                                                 defaults={"working": working, "name": name[:100]})
+    record(actor, "calendar.set", region_code=region_code,
+           detail={"days": [d.isoformat() for d in days][:50], "working": working, "name": name[:100]})
+    transaction.on_commit(clock.TABLE.clear)
+    clock.TABLE.clear()
+    return len(days)
