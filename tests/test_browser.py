@@ -186,3 +186,84 @@ def test_joint_review_admits_a_form_onto_the_village_registry(browser, live_serv
     page.get_by_role("button", name="报告", exact=True).click()
     assert page.get_by_text("已报告，督查人员将核查处理").is_visible()
     shot(page, "14-village-burden")
+
+
+def _act(page, action):
+    return page.locator(f"form[action$='/act/{action}/']")
+
+
+def test_a_case_from_online_application_to_a_good_rating(browser, live_server, demo):
+    """The whole path: apply online, one-time notification, materials supplied, whistle to the township,
+    a department reports in and answers, a bad rating, the callback and rectification, a good rating."""
+    from cunwu.cases.models import Case
+
+    villager = sign_in_villager(browser, live_server, "13904340000")
+    villager.goto(live_server.url + "/village/220322100201/services/22-YB-001/")
+    villager.get_by_role("link", name="在线申请").click()
+    villager.get_by_label("联系电话").fill("13904340000")
+    villager.get_by_label("参保年度").fill("2027")
+    villager.locator("input[name=materials][value='居民身份证']").check()
+    shot(villager, "20-case-apply-phone")
+    villager.get_by_role("button", name="提交").click()
+    villager.wait_for_url("**/cases/220322100201-*/")
+    number = villager.url.rstrip("/").rsplit("/", 1)[-1]
+    assert villager.get_by_text("已收到并登记").is_visible()
+
+    staff = sign_in_staff(browser, live_server, demo, "village1.staff")
+    staff.goto(live_server.url + "/cases/")
+    staff.get_by_role("link", name=number).click()
+    staff.get_by_text("一次性告知缺少的材料").click()
+    form = _act(staff, "return")
+    form.locator("input[name=missing][value='居民户口簿']").check()
+    form.get_by_label("其他缺少的材料").fill("近期缴费凭证")
+    form.get_by_role("button", name="告知申请人").click()
+    assert staff.get_by_text("材料不全：已一次性告知需要补充的全部材料").is_visible()
+    shot(staff, "21-case-returned-staff")
+
+    villager.reload()
+    assert villager.get_by_text("还需补充的全部材料").is_visible()
+    form = _act(villager, "supply")
+    form.locator("input[name=materials][value='居民户口簿']").check()
+    form.locator("input[type=file]").set_input_files(
+        files=[{"name": "hukou.png", "mimeType": "image/png", "buffer": b"\x89PNG\r\n\x1a\n" + b"\x00" * 64}])
+    form.get_by_role("button", name="提交").click()
+    assert villager.get_by_text("申请人已补充材料").is_visible()
+
+    staff.reload()
+    staff.get_by_text("向乡镇吹哨求助").click()
+    _act(staff, "escalate").get_by_label("村里为什么解决不了").fill("参保年度需县医保局核定")
+    _act(staff, "escalate").get_by_role("button", name="吹哨").click()
+    assert staff.get_by_text("村里已向乡镇“吹哨”求助").is_visible()
+
+    township = sign_in_staff(browser, live_server, demo, "township1.officer")
+    township.goto(live_server.url + f"/cases/{number}/")
+    form = _act(township, "dispatch")
+    form.get_by_label("医疗保障局").check()
+    form.get_by_role("button", name="派单").click()
+    assert township.get_by_text("乡镇已派单，请县级部门报到").is_visible()
+    shot(township, "22-case-dispatched-township")
+
+    department = sign_in_staff(browser, live_server, demo, "lishu.medical_insurance")
+    department.goto(live_server.url + "/cases/?called=1")
+    department.get_by_role("link", name=number).click()
+    _act(department, "sign_in").get_by_role("button").click()
+    _act(department, "respond").get_by_label("本部门的办理情况").fill("已核定参保年度，登记完成")
+    _act(department, "respond").get_by_role("button", name="发送答复").click()
+
+    villager.reload()
+    _act(villager, "rate").get_by_role("button", name="不满意", exact=True).click()
+    assert villager.get_by_text("差评整改中").first.is_visible()
+
+    staff.reload()
+    _act(staff, "callback").get_by_label("申请人的意见").fill("没有收到参保凭证")
+    _act(staff, "callback").get_by_role("button", name="保存回访记录").click()
+    department.reload()
+    _act(department, "respond").get_by_label("本部门的办理情况").fill("已补寄参保凭证")
+    _act(department, "respond").get_by_role("button", name="发送答复").click()
+
+    villager.reload()
+    _act(villager, "rate").get_by_role("button", name="非常满意").click()
+    assert villager.get_by_text("已办结").first.is_visible()
+    shot(villager, "23-case-closed-timeline-phone")
+    case = Case.objects.get(number=number)
+    assert case.state == "closed" and case.satisfied and case.round == 2 and case.returns == 1

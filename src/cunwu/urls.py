@@ -9,6 +9,7 @@ urlpatterns = [
     path("regions/", include("cunwu.regions.urls")),
     path("audit/", include("cunwu.audit.urls")),
     path("burden/", include("cunwu.burden.urls")),
+    path("cases/", include("cunwu.cases.urls")),
     path("", include("cunwu.directory.urls")),
     path("", include("cunwu.web.urls")),
 ]

@@ -15,21 +15,12 @@ from cunwu.accounts import permissions
 from cunwu.accounts.departments import CHINESE_NAMES, DepartmentKind
 from cunwu.accounts.roles import Role
 from cunwu.audit.context import Actor
+from cunwu.web.feedback import errors_of, flash_errors
 
 from . import figures, services
 from .choices import DemandKind, Frequency, NegativeDuty, Placement, ReportOutcome, RequestState
 from .models import AdmissionRequest, DemandReport, FormsList
 from .policies import DECIDE, REVIEW
-
-
-def _errors(exc: ValidationError) -> dict[str, list[str]]:
-    return exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
-
-
-def _flash(request, exc: ValidationError) -> None:
-    for field_messages in _errors(exc).values():
-        for message in field_messages:
-            messages.error(request, message)
 
 
 @login_required
@@ -69,7 +60,7 @@ def request_new(request):
                 messages.success(request, _("Filed as %(n)s; the joint review has begun.") % {"n": made.number})
             return redirect("burden:request", request_id=made.pk)
         except ValidationError as exc:
-            errors = _errors(exc)
+            errors = errors_of(exc)
     return render(request, "burden/request_new.html", {
         "errors": errors, "form": form, "kinds": DemandKind.choices, "frequencies": Frequency.choices,
         "placements": Placement.choices, "duties": NegativeDuty.choices,
@@ -98,7 +89,7 @@ def _post_action(request, request_id: int, action, success: str):
         action(Actor.from_request(request))
         messages.success(request, success)
     except ValidationError as exc:
-        _flash(request, exc)
+        flash_errors(request, exc)
     return redirect("burden:request", request_id=request_id)
 
 
@@ -152,7 +143,7 @@ def report_demand(request, code: str):
                                form.get("demanded_on") or None, form.get("anonymous") == "1")
         messages.success(request, _("Reported. Supervisors will look into it."))
     except ValidationError as exc:
-        _flash(request, exc)
+        flash_errors(request, exc)
     return redirect("burden:village", code=code)
 
 
@@ -165,7 +156,7 @@ def record_plaque(request, code: str):
                                form.get("demanded_by", ""), form.get("basis", ""))
         messages.success(request, _("The plaque is on the registry."))
     except ValidationError as exc:
-        _flash(request, exc)
+        flash_errors(request, exc)
     return redirect("burden:village", code=code)
 
 
@@ -188,7 +179,7 @@ def resolve_report(request, report_id: int):
                                 request.POST.get("resolution", ""))
         messages.success(request, _("Resolved."))
     except ValidationError as exc:
-        _flash(request, exc)
+        flash_errors(request, exc)
     return redirect("burden:reports")
 
 

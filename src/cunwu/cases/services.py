@@ -22,9 +22,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cunwu.accounts import permissions, personal_data
+from cunwu.accounts.departments import DepartmentKind
 from cunwu.accounts.models import Department, User
 from cunwu.accounts.permissions import VIEW
 from cunwu.accounts.roles import Role
+from cunwu.accounts.services import department_for
 from cunwu.accounts.sms import send_sms
 from cunwu.audit.context import Actor
 from cunwu.audit.services import record
@@ -693,7 +695,9 @@ def _departments(case: Case, chosen: list) -> list[Department]:
                 raise _invalid("departments", _("Only departments of %(county)s can be called in on this case.")
                                % {"county": Region.objects.get(code=case.county_code).name})
         else:
-            department = Department.objects.filter(county_id=case.county_code, kind=text).first()
+            department = None
+            if text in DepartmentKind.values:
+                department = department_for(Region.objects.get(code=case.county_code), text)
             if department is None:
                 raise _invalid("departments", _("%(county)s has no such department: %(d)s")
                                % {"county": Region.objects.get(code=case.county_code).name, "d": text})
@@ -1011,8 +1015,8 @@ def available_actions(actor: Actor, case: Case) -> list[str]:
     if coordinate and case.state in (State.HANDLING, State.RECTIFYING) and not case.dispatches.filter(
             state__in=[DispatchState.CALLED, DispatchState.SIGNED_IN], lead=True).exists():
         found.append("dispatch")
-    if coordinate and case.state == State.RECTIFYING and "callback" not in found:
-        found.append("callback")
+    if case.state == State.RECTIFYING and "callback" not in found and (coordinate or may(actor, HANDLE, case)):
+        found.append("callback")  # the official in charge calls back, whichever stage the case is at
     if may(actor, REPORT_IN, case):
         mine = [a.department_id for a in permissions.assignments_of(actor.user) if a.department_id]
         row = case.dispatches.filter(department_id__in=mine).exclude(state=DispatchState.WITHDRAWN).order_by(

@@ -28,32 +28,30 @@ def _locking(queryset):
     return queryset  # SQLite: transactions are IMMEDIATE, so writers already take turns
 
 
+def _due(model, now: dt.datetime, batch: int):
+    """The ids of rows whose check has come, each once, in batches."""
+    seen: set[int] = set()
+    while True:
+        ids = [pk for pk in model.objects.filter(next_check_at__lte=now).order_by("next_check_at")
+               .values_list("pk", flat=True)[:batch] if pk not in seen]
+        if not ids:
+            return
+        seen.update(ids)
+        yield from ids
+
+
 def sweep(now: dt.datetime | None = None, batch: int = 500) -> Counter:
     now = now or timezone.now()
     done: Counter = Counter()
-    seen: set[int] = set()
-    while True:
-        ids = [pk for pk in Case.objects.filter(next_check_at__lte=now).order_by("next_check_at")
-               .values_list("pk", flat=True)[:batch] if pk not in seen]
-        if not ids:
-            break
-        for pk in ids:
-            seen.add(pk)
-            try:
-                with transaction.atomic():
-                    _check_case(pk, now, done)
-            except services.Conflict:
-                done["conflicts"] += 1
-    seen.clear()
-    while True:
-        ids = [pk for pk in Dispatch.objects.filter(next_check_at__lte=now).order_by("next_check_at")
-               .values_list("pk", flat=True)[:batch] if pk not in seen]
-        if not ids:
-            break
-        for pk in ids:
-            seen.add(pk)
+    for pk in _due(Case, now, batch):
+        try:
             with transaction.atomic():
-                _check_dispatch(pk, now, done)
+                _check_case(pk, now, done)
+        except services.Conflict:
+            done["conflicts"] += 1
+    for pk in _due(Dispatch, now, batch):
+        with transaction.atomic():
+            _check_dispatch(pk, now, done)
     return done
 
 

@@ -17,6 +17,7 @@ from cunwu.accounts.models import Assignment
 from cunwu.accounts.roles import Role
 from cunwu.audit.context import Actor
 from cunwu.regions.models import Region
+from cunwu.web.feedback import errors_of
 
 from . import services, spreadsheets
 from .choices import HandlingMode, Tier, VersionState
@@ -37,9 +38,6 @@ def _village(code: str) -> Region:
         raise Http404
     return village
 
-
-def _errors(exc: ValidationError) -> dict[str, list[str]]:
-    return exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
 
 
 def village_page(request, code: str):
@@ -133,7 +131,7 @@ def _run(request, region: str, action, success: str):
         action()
         messages.success(request, success)
     except ValidationError as exc:
-        for field_messages in _errors(exc).values():
+        for field_messages in errors_of(exc).values():
             for message in field_messages:
                 messages.error(request, message)
     return _back(region)
@@ -195,7 +193,7 @@ def edit_entry(request, region: str, code: str):
             messages.success(request, _("Saved in the draft."))
             return _back(region)
         except ValidationError as exc:
-            errors = _errors(exc)
+            errors = errors_of(exc)
     return render(request, "directory/edit_entry.html", {
         "directory": directory, "e": entry, "errors": errors, "province": directory.tier == Tier.PROVINCE,
         "modes": HandlingMode.choices, "post": request.POST if request.method == "POST" else None,
@@ -228,7 +226,7 @@ def import_xlsx(request, region: str):
         for problem in exc.problems[:50]:
             messages.error(request, problem)
     except ValidationError as exc:
-        for field_messages in _errors(exc).values():
+        for field_messages in errors_of(exc).values():
             for message in field_messages:
                 messages.error(request, message)
     return _back(region)

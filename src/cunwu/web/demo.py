@@ -116,6 +116,37 @@ def _demo_directory_and_burden(actor: Actor, villages: list[Region]) -> None:
                          "《中华人民共和国村民委员会组织法》")
     burden.report_demand(as_user("village1.staff"), villages[0].code, "emergency", "要求每天在工作群上传防火巡查照片",
                          anonymous=True)
+    _demo_cases(as_user, villages)
+
+
+def _demo_cases(as_user, villages: list[Region]) -> None:
+    """Cases at each step: new, waiting for materials, at the township, with a department, rated."""
+    from cunwu.cases import services as cases
+
+    village = villages[0].code
+    villager = Actor.console(User.objects.get(phone="13904340000"))
+    staff = as_user("village1.staff")
+    fresh = cases.submit(villager, cases.CaseInput(
+        village=village, title="三组路灯不亮", description="三组东头两盏路灯坏了一个多月，晚上出行不便。",
+        category="roads"))[0]
+    cases.add_note(staff, fresh.number, "已联系电工，明天上午查看。")
+    waiting = cases.submit(villager, cases.CaseInput(
+        village=village, kind="application", item="22-YB-001", answers={"phone": "13904340000", "insured_year": "2027"},
+        materials=["居民身份证"]))[0]
+    cases.return_for_materials(staff, waiting.number, ["居民户口簿"], "户口簿首页和本人页都要。")
+    rising = cases.submit(staff, cases.CaseInput(
+        village=village, title="灌溉渠堵塞", description="村南灌溉渠被垃圾堵塞，春灌前需要清淤。",
+        category="farming", applicant_name="黄小军", applicant_phone="13904340002", consent="本人在窗口当面同意"))[0]
+    cases.escalate(staff, rising.number, "清淤需要机械和资金，村里解决不了。")
+    called = cases.submit(staff, cases.CaseInput(
+        village=village, title="低保待遇咨询", description="家中老人长期患病，想了解能否申请低保。",
+        category="assistance", applicant_name="杨大娘", applicant_phone="13904340001", consent="电话中同意"))[0]
+    cases.escalate(staff, called.number, "需要民政部门认定。")
+    cases.dispatch(as_user("township1.officer"), called.number, ["civil_affairs"], note="请三日内入户核查")
+    done = cases.submit(villager, cases.CaseInput(
+        village=village, title="村道积水", description="雨后村口积水很深。", category="roads"))[0]
+    cases.resolve(staff, done.number, "已组织村民疏通排水沟，积水已排净。")
+    cases.rate(villager, done.number, 5, "处理及时")
 
 
 def demo_exists() -> bool:

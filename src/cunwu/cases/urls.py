@@ -1,0 +1,14 @@
+from django.urls import path
+
+from . import views
+
+app_name = "cases"
+urlpatterns = [
+    path("", views.queue, name="queue"),
+    path("new/", views.new_case, name="new"),
+    path("dispatch/", views.bulk_dispatch, name="bulk-dispatch"),
+    path("rates/", views.rates_page, name="rates"),
+    path("<str:number>/", views.case_page, name="case"),
+    path("<str:number>/act/<str:action>/", views.act, name="act"),
+    path("<str:number>/files/<int:attachment_id>/", views.attachment, name="file"),
+]

@@ -1,0 +1,256 @@
+"""Case pages: the work queue, intake, one case with its timeline and the actions open to the reader, and the
+rates. Thin: parse the form, call a service, render."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from cunwu.accounts import permissions
+from cunwu.accounts.roles import Role
+from cunwu.audit.context import Actor
+from cunwu.directory import services as directory
+from cunwu.regions.models import Region
+from cunwu.web.feedback import errors_of, flash_errors
+
+from . import queues, rates, services
+from .choices import Category, DemandType, Grade, Stage, Urgency
+
+STATUS_TABS = (("open", _("Open")), ("resolved", _("Waiting for rating")), ("done", _("Finished")),
+               ("all", _("All")))
+
+
+
+
+def _roles(request) -> set[str]:
+    return {a.role for a in permissions.assignments_of(request.user)}
+
+
+@login_required
+def queue(request):
+    actor = Actor.from_request(request)
+    roles = _roles(request)
+    get = request.GET
+    filters = queues.Filters(
+        status=get.get("status", "open"), stage=get.get("stage", ""), kind=get.get("kind", ""),
+        urgency=get.get("urgency", ""), village=get.get("village", ""), township=get.get("township", ""),
+        overdue=get.get("overdue") == "1", mine=get.get("mine") == "1", called=get.get("called") == "1",
+        q=get.get("q", "")[:50],
+    )
+    queryset = queues.queue(actor, filters)
+    try:
+        page = max(1, int(get.get("page", "1")))
+    except ValueError:
+        page = 1
+    size = 50
+    rows = list(queryset[(page - 1) * size: page * size + 1])
+    township = Role.TOWNSHIP_OFFICER in roles
+    departments = []
+    if township:
+        counties = {a.region_id[:6] for a in permissions.assignments_of(request.user)
+                    if a.role == Role.TOWNSHIP_OFFICER}
+        departments = [(d.pk, d.chinese_name) for d in _county_departments(counties)]
+    return render(request, "cases/queue.html", {
+        "cases": rows[:size], "more": len(rows) > size, "page": page, "filters": filters,
+        "total": queues.count(queryset), "cap": queues.COUNT_CAP, "tabs": STATUS_TABS,
+        "stages": Stage.choices, "urgencies": Urgency.choices, "now": timezone.now(),
+        "is_villager": roles == {Role.VILLAGER}, "may_take_in": bool(roles & {
+            Role.VILLAGE_STAFF, Role.GRID_WORKER, Role.TOWNSHIP_OFFICER, Role.COUNTY_ADMIN}),
+        "township": township, "departments": departments, "is_department": Role.DEPARTMENT_OFFICER in roles,
+        "query": get.urlencode(),
+    })
+
+
+def _county_departments(counties: set[str]):
+    from cunwu.accounts.departments import DepartmentKind
+    from cunwu.accounts.services import department_for
+
+    found = []
+    for county in sorted(counties):
+        region = Region.objects.get(code=county)
+        for kind in DepartmentKind.values:
+            found.append(department_for(region, kind))
+    return found
+
+
+@login_required
+@require_POST
+def bulk_dispatch(request):
+    actor = Actor.from_request(request)
+    numbers = request.POST.getlist("cases")
+    departments = request.POST.getlist("departments")
+    lead = request.POST.get("lead") or None
+    done, failed = 0, []
+    for number in numbers[:100]:
+        try:
+            services.dispatch(actor, number, departments, lead, request.POST.get("note", ""))
+            done += 1
+        except (ValidationError, permissions.Forbidden, permissions.NotFound, services.Conflict) as exc:
+            text = exc.message if hasattr(exc, "message") and isinstance(exc.message, str) else \
+                "；".join(sum(errors_of(exc).values(), [])) if isinstance(exc, ValidationError) else _("Not found.")
+            failed.append(f"{number}：{text}")
+    if done:
+        messages.success(request, _("%(n)s cases dispatched.") % {"n": done})
+    for line in failed:
+        messages.error(request, line)
+    return redirect(f"{reverse('cases:queue')}?stage=township")
+
+
+def _village_for_intake(request, actor: Actor) -> Region | None:
+    code = request.GET.get("village") or request.POST.get("village") or ""
+    if not code:
+        villages = [a.region_id for a in permissions.assignments_of(request.user) if len(a.region_id) == 12]
+        code = villages[0] if villages else ""
+    return Region.objects.filter(code=code, level=5).first() if code else None
+
+
+@login_required
+def new_case(request):
+    actor = Actor.from_request(request)
+    village = _village_for_intake(request, actor)
+    item_code = request.GET.get("item") or request.POST.get("item") or ""
+    entry = directory.entry_for(village.code, item_code) if village and item_code else None
+    is_villager = any(a.role == Role.VILLAGER and village and a.region_id == village.code
+                      for a in permissions.assignments_of(request.user))
+    errors: dict = {}
+    form = request.POST if request.method == "POST" else {}
+    if request.method == "POST":
+        files = [services.Upload(f.name, f.read(), request.POST.get(f"material_for_{i}", ""))
+                 for i, f in enumerate(request.FILES.getlist("files"))]
+        answers = {}
+        if entry is not None:
+            for question in entry.questions:
+                key = f"q_{question['key']}"
+                answers[question["key"]] = (request.POST.getlist(key) if question["type"] == "multi_choice"
+                                            else request.POST.get(key, ""))
+        data = services.CaseInput(
+            village=village.code if village else "", kind="application" if item_code else "demand", item=item_code,
+            title=form.get("title", ""), description=form.get("description", ""),
+            demand_type=form.get("demand_type", ""), category=form.get("category", ""),
+            urgency=form.get("urgency", ""), answers=answers, materials=request.POST.getlist("materials"),
+            channel=form.get("channel", ""), applicant_name=form.get("applicant_name", ""),
+            applicant_phone=form.get("applicant_phone", ""), consent=form.get("consent", ""),
+            idempotency_key=form.get("idempotency_key", ""), files=files,
+        )
+        try:
+            case, created = services.submit(actor, data)
+            if created:
+                messages.success(request, _("Received as %(n)s.") % {"n": case.number})
+            return redirect("cases:case", number=case.number)
+        except ValidationError as exc:
+            errors = errors_of(exc)
+    return render(request, "cases/new.html", {
+        "village": village, "entry": entry, "errors": errors, "form": form, "is_villager": is_villager,
+        "idempotency_key": form.get("idempotency_key") or uuid.uuid4().hex,
+        "categories": Category.choices, "types": DemandType.choices, "urgencies": Urgency.choices,
+        "terminal": request.GET.get("channel") == "terminal",
+    })
+
+
+@login_required
+def case_page(request, number: str):
+    actor = Actor.from_request(request)
+    case = services.get_case(actor, number)
+    actions = services.available_actions(actor, case)
+    materials = [m["name"] for m in (case.entry.materials if case.entry_id else [])]
+    dispatches = list(case.dispatches.select_related("department"))
+    labels = {q["key"]: q["label"] for q in (case.entry.questions if case.entry_id else [])}
+    answers = [(labels.get(key, key), "、".join(value) if isinstance(value, list) else value)
+               for key, value in case.answers.items()]
+    return render(request, "cases/case.html", {
+        "case": case, "actions": actions, "answers": answers, "events": case.events.all(), "dispatches": dispatches,
+        "ratings": case.ratings.all(), "attachments": case.attachments.all(), "materials": materials,
+        "grades": list(reversed(Grade.choices)), "now": timezone.now(),
+        "departments": [(d.pk, d.chinese_name) for d in _county_departments({case.county_code})]
+        if "dispatch" in actions else [],
+        "is_applicant": services.may(actor, "own", case),
+    })
+
+
+def _call(request, actor: Actor, number: str, action: str):
+    post = request.POST
+    version = int(post["version"]) if post.get("version", "").isdigit() else None
+    files = [services.Upload(f.name, f.read(), post.get("material", "")) for f in request.FILES.getlist("files")]
+    calls = {
+        "take": lambda: services.take(actor, number, version),
+        "note": lambda: services.add_note(actor, number, post.get("note", ""), version),
+        "hand_over": lambda: services.hand_over(actor, number, post.get("to", ""), post.get("note", ""), version),
+        "return": lambda: services.return_for_materials(
+            actor, number, [*post.getlist("missing"), *post.get("missing_other", "").replace("，", ",").split(",")],
+            post.get("note", ""), post.get("reason", ""), version),
+        "supply": lambda: services.supply(actor, number, post.getlist("materials"), post.get("note", ""), files,
+                                          version),
+        "refuse": lambda: services.refuse(actor, number, post.get("reason", ""), post.get("redirect_to", ""),
+                                          version),
+        "escalate": lambda: services.escalate(actor, number, post.get("reason", ""), version),
+        "resolve": lambda: services.resolve(actor, number, post.get("result", ""), version),
+        "dispatch": lambda: services.dispatch(actor, number, post.getlist("departments"), post.get("lead") or None,
+                                              post.get("note", ""), post.get("decided") == "1", version),
+        "sign_in": lambda: services.sign_in(actor, number, version),
+        "department_return": lambda: services.department_return(actor, number, post.get("reason", ""), version),
+        "respond": lambda: services.respond(actor, number, post.get("response", ""), version),
+        "rate": lambda: services.rate(actor, number, post.get("grade"), post.get("comment", ""), version),
+        "callback": lambda: services.callback(actor, number, post.get("note", ""), version),
+        "exclude_rating": lambda: services.exclude_rating(actor, number, post.get("reason", ""), None, version),
+        "withdraw": lambda: services.withdraw(actor, number, post.get("reason", ""), version),
+        "attach": lambda: services.attach(actor, number, files, version),
+    }
+    return calls.get(action)
+
+
+@login_required
+@require_POST
+def act(request, number: str, action: str):
+    actor = Actor.from_request(request)
+    services.get_case(actor, number)
+    call = _call(request, actor, number, action)
+    if call is None:
+        raise permissions.NotFound
+    try:
+        call()
+        messages.success(request, _("Done."))
+    except ValidationError as exc:
+        flash_errors(request, exc)
+    except services.Conflict as exc:
+        messages.error(request, exc.message)
+    except permissions.Forbidden as exc:
+        messages.error(request, exc.message or _("You may not do this."))
+    return redirect("cases:case", number=number)
+
+
+@login_required
+def attachment(request, number: str, attachment_id: int):
+    actor = Actor.from_request(request)
+    found = services.read_attachment(actor, number, attachment_id)
+    response = FileResponse(found.file.open("rb"), content_type=found.content_type)
+    response["Content-Disposition"] = f'inline; filename="{found.pk}.{found.file.name.rsplit(".", 1)[-1]}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
+    return response
+
+
+@login_required
+def rates_page(request):
+    actor = Actor.from_request(request)
+    region = queues.region_in_scope(actor, request.GET.get("region", ""))
+    try:
+        report = queues.ranking(region, request.GET.get("month", ""))
+    except ValidationError as exc:
+        flash_errors(request, exc)
+        report = queues.ranking(region, "")
+    if request.GET.get("format") == "xlsx":
+        response = HttpResponse(report.xlsx(), content_type="application/vnd.openxmlformats-officedocument."
+                                "spreadsheetml.sheet")
+        response["Content-Disposition"] = f'attachment; filename="rates-{region.code}-{report.month}.xlsx"'
+        return response
+    return render(request, "cases/rates.html", {"report": report, "region": region, "Rates": rates.Rates})
+
