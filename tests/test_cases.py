@@ -410,3 +410,15 @@ def test_worker_command_and_periodic_task(lishu):
     assert isinstance(sweep_cases.task_class(), PeriodicTask)
     assert sweep_cases.task_class().validate_datetime(dt.datetime(2026, 11, 23, 10, 17, tzinfo=dt.UTC))  # every minute
     assert sweep_cases.call_local() == {}
+
+
+def test_township_bulk_dispatch_reports_each_case(lishu, client):
+    ready, still_in_village = demand(lishu["villager"]), demand(lishu["villager"])
+    services.escalate(lishu["staff"], ready.number, "村里解决不了")
+    client.force_login(lishu["township"].user)
+    answer = client.post("/cases/dispatch/", {"cases": [ready.number, still_in_village.number],
+                                              "departments": ["housing"]}, follow=True)
+    page = answer.content.decode()
+    assert "已派单 1 件" in page and still_in_village.number in page
+    assert Case.objects.get(pk=ready.pk).stage == Stage.DEPARTMENT
+    assert Case.objects.get(pk=still_in_village.pk).stage == Stage.VILLAGE

@@ -118,10 +118,6 @@ class Case(models.Model):
     def __str__(self) -> str:
         return self.number
 
-    @property
-    def is_open(self) -> bool:
-        return self.state not in (State.CLOSED, State.REFUSED, State.WITHDRAWN, State.RESOLVED)
-
     def applicant_phone(self) -> str:
         return personal_data.decrypt(self.applicant_phone_sealed)
 

@@ -391,8 +391,7 @@ def _start_clock(case: Case, start: dt.datetime, remaining: int) -> None:
     case.clock_from, case.clock_remaining = start, max(0, remaining)
     case.due_at = clock.advance(start, case.clock_remaining, limit.unit, case.village_id)
     case.warn_at = clock.warning_point(start, case.clock_remaining, limit, case.village_id, _cfg("WARN_SHARE"))
-    case.provisional = not clock.package_knows(timezone.localtime(case.due_at).year) and \
-        not clock.year_is_confirmed(timezone.localtime(case.due_at).year)
+    case.provisional = not clock.year_is_confirmed(timezone.localtime(case.due_at).year)
 
 
 def _pause_clock(case: Case, now: dt.datetime) -> None:
@@ -842,7 +841,7 @@ def rate(actor: Actor, number: str, grade: int, comment: str = "", expected_vers
     case, acting = _load(actor, number, OWN, expected_version,
                          _("Only the applicant rates the result."))
     if case.state != State.RESOLVED:
-        if case.ratings.filter(round=case.round).exists() or case.ratings.exists() and case.state == State.CLOSED:
+        if case.ratings.filter(round=case.round).exists() or case.state == State.CLOSED and case.ratings.exists():
             raise permissions.Forbidden(_("This result has already been rated; a result is rated once."))
         raise _not_now(case)
     try:
@@ -970,16 +969,6 @@ def read_attachment(actor: Actor, number: str, attachment_id: int) -> Attachment
         raise permissions.NotFound
     record(actor, "case.attachment_read", case, region_code=case.village_id, detail={"attachment": attachment.pk})
     return attachment
-
-
-def reveal_phone(actor: Actor, number: str) -> str:
-    """The applicant's full phone number, for the officials handling the case; every reveal is audited."""
-    case = get_case(actor, number)
-    action = next((a for a in (HANDLE, COORDINATE, REPORT_IN) if may(actor, a, case)), None)
-    if action is None:
-        raise permissions.Forbidden(_("Only the officials handling the case see the full number."))
-    record(actor, "case.phone_revealed", case, region_code=case.village_id)
-    return case.applicant_phone()
 
 
 # --- what an actor may do now (for pages and the API) -------------------------------------------------------

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cunwu.accounts import permissions
+from cunwu.accounts.departments import CHINESE_NAMES, DepartmentKind
 from cunwu.accounts.roles import Role
 from cunwu.audit.context import Actor
 from cunwu.directory import services as directory
@@ -25,6 +26,8 @@ from cunwu.web.feedback import errors_of, flash_errors
 from . import queues, rates, services
 from .choices import Category, DemandType, Grade, Stage, Urgency
 
+# Departments are offered by kind; the service finds (or opens) that department in the case's own county.
+DEPARTMENTS = [(kind, CHINESE_NAMES[kind]) for kind in DepartmentKind.values]
 STATUS_TABS = (("open", _("Open")), ("resolved", _("Waiting for rating")), ("done", _("Finished")),
                ("all", _("All")))
 
@@ -54,32 +57,15 @@ def queue(request):
     size = 50
     rows = list(queryset[(page - 1) * size: page * size + 1])
     township = Role.TOWNSHIP_OFFICER in roles
-    departments = []
-    if township:
-        counties = {a.region_id[:6] for a in permissions.assignments_of(request.user)
-                    if a.role == Role.TOWNSHIP_OFFICER}
-        departments = [(d.pk, d.chinese_name) for d in _county_departments(counties)]
     return render(request, "cases/queue.html", {
         "cases": rows[:size], "more": len(rows) > size, "page": page, "filters": filters,
         "total": queues.count(queryset), "cap": queues.COUNT_CAP, "tabs": STATUS_TABS,
         "stages": Stage.choices, "urgencies": Urgency.choices, "now": timezone.now(),
         "is_villager": roles == {Role.VILLAGER}, "may_take_in": bool(roles & {
             Role.VILLAGE_STAFF, Role.GRID_WORKER, Role.TOWNSHIP_OFFICER, Role.COUNTY_ADMIN}),
-        "township": township, "departments": departments, "is_department": Role.DEPARTMENT_OFFICER in roles,
+        "township": township, "departments": DEPARTMENTS if township else [], "is_department": Role.DEPARTMENT_OFFICER in roles,
         "query": get.urlencode(),
     })
-
-
-def _county_departments(counties: set[str]):
-    from cunwu.accounts.departments import DepartmentKind
-    from cunwu.accounts.services import department_for
-
-    found = []
-    for county in sorted(counties):
-        region = Region.objects.get(code=county)
-        for kind in DepartmentKind.values:
-            found.append(department_for(region, kind))
-    return found
 
 
 @login_required
@@ -94,10 +80,12 @@ def bulk_dispatch(request):
         try:
             services.dispatch(actor, number, departments, lead, request.POST.get("note", ""))
             done += 1
-        except (ValidationError, permissions.Forbidden, permissions.NotFound, services.Conflict) as exc:
-            text = exc.message if hasattr(exc, "message") and isinstance(exc.message, str) else \
-                "；".join(sum(errors_of(exc).values(), [])) if isinstance(exc, ValidationError) else _("Not found.")
-            failed.append(f"{number}：{text}")
+        except ValidationError as exc:
+            failed.append(f"{number}：" + "；".join(m for ms in errors_of(exc).values() for m in ms))
+        except (permissions.Forbidden, services.Conflict) as exc:
+            failed.append(f"{number}：{exc.message}")
+        except permissions.NotFound:
+            failed.append(f"{number}：" + _("Not found."))
     if done:
         messages.success(request, _("%(n)s cases dispatched.") % {"n": done})
     for line in failed:
@@ -170,8 +158,7 @@ def case_page(request, number: str):
         "case": case, "actions": actions, "answers": answers, "events": case.events.all(), "dispatches": dispatches,
         "ratings": case.ratings.all(), "attachments": case.attachments.all(), "materials": materials,
         "grades": list(reversed(Grade.choices)), "now": timezone.now(),
-        "departments": [(d.pk, d.chinese_name) for d in _county_departments({case.county_code})]
-        if "dispatch" in actions else [],
+        "departments": DEPARTMENTS if "dispatch" in actions else [],
         "is_applicant": services.may(actor, "own", case),
     })
 
