@@ -6,7 +6,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cunwu.accounts.permissions import Forbidden, NotFound
-from cunwu.cases import services
+from cunwu.cases import rates, services
 from cunwu.cases.choices import OPEN_STATES, DispatchState, State
 from cunwu.cases.models import Case, CaseEvent, Rating
 
@@ -91,3 +91,4 @@ def test_random_actions_never_break_the_rules(lishu, data):  # noqa: F811
         check_rules(after)
     assert Case.objects.count() == cases_before, "no case lost or made"
     assert services.get_case(lishu["villager"], case.number)  # the applicant can always find it
+    assert rates.tally_differences() == [], "the daily tallies behind the rates follow every change"

@@ -7,6 +7,7 @@ import threading
 from unittest import mock
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
@@ -15,8 +16,9 @@ from cunwu.accounts.permissions import Forbidden, NotFound
 from cunwu.audit.context import Actor
 from cunwu.cases import clock, rates, services, worker
 from cunwu.cases.choices import Action, Stage, State
-from cunwu.cases.models import Case, CaseEvent, Dispatch
+from cunwu.cases.models import Case, CaseEvent, CaseTally, Dispatch
 from cunwu.directory import seed
+from cunwu.regions.models import Region
 
 from .helpers import LISHU, OTHER_COUNTY, TOWN_A, VILLAGE_A1, VILLAGE_A2, actor, person
 
@@ -335,11 +337,34 @@ def test_rates_match_a_hand_count(lishu):
     assert got.resolution == (3, 4)  # a, b, e of a, b, d, e
     assert got.satisfaction == (1, 2)  # a of a, b
     assert got.on_time == (2, 3)  # a, b of a, b, e
+    # The village counts its cases; the township and the county read the daily tallies: the same figures.
+    for code in (VILLAGE_A1, VILLAGE_A1[:9]):
+        same = rates.region_rates(Region.objects.get(code=code), today, today + dt.timedelta(days=1))
+        assert (same.received, same.response, same.resolution, same.satisfaction, same.on_time) == (
+            5, (2, 3), (3, 4), (1, 2), (2, 3))
+    assert rates.tally_differences() == []
+    ranked = rates.township_ranking(lishu_region(), today, today)
+    assert [(r.key, r.received, r.resolution) for r in ranked] == [(VILLAGE_A1[:9], 5, (3, 4))]
+
+
+def test_tallies_are_checked_and_rebuilt_by_the_operator_only(lishu):
+    case = demand(lishu["villager"])
+    services.resolve(lishu["staff"], case.number, "ok")
+    assert sorted(CaseTally.objects.values_list("monthly", "n_received", "n_resolved")) == [(False, 1, 1), (True, 1, 1)]
+    CaseTally.objects.update(n_resolved=0)
+    wrong = rates.tally_differences()
+    assert sorted(w["monthly"] for w in wrong) == [False, True] and wrong[0]["township"] == VILLAGE_A1[:9]
+    with pytest.raises(Forbidden):
+        services.check_tallies(lishu["supervisor"], rebuild=True)
+    assert set(CaseTally.objects.values_list("n_resolved", flat=True)) == {0}
+    out = io.StringIO()
+    call_command("cases", "tally", "--rebuild", stdout=out)
+    assert "2 tallies differ" in out.getvalue() and "rebuilt: 2 tallies" in out.getvalue()
+    assert rates.tally_differences() == []
+    assert sorted(CaseTally.objects.values_list("monthly", "n_received", "n_resolved")) == [(False, 1, 1), (True, 1, 1)]
 
 
 def lishu_region():
-    from cunwu.regions.models import Region
-
     return Region.objects.get(code=LISHU)
 
 
@@ -422,3 +447,24 @@ def test_township_bulk_dispatch_reports_each_case(lishu, client):
     assert "已派单 1 件" in page and still_in_village.number in page
     assert Case.objects.get(pk=ready.pk).stage == Stage.DEPARTMENT
     assert Case.objects.get(pk=still_in_village.pk).stage == Stage.VILLAGE
+
+
+def test_tallies_add_up_to_the_cases_for_any_period(lishu):
+    """Month rows for whole months, day rows around them: the same figures as counting the cases."""
+    base, ages = timezone.now(), (0, 1, 17, 31, 45, 62, 95, 130, 400)
+    for days_ago in ages:
+        with mock.patch("django.utils.timezone.now", return_value=base - dt.timedelta(days=days_ago)):
+            case = demand(lishu["villager"])
+            if days_ago % 2:
+                services.resolve(lishu["staff"], case.number, "ok")
+    assert rates.tally_differences() == []
+    today = timezone.localdate()
+    county = lishu_region()
+    for start_ago, end_ago in ((400, 0), (130, 31), (62, 45), (31, 1), (17, 17), (365, 0), (95, 94)):
+        start, end = today - dt.timedelta(days=start_ago), today - dt.timedelta(days=end_ago)
+        for first in (start, start.replace(day=1)):
+            summed = rates.region_rates(county, first, end)
+            counted = rates._case_rates(county.code, county.name,
+                                        rates._cases_in(county.code, first, end).aggregate(**rates.CASE_AGGREGATES))
+            assert summed == counted, (first, end)
+            assert summed.received == sum(1 for d in ages if first <= today - dt.timedelta(days=d) <= end)

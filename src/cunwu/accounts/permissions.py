@@ -89,8 +89,10 @@ def _user(actor) -> object | None:
     return actor.user if isinstance(actor, Actor) else actor
 
 
-def restrict(queryset: QuerySet, actor, action: str = VIEW) -> QuerySet:
-    """The rows of `queryset` that `actor` may act on with `action` (NetBox's restrict())."""
+def restrict(queryset: QuerySet, actor, action: str = VIEW, own: bool = True) -> QuerySet:
+    """The rows of `queryset` that `actor` may act on with `action` (NetBox's restrict()); with own=False only
+    those their roles give them, leaving out what they may touch as its owner (a work queue, not their own
+    requests)."""
     if isinstance(actor, Actor) and actor.system:
         return queryset
     user = _user(actor)
@@ -98,7 +100,7 @@ def restrict(queryset: QuerySet, actor, action: str = VIEW) -> QuerySet:
     parts = [policy.public(action)] if policy.public is not None else []
     if user is not None and user.is_active:
         parts += [policy.q_for(user, a, action) for a in assignments_of(user)]
-        if policy.own is not None:
+        if own and policy.own is not None:
             parts.append(policy.own(user, action))
     combined: Q | None = None
     for part in parts:

@@ -107,6 +107,7 @@ class Case(models.Model):
         indexes = [
             models.Index(fields=["village", "state", "due_at"], name="case_village_queue"),
             models.Index(fields=["township_code", "stage", "state", "due_at"], name="case_township_queue"),
+            models.Index(fields=["county_code", "state", "due_at"], name="case_county_queue"),
             models.Index(fields=["county_code", "created_at"], name="case_county_created"),
             models.Index(fields=["village", "created_at"], name="case_village_created"),
             models.Index(fields=["owner", "state"], name="case_owner_state"),
@@ -127,6 +128,62 @@ class Case(models.Model):
     def masked_name(self) -> str:
         name = self.applicant_name
         return name[:1] + "*" * max(1, len(name) - 1) if name else ""
+
+    # What the case adds to each count of the rates (rates.py defines them; CaseTally keeps their sums).
+    COUNTED_FIELDS = ("responded_on_time", "resolved_at", "state", "satisfied", "resolved_on_time", "created_at",
+                      "township_code")
+
+    def counted(self) -> tuple[int, ...]:
+        """The case's part in each of TALLY_COUNTS, in that order (the same tests as rates.CASE_AGGREGATES)."""
+        return (
+            1,
+            int(self.responded_on_time is True),
+            int(self.responded_on_time is not None),
+            int(self.resolved_at is not None),
+            int(self.state not in (State.WITHDRAWN, State.REFUSED)),
+            int(self.satisfied is True),
+            int(self.satisfied is not None),
+            int(self.resolved_on_time is True),
+        )
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        # Remember the counts as read, so that saving can move the tallies by the difference.
+        instance._counted = instance.counted() if set(cls.COUNTED_FIELDS) <= set(field_names) else None
+        return instance
+
+
+TALLY_COUNTS = ("n_received", "n_responded_ok", "n_response_judged", "n_resolved", "n_resolvable", "n_satisfied",
+                "n_rated", "n_on_time")
+
+
+class CaseTally(models.Model):
+    """The rates' counts of the cases a township received on a day (local date), and the same for the whole
+    month (`monthly`, `day` = the 1st), kept by the service layer as cases change. Rates for a county, a city or
+    the province sum the month rows of whole months and the day rows of the days around them: about a thousand
+    rows a month for a province, however many cases. `cunwu cases tally` compares them with the cases."""
+
+    township_code = models.CharField(max_length=9)
+    county_code = models.CharField(max_length=6)
+    monthly = models.BooleanField(default=False)
+    day = models.DateField()
+    n_received = models.IntegerField(default=0)
+    n_responded_ok = models.IntegerField(default=0)
+    n_response_judged = models.IntegerField(default=0)
+    n_resolved = models.IntegerField(default=0)
+    n_resolvable = models.IntegerField(default=0)
+    n_satisfied = models.IntegerField(default=0)
+    n_rated = models.IntegerField(default=0)
+    n_on_time = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["township_code", "monthly", "day"], name="one_tally_per_span")]
+        indexes = [models.Index(fields=["county_code", "monthly", "day"], name="tally_county_span"),
+                   models.Index(fields=["monthly", "day"], name="tally_span")]
+
+    def __str__(self) -> str:
+        return f"{self.township_code} {self.day:%Y-%m}{'' if self.monthly else self.day.strftime('-%d')}: {self.n_received}"
 
 
 class CaseCounter(models.Model):

@@ -28,6 +28,12 @@ def _dispatched_to(department_id) -> Q:
     return Q(Exists(Dispatch.objects.filter(case=OuterRef("pk"), department_id=department_id)))
 
 
+def _in_region(code: str) -> Q:
+    """Cases within a region, by the code column the queue indexes start with."""
+    column = {12: "village_id", 9: "township_code", 6: "county_code"}.get(len(code))
+    return Q(**{column: code}) if column else within("county_code", code)
+
+
 def _case_rule(user, a, action):
     role, code = a.role, a.region_id
     if action == VIEW:
@@ -38,7 +44,7 @@ def _case_rule(user, a, action):
         if role == Role.DEPARTMENT_OFFICER:
             return _dispatched_to(a.department_id)
         if role in OVERSEERS:
-            return within("village_id", code)
+            return _in_region(code)
         return None
     if action == HANDLE and role == Role.VILLAGE_STAFF:
         return Q(village_id=code)
@@ -47,7 +53,7 @@ def _case_rule(user, a, action):
     if action == REPORT_IN and role == Role.DEPARTMENT_OFFICER:
         return _dispatched_to(a.department_id)
     if action == SUPERVISE and role == Role.SUPERVISOR:
-        return within("village_id", code)
+        return _in_region(code)
     return None
 
 

@@ -1,8 +1,9 @@
 """Work queues and the scope of rate figures, shared by pages and the API.
 
-A queue is the caller's visible cases (the permission module decides), filtered, ordered by due time: cases
-past their due time come first because their due time is earliest, and the order follows the queue indexes
-(village or township, state, due time), so a page stays fast with millions of cases.
+A queue is the caller's visible cases (the permission module decides), filtered. Open cases are ordered by due
+time: cases past their due time come first because their due time is earliest, and the order follows the queue
+indexes (village, township or county, state, due time), so a page stays fast with millions of cases. Other tabs
+show the newest first (the (region, received) indexes).
 """
 
 from __future__ import annotations
@@ -48,7 +49,11 @@ class Filters(Schema):
 
 
 def queue(actor: Actor, filters: Filters):
-    queryset = permissions.restrict(Case.objects.select_related("village", "owner"), actor)
+    """An official's queue holds the cases of their jurisdiction; a villager's (or an official's who is also a
+    villager somewhere) adds their own requests."""
+    roles = {a.role for a in permissions.assignments_of(actor.user)}
+    own = not roles or Role.VILLAGER in roles
+    queryset = permissions.restrict(Case.objects.select_related("village", "owner"), actor, own=own)
     status = filters.status or "open"
     if status in STATUS_GROUPS:
         queryset = queryset.filter(state__in=STATUS_GROUPS[status])
@@ -75,7 +80,9 @@ def queue(actor: Actor, filters: Filters):
     text = (filters.q or "").strip()
     if text:
         queryset = queryset.filter(Q(number__startswith=text) | Q(title__icontains=text))
-    return queryset.order_by(F("due_at").asc(nulls_last=True), "-id")
+    if status == "open" or status in OPEN_STATES:
+        return queryset.order_by(F("due_at").asc(nulls_last=True), "-id")
+    return queryset.order_by("-created_at", "-id")  # finished or all: the newest first
 
 
 def count(queryset) -> int:

@@ -21,7 +21,9 @@ import datetime as dt
 import io
 from dataclasses import dataclass
 
-from django.db.models import Count, F, Q
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, F, Q, Sum, Value
+from django.db.models.functions import Coalesce, TruncDate, TruncMonth
 from django.utils import timezone
 
 from cunwu.accounts import permissions
@@ -29,7 +31,7 @@ from cunwu.accounts.models import Department
 from cunwu.regions.models import Region
 
 from .choices import DispatchState, State
-from .models import Case, Dispatch
+from .models import TALLY_COUNTS, Case, CaseTally, Dispatch
 
 
 @dataclass
@@ -85,6 +87,10 @@ def _case_rates(key: str, name: str, row: dict) -> Rates:
                  (row["n_on_time"], row["n_resolved"]))
 
 
+TALLY_SUMS = {name: Coalesce(Sum(name), 0) for name in TALLY_COUNTS}
+assert tuple(CASE_AGGREGATES) == TALLY_COUNTS  # Case.counted() gives each case's part in this order
+
+
 def _cases_in(region_code: str, start: dt.date, end: dt.date):
     lo, hi = period_bounds(start, end)
     queryset = Case.objects.filter(created_at__gte=lo, created_at__lt=hi)
@@ -97,9 +103,110 @@ def _cases_in(region_code: str, start: dt.date, end: dt.date):
     return queryset.filter(permissions.within("county_code", region_code))
 
 
+def _spans(start: dt.date, end: dt.date) -> Q:
+    """The tally rows that add up to [start, end]: month rows of the whole months, day rows of the rest."""
+    first_whole = start if start.day == 1 else (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    after_end = end + dt.timedelta(days=1)
+    last_whole = end if after_end.day == 1 else end.replace(day=1) - dt.timedelta(days=1)
+    if first_whole > last_whole:
+        return Q(monthly=False, day__gte=start, day__lte=end)
+    rows = Q(monthly=True, day__gte=first_whole, day__lte=last_whole)
+    if start < first_whole:
+        rows |= Q(monthly=False, day__gte=start, day__lt=first_whole)
+    if last_whole < end:
+        rows |= Q(monthly=False, day__gt=last_whole, day__lte=end)
+    return rows
+
+
+def _tallies_in(region_code: str, start: dt.date, end: dt.date):
+    queryset = CaseTally.objects.filter(_spans(start, end))
+    if len(region_code) == 9:
+        return queryset.filter(township_code=region_code)
+    if len(region_code) == 6:
+        return queryset.filter(county_code=region_code)
+    return queryset.filter(permissions.within("county_code", region_code))
+
+
 def region_rates(region: Region, start: dt.date, end: dt.date) -> Rates:
-    row = _cases_in(region.code, start, end).aggregate(**CASE_AGGREGATES)
+    """A village's rates come from its cases; a township's and above from the daily tallies."""
+    if len(region.code) == 12:
+        row = _cases_in(region.code, start, end).aggregate(**CASE_AGGREGATES)
+    else:
+        row = _tallies_in(region.code, start, end).aggregate(**TALLY_SUMS)
     return _case_rates(region.code, region.name, row)
+
+
+# --- the daily tallies -----------------------------------------------------------------------------------------
+
+
+def count_case(case: Case, new: bool = False) -> None:
+    """Move the tallies of the case's township, day and month by what the case adds now minus what it added
+    when read (all of it for a new case). Called by the service layer inside the transaction that saves the
+    case, so that an action rolled back leaves the tallies as they were."""
+    now = case.counted()
+    if new:
+        delta = now
+    else:
+        before = getattr(case, "_counted", None) or Case.objects.get(pk=case.pk).counted()
+        delta = tuple(a - b for a, b in zip(now, before, strict=True))
+    case._counted = now
+    if not any(delta):
+        return
+    day = timezone.localdate(case.created_at)
+    for monthly, key in ((False, day), (True, day.replace(day=1))):
+        changes = {name: F(name) + d for name, d in zip(TALLY_COUNTS, delta, strict=True) if d}
+        rows = CaseTally.objects.filter(township_code=case.township_code, monthly=monthly, day=key)
+        if rows.update(**changes):
+            continue
+        try:
+            with transaction.atomic():
+                CaseTally.objects.create(township_code=case.township_code, county_code=case.county_code,
+                                         monthly=monthly, day=key, **dict(zip(TALLY_COUNTS, delta, strict=True)))
+        except IntegrityError:  # another transaction made the row first
+            rows.update(**changes)
+
+
+def _counts_by_day():
+    return (Case.objects.annotate(day=TruncDate("created_at")).values("township_code", "county_code", "day")
+            .annotate(**CASE_AGGREGATES).order_by())
+
+
+def rebuild_tallies() -> int:
+    """Recount every tally from the cases (after a bulk import or a repair). Returns the number of rows."""
+    columns = ", ".join(["township_code", "county_code", "monthly", "day", *TALLY_COUNTS])
+    table = CaseTally._meta.db_table
+    days = _counts_by_day().annotate(monthly=Value(False)).values(
+        "township_code", "county_code", "monthly", "day", *TALLY_COUNTS)
+    months = (CaseTally.objects.filter(monthly=False).annotate(month=TruncMonth("day"))
+              .values("township_code", "county_code", "month").annotate(m=Value(True), **TALLY_SUMS)
+              .values("township_code", "county_code", "m", "month", *TALLY_COUNTS).order_by())
+    with transaction.atomic():
+        CaseTally.objects.all().delete()
+        for query in (days, months):
+            sql, params = query.query.sql_with_params()
+            with connection.cursor() as cursor:
+                cursor.execute(f"INSERT INTO {table} ({columns}) {sql}", params)
+    return CaseTally.objects.count()
+
+
+def tally_differences() -> list[dict]:
+    """Tallies that disagree with a count of the cases (empty when all is well)."""
+    expected: dict[tuple, list[int]] = {}
+    for row in _counts_by_day().iterator(chunk_size=5000):
+        counts = [row[n] for n in TALLY_COUNTS]
+        expected[row["township_code"], False, row["day"]] = counts
+        month = expected.setdefault((row["township_code"], True, row["day"].replace(day=1)), [0] * len(counts))
+        month[:] = [a + b for a, b in zip(month, counts, strict=True)]
+    wrong = []
+    for t in CaseTally.objects.values("township_code", "monthly", "day", *TALLY_COUNTS).iterator(chunk_size=5000):
+        kept = tuple(t[n] for n in TALLY_COUNTS)
+        counted = tuple(expected.pop((t["township_code"], t["monthly"], t["day"]), ()))
+        if kept != counted and (counted or any(kept)):
+            wrong.append({"township": t["township_code"], "monthly": t["monthly"], "day": t["day"], "tally": kept,
+                          "cases": counted or None})
+    wrong += [{"township": k[0], "monthly": k[1], "day": k[2], "tally": None, "cases": tuple(v)}
+              for k, v in expected.items()]
+    return wrong
 
 
 DISPATCH_AGGREGATES = {
@@ -127,8 +234,12 @@ def department_rates(department: Department, start: dt.date, end: dt.date) -> Ra
 
 def township_ranking(region: Region, start: dt.date, end: dt.date) -> list[Rates]:
     """Townships within the region, best first (by the mean of the four rates, then by cases received)."""
-    rows = (_cases_in(region.code, start, end).values("township_code").annotate(**CASE_AGGREGATES)
-            .order_by("township_code"))
+    if len(region.code) == 12:
+        rows = (_cases_in(region.code, start, end).values("township_code").annotate(**CASE_AGGREGATES)
+                .order_by("township_code"))
+    else:
+        rows = (_tallies_in(region.code, start, end).values("township_code").annotate(**TALLY_SUMS)
+                .filter(n_received__gt=0).order_by("township_code"))
     names = dict(Region.objects.filter(code__in=[r["township_code"] for r in rows]).values_list("code", "name"))
     ranked = [_case_rates(r["township_code"], names.get(r["township_code"], r["township_code"]), r) for r in rows]
     return sorted(ranked, key=lambda r: (-r.score, -r.received, r.key))

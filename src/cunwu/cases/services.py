@@ -33,7 +33,7 @@ from cunwu.audit.services import record
 from cunwu.directory import services as directory
 from cunwu.regions.models import Region
 
-from . import clock
+from . import clock, rates
 from .choices import (
     BAD_GRADES,
     OPEN_STATES,
@@ -372,6 +372,7 @@ def _submit(actor: Actor, data: CaseInput, scoped_key: str) -> Case:
     _start_clock(case, clock.counting_start(now, resolve.unit), clock.budget(resolve.amount, resolve.unit))
     _schedule(case)
     case.save()
+    rates.count_case(case, new=True)
     _store(case, checked, user)
     via = _("on behalf of the applicant") if case.proxy_staff_id else ""
     _event(case, acting, Action.SUBMITTED, " ".join(p for p in [case.get_channel_display(), via] if p))
@@ -459,6 +460,7 @@ def _load(actor: Actor, number: str, action: str, expected_version: int | None =
 
 def _save(case: Case) -> None:
     _schedule(case)
+    rates.count_case(case)
     fields = [f.attname for f in Case._meta.concrete_fields if f.attname not in ("id", "version")]
     updated = Case.objects.filter(pk=case.pk, version=case.version).update(
         version=case.version + 1, **{name: getattr(case, name) for name in fields})
@@ -1061,3 +1063,16 @@ def set_calendar_days(actor: Actor, days: list[dt.date], working: bool | None, r
     transaction.on_commit(clock.TABLE.clear)
     clock.TABLE.clear()
     return len(days)
+
+
+def check_tallies(actor: Actor, rebuild: bool = False) -> tuple[list[dict], int]:
+    """The daily tallies that disagree with the cases, and with rebuild=True the rows recounted from the cases
+    (the console operator's repair after a bulk import or a restore)."""
+    if not actor.system:
+        raise permissions.Forbidden(_("Only the operator at the console checks or rebuilds the tallies."))
+    wrong = rates.tally_differences()
+    rows = 0
+    if rebuild:
+        rows = rates.rebuild_tallies()
+        record(actor, "cases.tallies.rebuilt", detail={"rows": rows, "differences": len(wrong)})
+    return wrong, rows

@@ -1,4 +1,5 @@
-"""Background jobs (huey): the minute sweep of case time limits. `cunwu worker` runs them."""
+"""Background jobs (huey): the minute sweep of case time limits, and the nightly refresh of SQLite's query
+statistics. `cunwu worker` runs them."""
 
 import logging
 
@@ -17,3 +18,17 @@ def sweep_cases():
     if done:
         log.info("case sweep: %s", dict(done))
     return dict(done)
+
+
+@db_periodic_task(crontab(minute="17", hour="3"))
+@lock_task("sqlite-optimize")
+def refresh_query_statistics():
+    """SQLite plans its queries from statistics that only ANALYZE gathers: refresh them nightly (sampling at
+    most 1,000 rows per index, a second or so on millions of cases), so that queue pages keep the index that
+    gives their order. PostgreSQL's autovacuum does this by itself."""
+    from django.db import connection
+
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA analysis_limit=1000")
+            cursor.execute("ANALYZE")

@@ -48,6 +48,9 @@ class Command(BaseCommand):
         cal.add_argument("--region", default="", help="a province, city or county code for local days off")
         cal.add_argument("--name", default="")
         add_actor_argument(cal)
+        tally = sub.add_parser("tally", help="compare the daily tallies behind the rates with the cases")
+        tally.add_argument("--rebuild", action="store_true", help="recount every tally from the cases")
+        add_actor_argument(tally)
 
     def handle(self, *args, **options):
         actor = actor_from(options)
@@ -77,6 +80,14 @@ class Command(BaseCommand):
                 d["satisfaction"]["rate"], d["on_time"]["rate"], r.score)))
         if options["xlsx"]:
             Path(options["xlsx"]).write_bytes(report.xlsx())
+
+    def _tally(self, actor, options):
+        wrong, rows = services.check_tallies(actor, rebuild=options["rebuild"])
+        for w in wrong[:20]:
+            self.stdout.write(f"{w['township']}\t{w['day']}\ttally {w['tally']}\tcases {w['cases']}")
+        self.stdout.write(f"{len(wrong)} tallies differ from the cases")
+        if options["rebuild"]:
+            self.stdout.write(f"rebuilt: {rows} tallies")
 
     def _calendar(self, actor, options):
         text = options["days"]

@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.core.management.base import BaseCommand
 
 
@@ -11,10 +10,11 @@ class Command(BaseCommand):
         parser.add_argument("--threads", type=int, default=8)
 
     def handle(self, *args, **options):
+        from django.db import connection
         from waitress import serve
 
         from cunwu.wsgi import application
 
         self.stdout.write(f"cunwu serving on http://{options['host']}:{options['port']}/ "
-                          f"(database: {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]})")
+                          f"(database: {connection.vendor})")
         serve(application, host=options["host"], port=options["port"], threads=options["threads"])
