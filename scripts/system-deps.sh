@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Debian packages the tests need: headless chromium (browser tests), PostgreSQL 15, gettext (message
-# catalogues), CJK fonts (screenshots and, later, PDFs). Installs only what is missing.
+# catalogues), CJK fonts (Noto for screenshots; WenQuanYi Micro Hei, TrueType outlines, embedded in PDFs). Installs only what is missing.
 set -euo pipefail
-wanted=(chromium postgresql-15 gettext fonts-noto-cjk)
+wanted=(chromium postgresql-15 gettext fonts-noto-cjk fonts-wqy-microhei)
 [ "$#" -gt 0 ] && wanted=("$@")
 missing=()
 for pkg in "${wanted[@]}"; do

@@ -350,10 +350,10 @@ def test_rates_match_a_hand_count(lishu):
 def test_tallies_are_checked_and_rebuilt_by_the_operator_only(lishu):
     case = demand(lishu["villager"])
     services.resolve(lishu["staff"], case.number, "ok")
-    assert sorted(CaseTally.objects.values_list("monthly", "n_received", "n_resolved")) == [(False, 1, 1), (True, 1, 1)]
+    assert sorted(CaseTally.objects.values_list("span", "n_received", "n_resolved")) == [("d", 1, 1), ("m", 1, 1)]
     CaseTally.objects.update(n_resolved=0)
     wrong = rates.tally_differences()
-    assert sorted(w["monthly"] for w in wrong) == [False, True] and wrong[0]["township"] == VILLAGE_A1[:9]
+    assert sorted(w["span"] for w in wrong) == ["d", "m"] and wrong[0]["township"] == VILLAGE_A1[:9]
     with pytest.raises(Forbidden):
         services.check_tallies(lishu["supervisor"], rebuild=True)
     assert set(CaseTally.objects.values_list("n_resolved", flat=True)) == {0}
@@ -361,7 +361,7 @@ def test_tallies_are_checked_and_rebuilt_by_the_operator_only(lishu):
     call_command("cases", "tally", "--rebuild", stdout=out)
     assert "2 tallies differ" in out.getvalue() and "rebuilt: 2 tallies" in out.getvalue()
     assert rates.tally_differences() == []
-    assert sorted(CaseTally.objects.values_list("monthly", "n_received", "n_resolved")) == [(False, 1, 1), (True, 1, 1)]
+    assert sorted(CaseTally.objects.values_list("span", "n_received", "n_resolved")) == [("d", 1, 1), ("m", 1, 1)]
 
 
 def lishu_region():

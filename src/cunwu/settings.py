@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "cunwu.directory",
     "cunwu.burden",
     "cunwu.cases",
+    "cunwu.certificates",
     "cunwu.web",
     "huey.contrib.djhuey",
 ]

@@ -160,13 +160,13 @@ TALLY_COUNTS = ("n_received", "n_responded_ok", "n_response_judged", "n_resolved
 
 class CaseTally(models.Model):
     """The rates' counts of the cases a township received on a day (local date), and the same for the whole
-    month (`monthly`, `day` = the 1st), kept by the service layer as cases change. Rates for a county, a city or
+    month (`span` "m", `day` = the 1st), kept by the service layer as cases change. Rates for a county, a city or
     the province sum the month rows of whole months and the day rows of the days around them: about a thousand
     rows a month for a province, however many cases. `cunwu cases tally` compares them with the cases."""
 
     township_code = models.CharField(max_length=9)
     county_code = models.CharField(max_length=6)
-    monthly = models.BooleanField(default=False)
+    span = models.CharField(max_length=1, default="d")  # "d" a day, "m" a month (an equality SQLite can index)
     day = models.DateField()
     n_received = models.IntegerField(default=0)
     n_responded_ok = models.IntegerField(default=0)
@@ -178,12 +178,13 @@ class CaseTally(models.Model):
     n_on_time = models.IntegerField(default=0)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["township_code", "monthly", "day"], name="one_tally_per_span")]
-        indexes = [models.Index(fields=["county_code", "monthly", "day"], name="tally_county_span"),
-                   models.Index(fields=["monthly", "day"], name="tally_span")]
+        constraints = [models.UniqueConstraint(fields=["township_code", "span", "day"], name="one_tally_per_span")]
+        # Sums for a county or above read month rows, or day rows, by date first and filter the county inside
+        # the index: a province's month is ~1,000 entries, its year ~12,000 month entries.
+        indexes = [models.Index(fields=["span", "day", "county_code"], name="tally_span")]
 
     def __str__(self) -> str:
-        return f"{self.township_code} {self.day:%Y-%m}{'' if self.monthly else self.day.strftime('-%d')}: {self.n_received}"
+        return f"{self.township_code} {self.day:%Y-%m}{'' if self.span == 'm' else self.day.strftime('-%d')}: {self.n_received}"
 
 
 class CaseCounter(models.Model):

@@ -109,12 +109,12 @@ def _spans(start: dt.date, end: dt.date) -> Q:
     after_end = end + dt.timedelta(days=1)
     last_whole = end if after_end.day == 1 else end.replace(day=1) - dt.timedelta(days=1)
     if first_whole > last_whole:
-        return Q(monthly=False, day__gte=start, day__lte=end)
-    rows = Q(monthly=True, day__gte=first_whole, day__lte=last_whole)
+        return Q(span="d", day__gte=start, day__lte=end)
+    rows = Q(span="m", day__gte=first_whole, day__lte=last_whole)
     if start < first_whole:
-        rows |= Q(monthly=False, day__gte=start, day__lt=first_whole)
+        rows |= Q(span="d", day__gte=start, day__lt=first_whole)
     if last_whole < end:
-        rows |= Q(monthly=False, day__gt=last_whole, day__lte=end)
+        rows |= Q(span="d", day__gt=last_whole, day__lte=end)
     return rows
 
 
@@ -153,15 +153,15 @@ def count_case(case: Case, new: bool = False) -> None:
     if not any(delta):
         return
     day = timezone.localdate(case.created_at)
-    for monthly, key in ((False, day), (True, day.replace(day=1))):
+    for span, key in (("d", day), ("m", day.replace(day=1))):
         changes = {name: F(name) + d for name, d in zip(TALLY_COUNTS, delta, strict=True) if d}
-        rows = CaseTally.objects.filter(township_code=case.township_code, monthly=monthly, day=key)
+        rows = CaseTally.objects.filter(township_code=case.township_code, span=span, day=key)
         if rows.update(**changes):
             continue
         try:
             with transaction.atomic():
                 CaseTally.objects.create(township_code=case.township_code, county_code=case.county_code,
-                                         monthly=monthly, day=key, **dict(zip(TALLY_COUNTS, delta, strict=True)))
+                                         span=span, day=key, **dict(zip(TALLY_COUNTS, delta, strict=True)))
         except IntegrityError:  # another transaction made the row first
             rows.update(**changes)
 
@@ -173,12 +173,12 @@ def _counts_by_day():
 
 def rebuild_tallies() -> int:
     """Recount every tally from the cases (after a bulk import or a repair). Returns the number of rows."""
-    columns = ", ".join(["township_code", "county_code", "monthly", "day", *TALLY_COUNTS])
+    columns = ", ".join(["township_code", "county_code", "span", "day", *TALLY_COUNTS])
     table = CaseTally._meta.db_table
-    days = _counts_by_day().annotate(monthly=Value(False)).values(
-        "township_code", "county_code", "monthly", "day", *TALLY_COUNTS)
-    months = (CaseTally.objects.filter(monthly=False).annotate(month=TruncMonth("day"))
-              .values("township_code", "county_code", "month").annotate(m=Value(True), **TALLY_SUMS)
+    days = _counts_by_day().annotate(span=Value("d")).values(
+        "township_code", "county_code", "span", "day", *TALLY_COUNTS)
+    months = (CaseTally.objects.filter(span="d").annotate(month=TruncMonth("day"))
+              .values("township_code", "county_code", "month").annotate(m=Value("m"), **TALLY_SUMS)
               .values("township_code", "county_code", "m", "month", *TALLY_COUNTS).order_by())
     with transaction.atomic():
         CaseTally.objects.all().delete()
@@ -194,17 +194,17 @@ def tally_differences() -> list[dict]:
     expected: dict[tuple, list[int]] = {}
     for row in _counts_by_day().iterator(chunk_size=5000):
         counts = [row[n] for n in TALLY_COUNTS]
-        expected[row["township_code"], False, row["day"]] = counts
-        month = expected.setdefault((row["township_code"], True, row["day"].replace(day=1)), [0] * len(counts))
+        expected[row["township_code"], "d", row["day"]] = counts
+        month = expected.setdefault((row["township_code"], "m", row["day"].replace(day=1)), [0] * len(counts))
         month[:] = [a + b for a, b in zip(month, counts, strict=True)]
     wrong = []
-    for t in CaseTally.objects.values("township_code", "monthly", "day", *TALLY_COUNTS).iterator(chunk_size=5000):
+    for t in CaseTally.objects.values("township_code", "span", "day", *TALLY_COUNTS).iterator(chunk_size=5000):
         kept = tuple(t[n] for n in TALLY_COUNTS)
-        counted = tuple(expected.pop((t["township_code"], t["monthly"], t["day"]), ()))
+        counted = tuple(expected.pop((t["township_code"], t["span"], t["day"]), ()))
         if kept != counted and (counted or any(kept)):
-            wrong.append({"township": t["township_code"], "monthly": t["monthly"], "day": t["day"], "tally": kept,
+            wrong.append({"township": t["township_code"], "span": t["span"], "day": t["day"], "tally": kept,
                           "cases": counted or None})
-    wrong += [{"township": k[0], "monthly": k[1], "day": k[2], "tally": None, "cases": tuple(v)}
+    wrong += [{"township": k[0], "span": k[1], "day": k[2], "tally": None, "cases": tuple(v)}
               for k, v in expected.items()]
     return wrong
 

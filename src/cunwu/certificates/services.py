@@ -1,0 +1,257 @@
+"""Every write on certificates, and their verification. Views, API endpoints and commands call only these."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cunwu.accounts import permissions
+from cunwu.accounts.permissions import VIEW
+from cunwu.accounts.roles import Role
+from cunwu.audit.context import Actor
+from cunwu.audit.services import record
+from cunwu.regions.models import Region
+
+from . import catalogue, keys, signing
+from .models import Certificate, CertificateRequest, CertificateType, RequestState, Status
+from .policies import ISSUE, REVOKE
+
+
+def seed_types() -> int:
+    """The national types (idempotent): the 20 non-issuable items, and issuable and commitment examples."""
+    n = 0
+    for order, (code, name, instead) in enumerate(catalogue.NON_ISSUABLE, start=1):
+        CertificateType.objects.update_or_create(code=code, region_code="", defaults={
+            "name": name, "status": Status.NON_ISSUABLE, "verify_instead": instead, "order": order,
+            "legal_basis": "《民政部等关于印发〈村级组织不应出具证明事项清单（第一批）〉的通知》（民发〔2020〕20号）"})
+        n += 1
+    for status, rows in ((Status.ISSUABLE, catalogue.ISSUABLE), (Status.COMMITMENT, catalogue.COMMITMENT)):
+        for order, row in enumerate(rows, start=1):
+            CertificateType.objects.update_or_create(code=row["code"], region_code="", defaults={
+                "name": row["name"], "status": status, "legal_basis": row["legal_basis"], "purpose": row["purpose"],
+                "procedure": row["procedure"], "checks": row.get("checks", []), "fields": row["fields"],
+                "limit_days": row.get("limit_days", 0), "validity_days": row.get("validity_days", 180),
+                "major": row.get("major", False), "order": order})
+            n += 1
+    return n
+
+
+def types_for(village_code: str) -> list[CertificateType]:
+    """The national types and those its province added, in the order of the public list."""
+    return list(CertificateType.objects.filter(region_code__in=["", village_code[:2]]))
+
+
+def _type(village_code: str, code: str) -> CertificateType:
+    found = [t for t in types_for(village_code) if t.code == (code or "").strip()]
+    if not found:
+        raise ValidationError({"type": [_("Choose a kind of certificate from the village's list.")]})
+    return max(found, key=lambda t: len(t.region_code))  # a province's own rule over the national one
+
+
+def _village(code: str) -> Region:
+    village = Region.objects.filter(code=(code or "").strip(), level=5, active=True).first()
+    if village is None:
+        raise ValidationError({"village": [_("Choose the village the request is for.")]})
+    return village
+
+
+@dataclass
+class RequestInput:
+    village: str
+    type: str
+    purpose: str = ""
+    values: dict = field(default_factory=dict)
+    applicant_name: str = ""  # when staff take the request in on a villager's behalf
+
+
+def submit(actor: Actor, data: RequestInput) -> CertificateRequest:
+    """A request. A type the village must not issue is refused at once, naming who verifies instead; a
+    commitment type is answered with the commitment to sign; an issuable one waits for the staff's checks (or,
+    on a major matter, for deliberation or the township first)."""
+    if actor.user is None:
+        raise permissions.Forbidden(_("Sign in to ask for a certificate."))
+    village = _village(data.village)
+    mine = [a for a in permissions.assignments_of(actor.user) if a.region_id == village.code]
+    villager = next((a for a in mine if a.role == Role.VILLAGER), None)
+    staff = next((a for a in mine if a.role == Role.VILLAGE_STAFF), None)
+    if villager is None and staff is None:
+        raise permissions.NotFound
+    kind = _type(village.code, data.type)
+    name = (actor.user.full_name if villager else (data.applicant_name or "").strip())[:100]
+    if not name:
+        raise ValidationError({"applicant_name": [_("Say whose certificate this is.")]})
+    values = {k: str(v).strip()[:500] for k, v in (data.values or {}).items()
+              if k in {f[0] for f in kind.fields}}
+    values.setdefault("holder_name", name)
+    now = timezone.now()
+    req = CertificateRequest(village=village, county_code=village.code[:6], type=kind, applicant_name=name,
+                             applicant=actor.user if villager else None, submitted_by=actor.user,
+                             purpose=(data.purpose or "").strip()[:300], values=values, created_at=now)
+    if kind.status == Status.NON_ISSUABLE:
+        req.state, req.decided_at = RequestState.REFUSED, now
+        req.reason = _("Village organisations must not issue this certificate. %(instead)s") % {
+            "instead": kind.verify_instead}
+    elif kind.status == Status.COMMITMENT:
+        req.state, req.decided_at = RequestState.COMMITTED, now
+        req.reason = _("No certificate is needed: sign a written commitment; the office that asks will check it.")
+    else:
+        req.state = RequestState.REVIEW if kind.major else RequestState.PENDING
+    with transaction.atomic():
+        req.save()
+        record(actor.acting_as(villager or staff), "certificates.requested", req, region_code=village.code,
+               detail={"type": kind.code, "state": req.state})
+    return req
+
+
+def _load_request(actor: Actor, request_id: int, action: str) -> tuple[CertificateRequest, Actor]:
+    req = permissions.get_or_404(CertificateRequest.objects.select_related("type", "village"), actor, VIEW,
+                                 pk=request_id)
+    acting = permissions.require(actor, action, req, _("Only the village's staff handle certificate requests."))
+    return CertificateRequest.objects.select_for_update().select_related("type", "village").get(pk=req.pk), acting
+
+
+def record_review(actor: Actor, request_id: int, note: str) -> CertificateRequest:
+    """The record of the village deliberation or the township's answer on a major matter; then it may be
+    issued."""
+    note = (note or "").strip()
+    if not note:
+        raise ValidationError({"note": [_("Record what the deliberation or the township decided.")]})
+    with transaction.atomic():
+        req, acting = _load_request(actor, request_id, ISSUE)
+        if req.state != RequestState.REVIEW:
+            raise permissions.Forbidden(_("This request is not waiting for deliberation."))
+        req.state, req.reason = RequestState.PENDING, note[:2000]
+        req.save(update_fields=["state", "reason"])
+        record(acting, "certificates.reviewed", req, region_code=req.village_id)
+    return req
+
+
+def refuse(actor: Actor, request_id: int, reason: str) -> CertificateRequest:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": [_("Say why the certificate cannot be issued.")]})
+    with transaction.atomic():
+        req, acting = _load_request(actor, request_id, ISSUE)
+        if req.state not in (RequestState.PENDING, RequestState.REVIEW):
+            raise permissions.Forbidden(_("This request has already been decided."))
+        req.state, req.reason, req.decided_at, req.decided_by = RequestState.REFUSED, reason[:2000], timezone.now(), actor.user
+        req.save(update_fields=["state", "reason", "decided_at", "decided_by"])
+        record(acting, "certificates.refused", req, region_code=req.village_id)
+    return req
+
+
+def masked(name: str) -> str:
+    return name[:1] + "*" * max(1, len(name) - 1) if name else ""
+
+
+def content_digest(content: dict) -> str:
+    return signing.b64encode(hashlib.sha256(signing.canonical(content)).digest()[:16])
+
+
+def issue(actor: Actor, request_id: int, checks_done: list[str], values: dict | None = None) -> Certificate:
+    """Issue a certificate once every check of its type is recorded: signed with the county's current key."""
+    with transaction.atomic():
+        req, acting = _load_request(actor, request_id, ISSUE)
+        kind = req.type
+        if req.state != RequestState.PENDING:
+            raise permissions.Forbidden(_("Only a request whose checks are due can be issued.") if req.state !=
+                                        RequestState.REVIEW else
+                                        _("Record the deliberation or the township's answer first."))
+        done = [c for c in dict.fromkeys(checks_done or []) if c in kind.checks]
+        if set(done) != set(kind.checks):
+            missing = [c for c in kind.checks if c not in done]
+            raise ValidationError({"checks": [_("Record every check first: %(m)s") % {"m": "、".join(missing)}]})
+        content = dict(req.values) | {k: str(v).strip()[:500] for k, v in (values or {}).items()
+                                      if k in {f[0] for f in kind.fields}}
+        blank = [label for name, label in kind.fields if not content.get(name)]
+        if blank:
+            raise ValidationError({"values": [_("Fill in: %(f)s") % {"f": "、".join(blank)}]})
+        key = keys.active_key(req.county_code)
+        now = timezone.now()
+        issued_on = timezone.localdate(now)
+        valid_until = issued_on + dt.timedelta(days=kind.validity_days)
+        serial = secrets.token_urlsafe(12)
+        claims = {"s": serial, "t": kind.code, "v": req.village_id, "h": masked(content["holder_name"]),
+                  "i": issued_on.isoformat(), "u": valid_until.isoformat(), "c": content_digest(content)}
+        token = signing.sign(claims, key.kid, keys.private_key(key))
+        certificate = Certificate.objects.create(
+            serial=serial, request=req, village=req.village, county_code=req.county_code, type=kind,
+            holder_name=content["holder_name"], content=content, issued_by=actor.user, issued_at=now,
+            valid_until=valid_until, key=key, token=token)
+        req.state, req.checks_done, req.values = RequestState.ISSUED, done, content
+        req.decided_at, req.decided_by = now, actor.user
+        req.save(update_fields=["state", "checks_done", "values", "decided_at", "decided_by"])
+        record(acting, "certificates.issued", certificate, region_code=req.village_id,
+               detail={"type": kind.code, "kid": key.kid})
+    return certificate
+
+
+def revoke(actor: Actor, serial: str, reason: str) -> Certificate:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": [_("Say why the certificate is revoked.")]})
+    found = permissions.get_or_404(Certificate.objects.all(), actor, VIEW, serial=(serial or "").strip())
+    acting = permissions.require(actor, REVOKE, found, _("Only the village's staff or the county revoke it."))
+    with transaction.atomic():
+        certificate = Certificate.objects.select_for_update().get(pk=found.pk)
+        if certificate.revoked_at:
+            raise permissions.Forbidden(_("This certificate is already revoked."))
+        certificate.revoked_at, certificate.revoked_reason, certificate.revoked_by = timezone.now(), reason[:2000], actor.user
+        certificate.save(update_fields=["revoked_at", "revoked_reason", "revoked_by"])
+        record(acting, "certificates.revoked", certificate, region_code=certificate.village_id)
+    return certificate
+
+
+# --- verification -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class Verification:
+    status: str  # valid, expired, revoked, unknown, malformed, unknown_key, bad_signature
+    claims: dict = field(default_factory=dict)
+    type_name: str = ""
+    village_name: str = ""
+    revoked_on: dt.date | None = None
+
+    @property
+    def trusted(self) -> bool:
+        return self.status == "valid"
+
+    def as_dict(self) -> dict:
+        """The minimal content: nothing beyond what the payload itself carries, plus names and state."""
+        out = {"status": self.status, "valid": self.trusted}
+        if self.claims:
+            out.update({"serial": self.claims.get("s"), "type": self.type_name, "village": self.village_name,
+                        "holder": self.claims.get("h"), "issued_on": self.claims.get("i"),
+                        "valid_until": self.claims.get("u"), "key": self.claims.get("k")})
+        if self.revoked_on:
+            out["revoked_on"] = self.revoked_on.isoformat()
+        return out
+
+
+def verify(token: str, today: dt.date | None = None) -> Verification:
+    """Check a payload's signature against the published keys, then its state here; count the verification."""
+    try:
+        claims = signing.verify(token, keys.public_keys())
+    except signing.Invalid as exc:
+        return Verification(exc.reason)
+    today = today or timezone.localdate()
+    certificate = Certificate.objects.select_related("type", "village").filter(serial=str(claims.get("s"))).first()
+    if certificate is None or certificate.token != token.strip():
+        return Verification("unknown", claims)
+    Certificate.objects.filter(pk=certificate.pk).update(verifications=F("verifications") + 1,
+                                                         last_verified_at=timezone.now())
+    result = Verification("valid", claims, certificate.type.name, certificate.village.name)
+    if certificate.revoked_at:
+        result.status, result.revoked_on = "revoked", timezone.localdate(certificate.revoked_at)
+    elif dt.date.fromisoformat(claims["u"]) < today:
+        result.status = "expired"
+    return result
