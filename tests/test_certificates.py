@@ -188,3 +188,18 @@ def test_certificates_stay_within_jurisdiction(village, role, region, sees):
         with pytest.raises(Forbidden):
             services.revoke(who, certificate.serial, "试图撤销")
     assert services.verify(certificate.token).status == "valid"  # anyone verifies; nobody else revoked it
+
+
+def test_the_public_verification_page_and_keys(village, client, settings):
+    certificate = issued(village)
+    page = client.get(f"/certificates/v/{certificate.token}")
+    assert page.status_code == 200 and "真实有效" in page.content.decode() and "遵纪守法" not in page.content.decode()
+    tampered = certificate.token[:-2] + ("AA" if not certificate.token.endswith("AA") else "BB")
+    assert "签名不符" in client.get(f"/certificates/v/{tampered}").content.decode()
+    services.revoke(village["staff"], certificate.serial, "信息有误")
+    assert "已撤销" in client.get(f"/certificates/v/{certificate.token}").content.decode()
+    published = client.get("/certificates/keys.json").json()["keys"]
+    assert [k["kid"] for k in published] == [certificate.key.kid]
+    settings.CUNWU = {**settings.CUNWU, "VERIFICATIONS_PER_MINUTE": 3}
+    codes = [client.get(f"/certificates/v/x{i}", REMOTE_ADDR="203.0.113.9").status_code for i in range(5)]
+    assert codes[:3] == [200, 200, 200] and codes[3:] == [429, 429]

@@ -164,6 +164,7 @@ CUNWU = {
     "UNRATED_CLOSE": "10d",  # a result not rated within this closes as unrated
     "WARN_SHARE": 0.75,
     "ATTACHMENT_MAX_BYTES": 10 * 1024 * 1024,
+    "VERIFICATIONS_PER_MINUTE": 30,  # per client address, on the public certificate verification page and API
     "ATTACHMENT_MAX_COUNT": 10,
     "ATTACHMENT_TYPES": ["image/jpeg", "image/png", "image/webp", "application/pdf"],
 }

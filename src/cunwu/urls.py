@@ -10,6 +10,7 @@ urlpatterns = [
     path("audit/", include("cunwu.audit.urls")),
     path("burden/", include("cunwu.burden.urls")),
     path("cases/", include("cunwu.cases.urls")),
+    path("certificates/", include("cunwu.certificates.urls")),
     path("", include("cunwu.directory.urls")),
     path("", include("cunwu.web.urls")),
 ]
