@@ -11,7 +11,6 @@ Set CUNWU_BENCH_CASES to load fewer cases while trying things out.
 import datetime as dt
 import json
 import logging
-import multiprocessing
 import os
 import random
 import threading
@@ -24,6 +23,7 @@ import django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cunwu.settings")
 django.setup()
 
+from directory import client, run_clients  # noqa: E402
 from django.core.wsgi import get_wsgi_application  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
@@ -213,31 +213,6 @@ def submitter(args) -> list[float]:
     return mine
 
 
-def getter(args) -> list[float]:
-    port, path, cookie, seconds = args
-    conn = HTTPConnection("127.0.0.1", port, timeout=30)
-    mine = []
-    stop = time.perf_counter() + seconds
-    while time.perf_counter() < stop:
-        t = time.perf_counter()
-        conn.request("GET", path, headers={"Cookie": cookie, "Accept-Encoding": "gzip"})
-        response = conn.getresponse()
-        response.read()
-        assert response.status == 200, response.status
-        mine.append((time.perf_counter() - t) * 1000)
-    conn.close()
-    return mine
-
-
-def pool_run(fn, args: list) -> tuple[float, list[float]]:
-    with multiprocessing.get_context("spawn").Pool(len(args)) as pool:
-        began = time.perf_counter()
-        results = pool.map(fn, args)
-        elapsed = time.perf_counter() - began
-    latencies = [x for r in results for x in r]
-    return len(latencies) / elapsed, latencies
-
-
 def plain_inserts(numbers: list[str]) -> list[float]:
     """The rows the API just made, inserted again into the same table, one plain INSERT per transaction."""
     columns = [f.column for f in Case._meta.concrete_fields if f.column != "id"]
@@ -319,9 +294,9 @@ def main():
     # Work queues: the demo township officer's and the county administrator's first page.
     for username, path in (("township1.officer", "/cases/"), ("lishu.admin", "/cases/"),
                            ("lishu.admin", "/cases/?status=all")):
-        client = Client()
-        client.force_login(User.objects.get(username=username))
-        cookie = f"sessionid={client.cookies['sessionid'].value}"
+        session = Client()
+        session.force_login(User.objects.get(username=username))
+        cookie = f"sessionid={session.cookies['sessionid'].value}"
         user = User.objects.get(username=username)
         actor = Actor(user=user)
         filters = queues.Filters(status="all" if "all" in path else "open")
@@ -334,7 +309,7 @@ def main():
 
         base = timed(raw, 200)
         for workers in (1, 4):
-            rps, lat = pool_run(getter, [(port, path, cookie, 6)] * workers)
+            rps, lat = run_clients(client, [(port, path, 6, {"Cookie": cookie})] * workers)
             print(f"[{vendor}] queue page {path} as {username}, {workers} clients: {rps:.0f} req/s, "
                   f"p50 {pct(lat, 50):.1f} ms, p99 {pct(lat, 99):.1f} ms; plain SELECT of its 50 rows p50 "
                   f"{pct(base, 50):.2f} ms; ratio {pct(lat, 50) / pct(base, 50):.1f}")
@@ -345,7 +320,7 @@ def main():
     lishu = [v for v in villages if v.startswith("220322")]
     before = Case.objects.count()
     for workers in (1, 4):
-        rps, lat = pool_run(submitter, [(port, token, lishu, 8, n) for n in range(workers)])
+        rps, lat = run_clients(submitter, [(port, token, lishu, 8, n) for n in range(workers)])
         print(f"[{vendor}] API case submissions, {workers} clients: {rps:.0f} cases/s, p50 {pct(lat, 50):.1f} ms, "
               f"p99 {pct(lat, 99):.1f} ms")
     made = list(Case.objects.filter(channel=Channel.API, submitted_by=admin).values_list("number", flat=True))

@@ -28,14 +28,16 @@ from cunwu.regions.models import Region  # noqa: E402
 
 
 def client(args) -> list[float]:
-    """One keep-alive client in its own process (so that it does not share the server's interpreter lock)."""
-    port, path, seconds = args
-    conn = HTTPConnection("127.0.0.1", port, timeout=10)
+    """One keep-alive client in its own process (so that it does not share the server's interpreter lock):
+    (port, path, seconds[, extra headers])."""
+    port, path, seconds, *extra = args
+    headers = {"Accept-Encoding": "gzip", **(extra[0] if extra else {})}
+    conn = HTTPConnection("127.0.0.1", port, timeout=30)
     mine = []
     stop = time.perf_counter() + seconds
     while time.perf_counter() < stop:
         t = time.perf_counter()
-        conn.request("GET", path, headers={"Accept-Encoding": "gzip"})
+        conn.request("GET", path, headers=headers)
         response = conn.getresponse()
         response.read()
         assert response.status == 200, response.status
@@ -44,14 +46,19 @@ def client(args) -> list[float]:
     return mine
 
 
-def load(port: int, path: str, seconds: float, workers: int) -> tuple[float, list[float]]:
-    """Requests per second and latencies (ms) from `workers` client processes hitting `path` for `seconds`."""
-    with multiprocessing.get_context("spawn").Pool(workers) as pool:
+def run_clients(fn, args: list) -> tuple[float, list[float]]:
+    """Requests per second and latencies (ms) of one client process per item of `args`, each running fn(item)."""
+    with multiprocessing.get_context("spawn").Pool(len(args)) as pool:
         began = time.perf_counter()
-        results = pool.map(client, [(port, path, seconds)] * workers)
+        results = pool.map(fn, args)
         elapsed = time.perf_counter() - began
     latencies = [x for r in results for x in r]
     return len(latencies) / elapsed, latencies
+
+
+def load(port: int, path: str, seconds: float, workers: int) -> tuple[float, list[float]]:
+    """`workers` client processes hitting `path` for `seconds`."""
+    return run_clients(client, [(port, path, seconds)] * workers)
 
 
 def main():

@@ -28,8 +28,8 @@ def _dispatched_to(department_id) -> Q:
     return Q(Exists(Dispatch.objects.filter(case=OuterRef("pk"), department_id=department_id)))
 
 
-def _in_region(code: str) -> Q:
-    """Cases within a region, by the code column the queue indexes start with."""
+def in_region(code: str) -> Q:
+    """Cases within a region, by the code column the queue and rate indexes start with."""
     column = {12: "village_id", 9: "township_code", 6: "county_code"}.get(len(code))
     return Q(**{column: code}) if column else within("county_code", code)
 
@@ -44,7 +44,7 @@ def _case_rule(user, a, action):
         if role == Role.DEPARTMENT_OFFICER:
             return _dispatched_to(a.department_id)
         if role in OVERSEERS:
-            return _in_region(code)
+            return in_region(code)
         return None
     if action == HANDLE and role == Role.VILLAGE_STAFF:
         return Q(village_id=code)
@@ -53,7 +53,7 @@ def _case_rule(user, a, action):
     if action == REPORT_IN and role == Role.DEPARTMENT_OFFICER:
         return _dispatched_to(a.department_id)
     if action == SUPERVISE and role == Role.SUPERVISOR:
-        return _in_region(code)
+        return in_region(code)
     return None
 
 

@@ -32,6 +32,7 @@ from cunwu.regions.models import Region
 
 from .choices import DispatchState, State
 from .models import TALLY_COUNTS, Case, CaseTally, Dispatch
+from .policies import in_region
 
 
 @dataclass
@@ -93,14 +94,7 @@ assert tuple(CASE_AGGREGATES) == TALLY_COUNTS  # Case.counted() gives each case'
 
 def _cases_in(region_code: str, start: dt.date, end: dt.date):
     lo, hi = period_bounds(start, end)
-    queryset = Case.objects.filter(created_at__gte=lo, created_at__lt=hi)
-    if len(region_code) == 6:
-        return queryset.filter(county_code=region_code)
-    if len(region_code) == 9:
-        return queryset.filter(township_code=region_code)
-    if len(region_code) == 12:
-        return queryset.filter(village_id=region_code)
-    return queryset.filter(permissions.within("county_code", region_code))
+    return Case.objects.filter(in_region(region_code), created_at__gte=lo, created_at__lt=hi)
 
 
 def _spans(start: dt.date, end: dt.date) -> Q:

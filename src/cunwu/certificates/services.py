@@ -161,10 +161,10 @@ def issue(actor: Actor, request_id: int, checks_done: list[str], values: dict | 
     with transaction.atomic():
         req, acting = _load_request(actor, request_id, ISSUE)
         kind = req.type
+        if req.state == RequestState.REVIEW:
+            raise permissions.Forbidden(_("Record the deliberation or the township's answer first."))
         if req.state != RequestState.PENDING:
-            raise permissions.Forbidden(_("Only a request whose checks are due can be issued.") if req.state !=
-                                        RequestState.REVIEW else
-                                        _("Record the deliberation or the township's answer first."))
+            raise permissions.Forbidden(_("Only a request whose checks are due can be issued."))
         done = [c for c in dict.fromkeys(checks_done or []) if c in kind.checks]
         if set(done) != set(kind.checks):
             missing = [c for c in kind.checks if c not in done]
