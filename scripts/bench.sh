@@ -7,6 +7,7 @@ echo "== SQLite =="
 CUNWU_VAR_DIR="$PWD/var/bench" env -u DATABASE_URL .venv/bin/python benchmarks/foundation.py
 CUNWU_VAR_DIR="$PWD/var/bench" env -u DATABASE_URL .venv/bin/python benchmarks/directory.py
 CUNWU_VAR_DIR="$PWD/var/bench" env -u DATABASE_URL .venv/bin/python benchmarks/cases.py
+CUNWU_VAR_DIR="$PWD/var/bench" env -u DATABASE_URL .venv/bin/python benchmarks/certificates.py
 echo "== PostgreSQL =="
 url="$(bash scripts/pg.sh start)"
 .venv/bin/python - "$url" <<'PY'
@@ -17,3 +18,4 @@ PY
 CUNWU_VAR_DIR="$PWD/var/bench" DATABASE_URL="${url%/*}/cunwu_bench" .venv/bin/python benchmarks/foundation.py
 CUNWU_VAR_DIR="$PWD/var/bench" DATABASE_URL="${url%/*}/cunwu_bench" .venv/bin/python benchmarks/directory.py
 CUNWU_VAR_DIR="$PWD/var/bench" DATABASE_URL="${url%/*}/cunwu_bench" .venv/bin/python benchmarks/cases.py
+CUNWU_VAR_DIR="$PWD/var/bench" DATABASE_URL="${url%/*}/cunwu_bench" .venv/bin/python benchmarks/certificates.py

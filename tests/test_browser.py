@@ -267,3 +267,57 @@ def test_a_case_from_online_application_to_a_good_rating(browser, live_server, d
     shot(villager, "23-case-closed-timeline-phone")
     case = Case.objects.get(number=number)
     assert case.state == "closed" and case.satisfied and case.round == 2 and case.returns == 1
+
+
+def test_a_certificate_requested_issued_and_verified_by_an_outsider(browser, live_server, demo):
+    """A villager asks on a phone, the staff check and issue, and an office that receives the paper scans the
+    QR code with a phone it has never signed in with, and sees the certificate is genuine."""
+    import pypdfium2
+    import zxingcpp
+
+    villager = sign_in_villager(browser, live_server, "13904340000")
+    villager.goto(live_server.url + "/certificates/village/220322100201/")
+    shot(villager, "30-certificates-list-phone")
+    villager.get_by_role("link", name="申请开具证明").click()
+    villager.get_by_role("link", name="亲属关系证明").click()
+    assert villager.get_by_text("村级组织不应出具此证明").is_visible()
+    villager.get_by_role("link", name="换一种证明").click()
+    villager.get_by_role("link", name="学生社会实践活动情况反馈").click()
+    villager.get_by_label("用途").fill("学校要求")
+    villager.get_by_label("学校").fill("梨树县第一中学")
+    villager.get_by_label("活动内容与时间").fill("2026年7月在村图书室整理图书十天")
+    shot(villager, "31-certificate-request-phone")
+    villager.get_by_role("button", name="提交申请").click()
+    assert villager.get_by_text("申请已提交给村干部").is_visible()
+    request_url = villager.url
+
+    staff = sign_in_staff(browser, live_server, demo, "village1.staff")
+    staff.goto(live_server.url + "/certificates/requests/")
+    staff.locator(f"a[href='{request_url.removeprefix(live_server.url)}']").click()  # the newest request
+    staff.get_by_label("核对本人身份").check()
+    staff.get_by_role("button", name="签发证明").click()
+    assert staff.get_by_text("请先完成并记录全部核实事项").is_visible()  # one check missing: nothing issued
+    staff.get_by_label("核对本人身份").check()
+    staff.get_by_label("核实参加活动情况").check()
+    shot(staff, "32-certificate-checks-staff")
+    staff.get_by_role("button", name="签发证明").click()
+    assert staff.get_by_text("已签发").first.is_visible()
+    shot(staff, "33-certificate-issued-staff")
+
+    villager.goto(request_url)
+    href = villager.get_by_role("link", name="打开证明（PDF）").get_attribute("href")
+    data = villager.context.request.get(live_server.url + href).body()  # the villager's own session
+    image = pypdfium2.PdfDocument(data)[0].render(scale=2).to_pil()
+    image.save(SHOTS / "34-certificate-pdf.png")
+    scanned = zxingcpp.read_barcodes(image)[0].text
+    assert scanned.startswith(live_server.url + "/certificates/v/CW1.")
+
+    outsider = new_page(browser, phone=True)  # another phone, never signed in
+    outsider.goto(scanned)
+    assert outsider.get_by_role("heading", name="有效").is_visible()
+    assert outsider.get_by_text("2026年7月在村图书室").count() == 0  # only the minimal content
+    shot(outsider, "35-certificate-verified-outsider")
+    at = len(scanned) - 10  # a character inside the signature
+    outsider.goto(scanned[:at] + ("A" if scanned[at] != "A" else "B") + scanned[at + 1:])
+    assert outsider.get_by_role("heading", name="签名不符").is_visible()
+    shot(outsider, "36-certificate-forged-outsider")

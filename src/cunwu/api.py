@@ -62,6 +62,7 @@ from cunwu.accounts.api import router as accounts_router  # noqa: E402
 from cunwu.audit.api import router as audit_router  # noqa: E402
 from cunwu.burden.api import router as burden_router  # noqa: E402
 from cunwu.cases.api import router as cases_router  # noqa: E402
+from cunwu.certificates.api import router as certificates_router  # noqa: E402
 from cunwu.directory.api import router as directory_router  # noqa: E402
 from cunwu.regions.api import router as regions_router  # noqa: E402
 
@@ -71,3 +72,4 @@ api.add_router("/audit", audit_router)
 api.add_router("/", directory_router)
 api.add_router("/burden", burden_router)
 api.add_router("/", cases_router)
+api.add_router("/certificates", certificates_router)

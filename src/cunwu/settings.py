@@ -164,7 +164,11 @@ CUNWU = {
     "UNRATED_CLOSE": "10d",  # a result not rated within this closes as unrated
     "WARN_SHARE": 0.75,
     "ATTACHMENT_MAX_BYTES": 10 * 1024 * 1024,
-    "VERIFICATIONS_PER_MINUTE": 30,  # per client address, on the public certificate verification page and API
+    "VERIFICATIONS_PER_MINUTE": int(os.environ.get("CUNWU_VERIFICATIONS_PER_MINUTE", 30)),  # per client address,
+    # on the public certificate verification page and API.
+    # Where the public verification page lives, printed in certificates' QR codes ("" : the address the request came
+    # to, e.g. https://cunwu.example.gov.cn).
+    "PUBLIC_URL": os.environ.get("CUNWU_PUBLIC_URL", "").rstrip("/"),
     "ATTACHMENT_MAX_COUNT": 10,
     "ATTACHMENT_TYPES": ["image/jpeg", "image/png", "image/webp", "application/pdf"],
 }

@@ -4,6 +4,7 @@ published (every key, retired ones too, so that earlier certificates keep verify
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from django.db import transaction
@@ -64,6 +65,27 @@ def rotate(actor: Actor, county_code: str) -> SigningKey:
 def public_keys() -> dict[str, Ed25519PublicKey]:
     """Every published key by key id."""
     return {kid: signing.load_public(text) for kid, text in SigningKey.objects.values_list("kid", "public_key")}
+
+
+class KeyRing(Mapping):
+    """The published keys, looked up one key id at a time: what online verification uses, so it reads one row
+    (or none: a key's public half never changes, so a found key is kept for the life of the process)."""
+
+    _found: dict[str, Ed25519PublicKey] = {}
+
+    def __getitem__(self, kid: str) -> Ed25519PublicKey:
+        if kid not in self._found:
+            text = SigningKey.objects.filter(kid=str(kid)[:40]).values_list("public_key", flat=True).first()
+            if text is None:
+                raise KeyError(kid)
+            self._found[kid] = signing.load_public(text)
+        return self._found[kid]
+
+    def __iter__(self):
+        return iter(SigningKey.objects.values_list("kid", flat=True))
+
+    def __len__(self) -> int:
+        return SigningKey.objects.count()
 
 
 def published(county_code: str = "") -> list[dict]:

@@ -117,3 +117,19 @@ class Certificate(models.Model):
 
     def __str__(self) -> str:
         return self.serial
+
+
+class VerificationTally(models.Model):
+    """Verifications per day and outcome, including those that found nothing (forged, unknown or malformed
+    codes): a flood or an enumeration attempt shows here even though no certificate is touched."""
+
+    day = models.DateField()
+    outcome = models.CharField(max_length=16)  # a Verification status
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-day", "outcome"]
+        constraints = [models.UniqueConstraint(fields=["day", "outcome"], name="one_tally_per_day_outcome")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.outcome} {self.count}"

@@ -4,6 +4,7 @@
 - Village staff see their village's and issue and revoke them (`ISSUE`).
 - Township officers see their township's (requests on major matters are reported to them).
 - Administrators, supervisors and auditors see those within their region; the county administrator may revoke.
+- The types, with their rules and who verifies instead, are public (each village's notice page lists them).
 """
 
 from django.db.models import Q
@@ -41,7 +42,8 @@ def _own_certificate(user, action):
 
 
 def register_policies() -> None:
-    from .models import Certificate, CertificateRequest
+    from .models import Certificate, CertificateRequest, CertificateType
 
+    register(CertificateType, Policy(rules={}, public=lambda action: Q() if action == VIEW else None))
     register(CertificateRequest, Policy(rules=dict.fromkeys(SPECS, _rule), own=_own_request))
     register(Certificate, Policy(rules=dict.fromkeys(SPECS, _rule), own=_own_certificate))

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 import secrets
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,8 +22,8 @@ from cunwu.audit.services import record
 from cunwu.regions.models import Region
 
 from . import catalogue, keys, signing
-from .models import Certificate, CertificateRequest, CertificateType, RequestState, Status
-from .policies import ISSUE, REVOKE
+from .models import Certificate, CertificateRequest, CertificateType, RequestState, Status, VerificationTally
+from .policies import ISSUE, OVERSEERS, REVOKE
 
 
 def seed_types() -> int:
@@ -45,8 +46,9 @@ def seed_types() -> int:
 
 
 def types_for(village_code: str) -> list[CertificateType]:
-    """The national types and those its province added, in the order of the public list."""
-    return list(CertificateType.objects.filter(region_code__in=["", village_code[:2]]))
+    """The national types and those its province added, in the order of the public list (public to anyone)."""
+    return list(permissions.restrict(CertificateType.objects.filter(region_code__in=["", village_code[:2]]),
+                                     None))
 
 
 def _type(village_code: str, code: str) -> CertificateType:
@@ -89,7 +91,7 @@ def submit(actor: Actor, data: RequestInput) -> CertificateRequest:
     if not name:
         raise ValidationError({"applicant_name": [_("Say whose certificate this is.")]})
     values = {k: str(v).strip()[:500] for k, v in (data.values or {}).items()
-              if k in {f[0] for f in kind.fields}}
+              if k in {f[0] for f in kind.fields} and str(v).strip()}
     values.setdefault("holder_name", name)
     now = timezone.now()
     req = CertificateRequest(village=village, county_code=village.code[:6], type=kind, applicant_name=name,
@@ -210,6 +212,81 @@ def revoke(actor: Actor, serial: str, reason: str) -> Certificate:
     return certificate
 
 
+def public_list(village_code: str) -> tuple[Region, dict[str, list[CertificateType]]]:
+    """What a village's notice page shows: the types it issues, those replaced by a commitment, and those it
+    must not issue with who verifies instead (a province's own rule over the national one)."""
+    village = Region.objects.filter(code=(village_code or "").strip(), level=5, active=True).first()
+    if village is None:
+        raise permissions.NotFound
+    chosen: dict[str, CertificateType] = {}
+    for kind in sorted(types_for(village.code), key=lambda t: len(t.region_code)):
+        chosen[kind.code] = kind
+    groups: dict[str, list[CertificateType]] = {s.value: [] for s in Status}
+    for kind in sorted(chosen.values(), key=lambda t: (t.order, t.code)):
+        groups[kind.status].append(kind)
+    return village, groups
+
+
+def may_request(actor: Actor, village_code: str) -> str:
+    """"villager", "staff" or "" for someone who cannot ask the village for a certificate."""
+    if actor.user is None:
+        return ""
+    roles = {a.role for a in permissions.assignments_of(actor.user) if a.region_id == village_code}
+    return "staff" if Role.VILLAGE_STAFF in roles else "villager" if Role.VILLAGER in roles else ""
+
+
+def visible_requests(actor: Actor, state: str = ""):
+    queryset = permissions.restrict(CertificateRequest.objects.select_related("type", "village"), actor)
+    if state in RequestState.values:
+        queryset = queryset.filter(state=state)
+    elif state == "open":
+        queryset = queryset.filter(state__in=[RequestState.PENDING, RequestState.REVIEW])
+    return queryset
+
+
+def get_request(actor: Actor, request_id: int) -> CertificateRequest:
+    return permissions.get_or_404(CertificateRequest.objects.select_related("type", "village", "decided_by"), actor,
+                                  VIEW, pk=request_id)
+
+
+def get_certificate(actor: Actor, serial: str) -> Certificate:
+    return permissions.get_or_404(Certificate.objects.select_related("type", "village", "key", "request"), actor,
+                                  VIEW, serial=(serial or "").strip())
+
+
+def certificate_pdf(actor: Actor, serial: str, verify_url: str) -> tuple[Certificate, bytes]:
+    """The certificate as PDF, for its holder and those who see it; each copy handed out is audited."""
+    from . import pdf
+
+    certificate = get_certificate(actor, serial)
+    data = pdf.render(certificate, verify_url)
+    record(actor, "certificates.pdf", certificate, region_code=certificate.village_id)
+    return certificate, data
+
+
+FIGURE_READERS = (Role.VILLAGE_STAFF, Role.TOWNSHIP_OFFICER, *OVERSEERS)
+
+
+def figures(actor: Actor, region_code: str, start: dt.date | None, end: dt.date | None):
+    """Issued, refused (by reason) and commitments per place below a region the actor oversees (NotFound for
+    anyone else); the period defaults to this year so far."""
+    from . import figures as tables
+
+    today = timezone.localdate()
+    end = end or today
+    start = start or end.replace(month=1, day=1)
+    if start > end:
+        raise ValidationError({"from": [_("The period starts after it ends.")]})
+    if (end - start).days > 3660:
+        raise ValidationError({"from": [_("A period is at most ten years.")]})
+    mine = [a.region_id for a in permissions.assignments_of(actor.user) if a.role in FIGURE_READERS]
+    code = (region_code or "").strip() or (mine[0] if mine else "")
+    region = Region.objects.filter(code=code, level__lte=5).first() if code else None
+    if region is None or not (actor.system or any(code.startswith(r) for r in mine)):
+        raise permissions.NotFound
+    return tables.report(region, start, end)
+
+
 # --- verification -----------------------------------------------------------------------------------------
 
 
@@ -238,12 +315,19 @@ class Verification:
 
 
 def verify(token: str, today: dt.date | None = None) -> Verification:
-    """Check a payload's signature against the published keys, then its state here; count the verification."""
+    """Check a payload's signature against the published keys, then its state here; count the verification
+    (on the certificate, and per day and outcome, failures included)."""
+    with transaction.atomic():  # one commit for both counters
+        result = _verify(token, today or timezone.localdate())
+        _tally(result.status)
+    return result
+
+
+def _verify(token: str, today: dt.date) -> Verification:
     try:
-        claims = signing.verify(token, keys.public_keys())
+        claims = signing.verify(token, keys.KeyRing())
     except signing.Invalid as exc:
         return Verification(exc.reason)
-    today = today or timezone.localdate()
     certificate = Certificate.objects.select_related("type", "village").filter(serial=str(claims.get("s"))).first()
     if certificate is None or certificate.token != token.strip():
         return Verification("unknown", claims)
@@ -255,6 +339,34 @@ def verify(token: str, today: dt.date | None = None) -> Verification:
     elif dt.date.fromisoformat(claims["u"]) < today:
         result.status = "expired"
     return result
+
+
+SERIAL = re.compile(r"[A-Za-z0-9_-]{16}")
+
+
+def verify_code(text: str, today: dt.date | None = None) -> Verification:
+    """What a person types or pastes: the serial printed under the QR code, the payload, or the whole link."""
+    text = (text or "").strip()
+    if "CW1." in text:
+        return verify(text[text.index("CW1."):], today)
+    token = Certificate.objects.filter(serial=text).values_list("token", flat=True).first() \
+        if SERIAL.fullmatch(text) else None
+    if token is None:
+        result = Verification("unknown" if SERIAL.fullmatch(text) else "malformed")
+        _tally(result.status)
+        return result
+    return verify(token, today)
+
+
+def _tally(outcome: str) -> None:
+    day = timezone.localdate()
+    if VerificationTally.objects.filter(day=day, outcome=outcome).update(count=F("count") + 1):
+        return
+    try:
+        with transaction.atomic():
+            VerificationTally.objects.create(day=day, outcome=outcome, count=1)
+    except IntegrityError:  # another request made the row first
+        VerificationTally.objects.filter(day=day, outcome=outcome).update(count=F("count") + 1)
 
 
 def verification_allowed(source: str) -> bool:

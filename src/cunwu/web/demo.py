@@ -117,6 +117,7 @@ def _demo_directory_and_burden(actor: Actor, villages: list[Region]) -> None:
     burden.report_demand(as_user("village1.staff"), villages[0].code, "emergency", "要求每天在工作群上传防火巡查照片",
                          anonymous=True)
     _demo_cases(as_user, villages)
+    _demo_certificates(as_user, villages)
 
 
 def _demo_cases(as_user, villages: list[Region]) -> None:
@@ -147,6 +148,26 @@ def _demo_cases(as_user, villages: list[Region]) -> None:
         village=village, title="村道积水", description="雨后村口积水很深。", category="roads"))[0]
     cases.resolve(staff, done.number, "已组织村民疏通排水沟，积水已排净。")
     cases.rate(villager, done.number, 5, "处理及时")
+
+
+def _demo_certificates(as_user, villages: list[Region]) -> None:
+    """Certificate requests: one issued, one refused as non-issuable, one commitment, one waiting for checks."""
+    from cunwu.certificates import services as certificates
+
+    certificates.seed_types()
+    village = villages[0].code
+    villager = Actor.console(User.objects.get(phone="13904340000"))
+    staff = as_user("village1.staff")
+    issued = certificates.submit(staff, certificates.RequestInput(
+        village=village, type="party_residence", purpose="县农业农村局党支部了解党员居住地表现",
+        applicant_name="黄小军", values={"residence_since": "2009", "conduct": "遵纪守法，积极参加村内公益活动。"}))
+    certificates.issue(staff, issued.pk, ["核对本人身份", "征求村党组织意见"])
+    certificates.submit(villager, certificates.RequestInput(village=village, type="kinship", purpose="银行要求"))
+    certificates.submit(villager, certificates.RequestInput(
+        village=village, type="residence_commitment", purpose="孩子入学", values={"address": "三组12号", "since": "2015年"}))
+    certificates.submit(villager, certificates.RequestInput(
+        village=village, type="student_practice", purpose="学校暑期实践",
+        values={"school": "梨树县第一中学", "activity": "2026年7月参加村图书室整理"}))
 
 
 def demo_exists() -> bool:

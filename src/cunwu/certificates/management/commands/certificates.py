@@ -25,6 +25,9 @@ class Command(BaseCommand):
         rotate = sub.add_parser("rotate-key", help="retire a county's signing key and make a new one")
         rotate.add_argument("county")
         add_actor_argument(rotate)
+        listing = sub.add_parser("requests", help="list the certificate requests someone may see")
+        listing.add_argument("--state", default="all", help="open, refused, pending, review, issued, committed or all")
+        add_actor_argument(listing)
         publish = sub.add_parser("keys", help="print the published public keys as JSON")
         publish.add_argument("--county", default="")
 
@@ -54,6 +57,11 @@ class Command(BaseCommand):
         if not result.ok:
             raise CommandError(f"NOT VALID: {result.reason}")
         self.stdout.write("VALID: the signature and content check out (revocation can only be seen online)")
+
+    def _requests(self, options):
+        for r in services.visible_requests(actor_from(options), options["state"]).select_related("certificate")[:500]:
+            serial = r.certificate.serial if r.state == "issued" else "-"
+            self.stdout.write(f"{r.pk}\t{r.created_at:%Y-%m-%d}\t{r.village_id}\t{r.type.code}\t{r.state}\t{serial}")
 
     def _rotate_key(self, options):
         key = keys.rotate(actor_from(options), options["county"])
