@@ -64,6 +64,7 @@ from cunwu.burden.api import router as burden_router  # noqa: E402
 from cunwu.cases.api import router as cases_router  # noqa: E402
 from cunwu.certificates.api import router as certificates_router  # noqa: E402
 from cunwu.directory.api import router as directory_router  # noqa: E402
+from cunwu.legal.api import router as legal_router  # noqa: E402
 from cunwu.regions.api import router as regions_router  # noqa: E402
 
 api.add_router("/regions", regions_router)
@@ -73,3 +74,4 @@ api.add_router("/", directory_router)
 api.add_router("/burden", burden_router)
 api.add_router("/", cases_router)
 api.add_router("/certificates", certificates_router)
+api.add_router("/legal", legal_router)

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "cunwu.burden",
     "cunwu.cases",
     "cunwu.certificates",
+    "cunwu.legal",
     "cunwu.web",
     "huey.contrib.djhuey",
 ]
@@ -163,6 +164,8 @@ CUNWU = {
     "RECTIFY": "5d",  # after a bad rating
     "UNRATED_CLOSE": "10d",  # a result not rated within this closes as unrated
     "WARN_SHARE": 0.75,
+    # Public legal services: how long a village's legal adviser has to answer a consultation (see docs/legal.md).
+    "LEGAL_LIMITS": {"consultation": "2d"},
     "ATTACHMENT_MAX_BYTES": 10 * 1024 * 1024,
     "VERIFICATIONS_PER_MINUTE": int(os.environ.get("CUNWU_VERIFICATIONS_PER_MINUTE", 30)),  # per client address,
     # on the public certificate verification page and API.

@@ -11,6 +11,7 @@ urlpatterns = [
     path("burden/", include("cunwu.burden.urls")),
     path("cases/", include("cunwu.cases.urls")),
     path("certificates/", include("cunwu.certificates.urls")),
+    path("legal/", include("cunwu.legal.urls")),
     path("", include("cunwu.directory.urls")),
     path("", include("cunwu.web.urls")),
 ]

@@ -268,6 +268,9 @@ def publish(actor: Actor, region_code: str, note: str = "") -> DirectoryVersion:
             if gone:
                 raise ValidationError(_("These items are no longer in the directory above: %(codes)s.")
                                       % {"codes": ", ".join(gone)})
+            # The parent may have published since this draft was last aligned (a directory never published is
+            # not re-aligned with the others): inherit and clamp against the parent as it is now.
+            _align_draft(draft, parent_entries)
             parent_version_id = parent.current_id
         else:
             _number_item_versions(directory, entries)

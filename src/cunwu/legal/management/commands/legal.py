@@ -1,0 +1,49 @@
+"""`cunwu legal`: consultations someone may answer or asked, the knowledge-base search, and coverage."""
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand
+
+from cunwu.accounts import permissions
+from cunwu.accounts.cli import actor_from, add_actor_argument, command_error
+from cunwu.legal import services
+
+
+class Command(BaseCommand):
+    help = "Public legal services: consultations, knowledge-base search, coverage of the network."
+
+    def add_arguments(self, parser):
+        sub = parser.add_subparsers(dest="action", required=True)
+        listing = sub.add_parser("consultations", help="questions to answer, and those asked or taken in")
+        listing.add_argument("--state", default="open", help="open or answered")
+        add_actor_argument(listing)
+        find = sub.add_parser("search", help="search the knowledge base")
+        find.add_argument("question")
+        find.add_argument("--village", default="")
+        cover = sub.add_parser("coverage", help="villages lacking an adviser, a committee or legal-understanding people")
+        cover.add_argument("region")
+        add_actor_argument(cover)
+
+    def handle(self, *args, **options):
+        try:
+            getattr(self, "_" + options["action"])(options)
+        except (permissions.NotFound, permissions.Forbidden, ValidationError) as exc:
+            raise command_error(exc) from exc
+
+    def _consultations(self, options):
+        actor = actor_from(options)
+        rows = {c.pk: c for c in services.adviser_queue(actor, options["state"])[:500]}
+        rows.update({c.pk: c for c in services.my_consultations(actor)[:500]})
+        for c in sorted(rows.values(), key=lambda c: c.created_at):
+            self.stdout.write(f"{c.pk}\t{c.created_at:%Y-%m-%d %H:%M}\t{c.village_id}\t{c.state}\t{c.question[:30]}")
+
+    def _search(self, options):
+        for article, score in services.similar(options["question"], options["village"], limit=10):
+            self.stdout.write(f"{score:.3f}\t{article.pk}\t{article.title}")
+
+    def _coverage(self, options):
+        region, rows, total = services.coverage(actor_from(options), options["region"])
+        for r in [*rows, total]:
+            self.stdout.write(f"{r.code}\t{r.name}\tvillages {r.villages}\tadviser {r.with_adviser}\t"
+                              f"committee {r.with_committee}\tpeople>=3 {r.with_enough_people}")
+        for code, name, missing in total.lacking or []:
+            self.stdout.write(f"{code}\t{name}\t{'；'.join(missing)}")
