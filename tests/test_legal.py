@@ -161,8 +161,8 @@ def test_coverage_names_what_each_village_lacks(legal):
         services.add_member(legal["justice"], committee.pk, "委员", "M")
     with pytest.raises(ValidationError):
         services.add_member(legal["justice"], committee.pk, "第十人", "M")
-    with pytest.raises(NotFound):
-        services.add_member(legal["other_justice"], committee.pk, "外县", "M")
+    with pytest.raises(Forbidden):
+        services.add_member(legal["other_justice"], committee.pk, "外县", "M")  # public, but not theirs
     with pytest.raises(NotFound):
         services.coverage(legal["villager"], VILLAGE_A1)
     person_ = services.add_understanding_person(legal["justice"], VILLAGE_A2, "赵明白", "M")

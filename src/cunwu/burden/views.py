@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -15,7 +16,7 @@ from cunwu.accounts import permissions
 from cunwu.accounts.departments import CHINESE_NAMES, DepartmentKind
 from cunwu.accounts.roles import Role
 from cunwu.audit.context import Actor
-from cunwu.web.feedback import errors_of, flash_errors
+from cunwu.web.feedback import act_and_return, errors_of, flash_errors
 
 from . import figures, services
 from .choices import DemandKind, Frequency, NegativeDuty, Placement, ReportOutcome, RequestState
@@ -85,12 +86,7 @@ def request_detail(request, request_id: int):
 
 
 def _post_action(request, request_id: int, action, success: str):
-    try:
-        action(Actor.from_request(request))
-        messages.success(request, success)
-    except ValidationError as exc:
-        flash_errors(request, exc)
-    return redirect("burden:request", request_id=request_id)
+    return act_and_return(request, action, success, reverse("burden:request", kwargs={"request_id": request_id}))
 
 
 @require_POST

@@ -227,11 +227,9 @@ def get_certificate(request, serial: str):
 @router.get("/issued/{serial}/pdf", summary="The certificate as PDF (each copy is audited)",
             response={200: None})
 def certificate_pdf(request, serial: str):
-    actor = _actor(request)
-    certificate = services.get_certificate(actor, serial)
-    _found, data = services.certificate_pdf(actor, serial, verify_url(request, certificate.token))
+    found, data = services.certificate_pdf(_actor(request), serial, lambda token: verify_url(request, token))
     response = HttpResponse(data, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="certificate-{serial}.pdf"'
+    response["Content-Disposition"] = f'attachment; filename="certificate-{found.serial}.pdf"'
     return response
 
 

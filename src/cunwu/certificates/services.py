@@ -254,12 +254,13 @@ def get_certificate(actor: Actor, serial: str) -> Certificate:
                                   VIEW, serial=(serial or "").strip())
 
 
-def certificate_pdf(actor: Actor, serial: str, verify_url: str) -> tuple[Certificate, bytes]:
-    """The certificate as PDF, for its holder and those who see it; each copy handed out is audited."""
+def certificate_pdf(actor: Actor, serial: str, url_for) -> tuple[Certificate, bytes]:
+    """The certificate as PDF, for its holder and those who see it; each copy handed out is audited.
+    `url_for(token)` gives the verification link its QR code holds."""
     from . import pdf
 
     certificate = get_certificate(actor, serial)
-    data = pdf.render(certificate, verify_url)
+    data = pdf.render(certificate, url_for(certificate.token))
     record(actor, "certificates.pdf", certificate, region_code=certificate.village_id)
     return certificate, data
 
@@ -270,15 +271,12 @@ FIGURE_READERS = (Role.VILLAGE_STAFF, Role.TOWNSHIP_OFFICER, *OVERSEERS)
 def figures(actor: Actor, region_code: str, start: dt.date | None, end: dt.date | None):
     """Issued, refused (by reason) and commitments per place below a region the actor oversees (NotFound for
     anyone else); the period defaults to this year so far."""
+    from cunwu.cases.queues import period
+
     from . import figures as tables
 
-    today = timezone.localdate()
-    end = end or today
-    start = start or end.replace(month=1, day=1)
-    if start > end:
-        raise ValidationError({"from": [_("The period starts after it ends.")]})
-    if (end - start).days > 3660:
-        raise ValidationError({"from": [_("A period is at most ten years.")]})
+    end = end or timezone.localdate()
+    start, end = period(start or end.replace(month=1, day=1), end)  # the same checks as the case rates
     mine = [a.region_id for a in permissions.assignments_of(actor.user) if a.role in FIGURE_READERS]
     code = (region_code or "").strip() or (mine[0] if mine else "")
     region = Region.objects.filter(code=code, level__lte=5).first() if code else None

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 
 from cunwu.accounts import permissions
 from cunwu.audit.context import Actor, client_ip
-from cunwu.web.feedback import errors_of, flash_errors
+from cunwu.web.feedback import act_and_return, errors_of, flash_errors
 
 from . import figures as tables
 from . import keys, services
@@ -154,14 +154,7 @@ def request_page(request, request_id: int):
 
 
 def _post(request, request_id: int, action, success: str):
-    try:
-        action(Actor.from_request(request))
-        messages.success(request, success)
-    except ValidationError as exc:
-        flash_errors(request, exc)
-    except permissions.Forbidden as exc:
-        messages.error(request, exc.message or _("You may not do this."))
-    return redirect("certificates:request", request_id=request_id)
+    return act_and_return(request, action, success, reverse("certificates:request", kwargs={"request_id": request_id}))
 
 
 @require_POST
@@ -199,9 +192,8 @@ def revoke(request, serial: str):
 
 @login_required
 def certificate_pdf(request, serial: str):
-    actor = Actor.from_request(request)
-    certificate = services.get_certificate(actor, serial)
-    _found, data = services.certificate_pdf(actor, serial, verify_url(request, certificate.token))
+    certificate, data = services.certificate_pdf(Actor.from_request(request), serial,
+                                                 lambda token: verify_url(request, token))
     response = HttpResponse(data, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="certificate-{certificate.serial}.pdf"'
     response["Cache-Control"] = "private, no-store"

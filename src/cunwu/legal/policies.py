@@ -4,8 +4,8 @@ Consultations are personal: the asker, the adviser it was given to, whoever took
 the county justice bureau (department officers of kind justice, who also run the 12348 hotline) and the
 supervisors and auditors of the region see them. Village staff do not read their villagers' legal questions.
 The network (service points, committees, legal-understanding people) is managed by the justice bureau of the
-county and by the village's staff for their own village; the public sees points, advisers and committees but
-not the phone numbers of legal-understanding people. Published knowledge-base articles are public.
+county and by the village's staff for their own village; the public sees points, advisers, committees and the names of
+legal-understanding people (their phones are sealed and never shown). Published knowledge-base articles are public.
 """
 
 from django.db.models import Q
@@ -70,7 +70,8 @@ def register_policies() -> None:
                                   public=lambda action: Q(active=True) if action == VIEW else None))
     register(Committee, Policy(rules=dict.fromkeys(SPECS, _network_rule("region_id")),
                                public=lambda action: Q(active=True) if action == VIEW else None))
-    register(LegalUnderstandingPerson, Policy(rules=dict.fromkeys(SPECS, _network_rule("village_id"))))
+    register(LegalUnderstandingPerson, Policy(rules=dict.fromkeys(SPECS, _network_rule("village_id")),
+                                              public=lambda action: Q(active=True) if action == VIEW else None))
     register(AdviserProfile, Policy(rules={},
                                     public=lambda action: Q() if action == VIEW else None,
                                     own=lambda user, action: Q(user_id=user.pk) if action in (VIEW, CHANGE) else None))

@@ -116,9 +116,9 @@ def set_committee(actor: Actor, region_code: str, name: str = "", established_on
 
 def add_member(actor: Actor, committee_id: int, name: str, sex: str, position: str = Position.MEMBER,
                username: str = "") -> CommitteeMember:
-    committee = permissions.get_or_404(Committee.objects.select_related("region"), actor, MANAGE, pk=committee_id,
+    committee = permissions.get_or_404(Committee.objects.select_related("region"), actor, VIEW, pk=committee_id,
                                        active=True)
-    acting = _manager(actor, committee.region_id)
+    acting = permissions.require(actor, MANAGE, committee, _("Only the county justice bureau or the village's staff change this."))
     user = None
     if username:
         user = User.objects.filter(username=username.strip(), is_active=True).first()
@@ -138,9 +138,9 @@ def add_member(actor: Actor, committee_id: int, name: str, sex: str, position: s
 
 def remove_member(actor: Actor, member_id: int) -> CommitteeMember:
     member = CommitteeMember.objects.select_related("committee").filter(pk=member_id, left_on__isnull=True).first()
-    if member is None or not permissions.can(actor, MANAGE, member.committee):
+    if member is None or not permissions.can(actor, VIEW, member.committee):
         raise permissions.NotFound
-    acting = _manager(actor, member.committee.region_id)
+    acting = permissions.require(actor, MANAGE, member.committee, _("Only the county justice bureau or the village's staff change this."))
     with transaction.atomic():
         member.left_on = timezone.localdate()
         member.save(update_fields=["left_on"])
@@ -178,8 +178,8 @@ def add_understanding_person(actor: Actor, village_code: str, name: str, sex: st
 
 
 def record_training(actor: Actor, person_id: int, day: dt.date, topic: str, hours, organiser: str = "") -> Training:
-    person = permissions.get_or_404(LegalUnderstandingPerson.objects.all(), actor, MANAGE, pk=person_id)
-    acting = _manager(actor, person.village_id)
+    person = permissions.get_or_404(LegalUnderstandingPerson.objects.all(), actor, VIEW, pk=person_id)
+    acting = permissions.require(actor, MANAGE, person, _("Only the county justice bureau or the village's staff change this."))
     try:
         hours = Decimal(str(hours))
     except InvalidOperation:
@@ -198,6 +198,24 @@ def record_training(actor: Actor, person_id: int, day: dt.date, topic: str, hour
 def advisers_of(village_code: str) -> list[Assignment]:
     return list(Assignment.objects.active().filter(region_id=village_code, role=Role.LEGAL_ADVISER)
                 .select_related("user", "user__adviser_profile").order_by("granted_at", "pk"))
+
+
+def village_network(actor: Actor, village_code: str) -> dict:
+    """What a village's legal page shows (public): its advisers, the service points of the village, township and
+    county, its mediation committee with the members serving, and the names of its legal-understanding people."""
+    village = Region.objects.filter(code=(village_code or "").strip(), level=5, active=True).first()
+    if village is None:
+        raise permissions.NotFound
+    code = village.code
+    committee = permissions.restrict(Committee.objects.filter(region=village, active=True), actor).first()
+    return {
+        "village": village, "advisers": advisers_of(code),
+        "points": permissions.restrict(ServicePoint.objects.filter(region_id__in=[code, code[:9], code[:6]]), actor),
+        "committee": committee,
+        "members": list(committee.members.filter(left_on__isnull=True)) if committee else [],
+        "people": list(permissions.restrict(LegalUnderstandingPerson.objects.filter(village=village), actor)
+                       .values_list("name", flat=True)),
+    }
 
 
 @dataclass

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -15,10 +16,10 @@ from cunwu.accounts import permissions
 from cunwu.accounts.roles import Role
 from cunwu.audit.context import Actor
 from cunwu.regions.models import Region
-from cunwu.web.feedback import errors_of, flash_errors
+from cunwu.web.feedback import act_and_return, errors_of
 
 from . import services
-from .models import Article, Committee, ConsultationState, LegalUnderstandingPerson, ServicePoint, Topic
+from .models import Article, ConsultationState, Topic
 from .policies import ANSWER, is_justice
 
 
@@ -39,15 +40,10 @@ def _asks_as(actor: Actor, village_code: str) -> str:
 
 
 def village_page(request, code: str):
-    village = _village(code)
     actor = Actor.from_request(request)
-    points = permissions.restrict(ServicePoint.objects.filter(region_id__in=[code, code[:9], code[:6]]), actor)
-    committee = permissions.restrict(Committee.objects.filter(region=village, active=True), actor).first()
-    people = LegalUnderstandingPerson.objects.filter(village=village, active=True).values_list("name", flat=True)
+    network = services.village_network(actor, code)
     return render(request, "legal/village.html", {
-        "village": village, "path": village.path(), "advisers": services.advisers_of(code), "points": points,
-        "committee": committee, "members": committee.members.filter(left_on__isnull=True) if committee else [],
-        "people": list(people), "asks_as": _asks_as(actor, code) if actor.user else "",
+        **network, "path": network["village"].path(), "asks_as": _asks_as(actor, code) if actor.user else "",
     })
 
 
@@ -105,14 +101,8 @@ def consultation(request, consultation_id: int):
 
 
 def _post(request, consultation_id, action, success):
-    try:
-        action(Actor.from_request(request))
-        messages.success(request, success)
-    except ValidationError as exc:
-        flash_errors(request, exc)
-    except permissions.Forbidden as exc:
-        messages.error(request, exc.message or _("You may not do this."))
-    return redirect("legal:consultation", consultation_id=consultation_id)
+    return act_and_return(request, action, success,
+                          reverse("legal:consultation", kwargs={"consultation_id": consultation_id}))
 
 
 @require_POST

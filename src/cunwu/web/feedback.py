@@ -2,6 +2,8 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
 
 
 def errors_of(exc: ValidationError) -> dict[str, list[str]]:
@@ -12,3 +14,19 @@ def flash_errors(request, exc: ValidationError) -> None:
     for field_messages in errors_of(exc).values():
         for message in field_messages:
             messages.error(request, message)
+
+
+def act_and_return(request, action, success: str, to: str):
+    """A page's POST: run `action(actor)` (a service call), flash its outcome (success, invalid input, or a
+    refusal of something the user can see but not do) and go back to `to`."""
+    from cunwu.accounts.permissions import Forbidden
+    from cunwu.audit.context import Actor
+
+    try:
+        action(Actor.from_request(request))
+        messages.success(request, success)
+    except ValidationError as exc:
+        flash_errors(request, exc)
+    except Forbidden as exc:
+        messages.error(request, exc.message or _("You may not do this."))
+    return redirect(to)
