@@ -165,7 +165,10 @@ CUNWU = {
     "UNRATED_CLOSE": "10d",  # a result not rated within this closes as unrated
     "WARN_SHARE": 0.75,
     # Public legal services: how long a village's legal adviser has to answer a consultation (see docs/legal.md).
-    "LEGAL_LIMITS": {"consultation": "2d"},
+    # Legal Aid Law arts. 43-49 and the People's Mediation Law; the province may set tighter limits for rural
+    # priority cases (AidPriorityLimits).
+    "LEGAL_LIMITS": {"consultation": "2d", "aid_decision": "7d", "aid_assignment": "3d", "aid_agreement": "5d",
+                     "aid_objection": "5d", "aid_urgent_days": 7, "mediation_months": 1, "confirmation_days": 30},
     "ATTACHMENT_MAX_BYTES": 10 * 1024 * 1024,
     "VERIFICATIONS_PER_MINUTE": int(os.environ.get("CUNWU_VERIFICATIONS_PER_MINUTE", 30)),  # per client address,
     # on the public certificate verification page and API.

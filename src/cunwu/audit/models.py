@@ -29,7 +29,8 @@ class AuditEntry(models.Model):
 
     class Meta:
         ordering = ["-seq"]
-        indexes = [models.Index(fields=["region_code", "seq"]), models.Index(fields=["actor_id", "seq"])]
+        indexes = [models.Index(fields=["region_code", "seq"]), models.Index(fields=["actor_id", "seq"]),
+                   models.Index(fields=["object_type", "object_id", "seq"], name="audit_object")]
         verbose_name = _("audit entry")
         verbose_name_plural = _("audit entries")
 

@@ -289,3 +289,8 @@ def coverage(request, region: str):
     return {"region": place.code, "total": _row(total), "rows": [_row(r) for r in rows],
             "lacking": [{"code": c, "name": n, "missing": m} for c, n, m in total.lacking]
             if total.lacking is not None else None}
+
+
+from .api_files import router as files_router  # noqa: E402  (legal aid, mediation, publicity, figures)
+
+router.add_router("", files_router)

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from cunwu.accounts import permissions, personal_data
 from cunwu.accounts.models import Assignment, User
@@ -457,3 +458,43 @@ def my_consultations(actor: Actor):
     if actor.user is None:
         return Consultation.objects.none()
     return Consultation.objects.filter(Q(asker=actor.user) | Q(submitted_by=actor.user)).select_related("village")
+
+
+# --- a file's timeline -----------------------------------------------------------------------------------------
+
+STEP_LABELS = {
+    "legal.aid.applied": gettext_lazy("The application was received"),
+    "legal.aid.materials_asked": gettext_lazy("Missing materials were listed, all at once"),
+    "legal.aid.materials_supplied": gettext_lazy("The missing materials arrived"),
+    "legal.aid.urgent_help": gettext_lazy("Urgent help was given before the decision"),
+    "legal.aid.granted": gettext_lazy("Legal aid was granted"),
+    "legal.aid.refused": gettext_lazy("Legal aid was refused in writing, with reasons"),
+    "legal.aid.objected": gettext_lazy("The applicant objected"),
+    "legal.aid.objection_decided": gettext_lazy("The objection was decided"),
+    "legal.aid.assigned": gettext_lazy("A lawyer was assigned"),
+    "legal.aid.accepted": gettext_lazy("The lawyer signed the agreement with the applicant"),
+    "legal.aid.closed": gettext_lazy("The case was closed"),
+    "legal.mediation.opened": gettext_lazy("The dispute was accepted for mediation"),
+    "legal.mediation.alerted": gettext_lazy("High risk: the township and the police were alerted"),
+    "legal.mediation.risk": gettext_lazy("The risk level changed"),
+    "legal.mediation.session": gettext_lazy("A mediation session was held"),
+    "legal.mediation.extended": gettext_lazy("Extended with every party's consent"),
+    "legal.mediation.agreement_drafted": gettext_lazy("The agreement was drafted"),
+    "legal.mediation.signed": gettext_lazy("The agreement was signed"),
+    "legal.mediation.succeeded": gettext_lazy("Mediated successfully"),
+    "legal.mediation.failed": gettext_lazy("Mediation failed"),
+    "legal.mediation.terminated": gettext_lazy("Mediation was terminated"),
+    "legal.mediation.follow_up": gettext_lazy("A follow-up visit on performance"),
+    "legal.mediation.confirmation_applied": gettext_lazy("Judicial confirmation was applied for"),
+    "legal.mediation.court_decided": gettext_lazy("The court decided on confirmation"),
+}
+
+
+def timeline(obj) -> list[dict]:
+    """The steps of a legal-aid or mediation file, read from the audit chain (reads and denials left out)."""
+    from cunwu.audit.models import AuditEntry
+
+    entries = (AuditEntry.objects.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk),
+                                         action__in=list(STEP_LABELS), result="ok").order_by("seq")
+               .values("at", "action", "actor_label", "role", "detail"))
+    return [{**e, "label": STEP_LABELS[e["action"]]} for e in entries]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_files
 
 app_name = "legal"
 urlpatterns = [
@@ -13,4 +13,15 @@ urlpatterns = [
     path("knowledge/", views.knowledge, name="knowledge"),
     path("knowledge/<int:article_id>/", views.article, name="article"),
     path("coverage/", views.coverage, name="coverage"),
+    path("files/", views_files.files, name="files"),
+    path("aid/new/", views_files.aid_new, name="aid_new"),
+    path("aid/<int:application_id>/", views_files.aid_page, name="aid"),
+    path("aid/<int:application_id>/<str:step>/", views_files.aid_step, name="aid_step"),
+    path("screening/new/", views_files.screening_new, name="screening_new"),
+    path("mediation/new/", views_files.mediation_new, name="mediation_new"),
+    path("mediation/<int:case_id>/", views_files.mediation_page, name="mediation"),
+    path("mediation/<int:case_id>/agreement.pdf", views_files.agreement_pdf, name="agreement_pdf"),
+    path("mediation/<int:case_id>/<str:step>/", views_files.mediation_step, name="mediation_step"),
+    path("publicity/", views_files.publicity_new, name="publicity_new"),
+    path("figures/", views_files.figures, name="figures"),
 ]

@@ -118,6 +118,7 @@ def _demo_directory_and_burden(actor: Actor, villages: list[Region]) -> None:
                          anonymous=True)
     _demo_cases(as_user, villages)
     _demo_certificates(as_user, villages)
+    _demo_legal(as_user, villages)
 
 
 def _demo_cases(as_user, villages: list[Region]) -> None:
@@ -168,6 +169,49 @@ def _demo_certificates(as_user, villages: list[Region]) -> None:
     certificates.submit(villager, certificates.RequestInput(
         village=village, type="student_practice", purpose="学校暑期实践",
         values={"school": "梨树县第一中学", "activity": "2026年7月参加村图书室整理"}))
+
+
+def _demo_legal(as_user, villages: list[Region]) -> None:
+    """Village 1's legal services: the adviser's profile, the police officer, a mediation committee, three
+    legal-understanding people, a knowledge-base answer, an open question, a legal-aid application under review and
+    a mediation case with its agreement waiting for signatures; a publicity event."""
+    from cunwu.legal import aid, mediation, publicity
+    from cunwu.legal import services as legal
+    from cunwu.legal.models import AdviserProfile, PoliceOfficer
+
+    village = villages[0].code
+    justice, mediator = as_user("lishu.justice"), as_user("village1.mediator")
+    AdviserProfile.objects.create(user=User.objects.get(username="village1.adviser"), organisation="吉林梨树律师事务所",
+                                  work_phone="0434-5222348", contact_hours="每周二上午在村法律服务室")
+    PoliceOfficer.objects.create(village_id=village, name="郑警官", station="梨树县公安局派出所",
+                                 work_phone="0434-5211110")
+    committee = legal.set_committee(justice, village)
+    legal.add_member(justice, committee.pk, "周调解", "M", "chair", username="village1.mediator")
+    legal.add_member(justice, committee.pk, "王秀兰", "F", "vice_chair")
+    legal.add_member(justice, committee.pk, "李春生", "M", "member")
+    for name, sex, job in (("陈桂兰", "F", "妇联主席"), ("刘长青", "M", "村民小组长"), ("孙福", "M", "退休教师")):
+        legal.add_understanding_person(justice, village, name, sex, job)
+    legal.write_article(justice, COUNTY, "包工头拖欠农民工工资怎么办", "干完活老板不结工资。",
+                        "可以向县人力资源和社会保障局投诉，也可以申请劳动仲裁；农民工讨薪申请法律援助不受经济困难条件限制。",
+                        "labour")
+    villager = Actor.console(User.objects.get(phone="13904340000"))
+    legal.ask(villager, legal.ConsultationInput(village, "我家承包的地被邻居多种了两垄，该怎么办？", "land"))
+    aid.apply(villager, aid.AidInput(village=village, matter="labour", no_means="migrant", rural="migrant_wages",
+                                     opponent="某建筑公司", facts="在省城工地干了八个月，包工头拖欠工资两万六千元。"))
+    screening = mediation.record_screening(mediator, village, visited=36, found=1, note="入户走访发现相邻通行纠纷")
+    case = mediation.open_case(mediator, mediation.MediationInput(
+        village=village, source="screening", category="neighbours", screening=screening.pk,
+        summary="张家翻建院墙外扩约一米，占用李家出行道路，双方多次争吵。", parties=[
+            mediation.PartyInput("applicant", "李桂香", "F", ethnicity="汉族", occupation="农民"),
+            mediation.PartyInput("respondent", "张国富", "M", ethnicity="汉族", occupation="农民")]))
+    mediation.add_session(mediator, case.pk, None, "村调解室", "双方到场陈述，调解员现场查看院墙位置。")
+    due = case.due_on.isoformat()
+    mediation.draft_agreement(mediator, case.pk, "张国富翻建院墙时外扩约一米，占用李桂香家出行道路。",
+                              "院墙是否占用通道及恢复方式。", "张国富应恢复通道；李桂香自愿承担一半拆墙费用。",
+                              [{"text": "张国富将院墙向内拆除一米，恢复通道", "how": "自行拆除", "by": due},
+                               {"text": "李桂香支付拆墙费用一半计1000元", "how": "当面现金支付", "by": due}])
+    publicity.record_event(as_user("village1.staff"), village, "lecture", "civil_code", "民法典进乡村",
+                           "村文化广场", attendance=86)
 
 
 def demo_exists() -> bool:

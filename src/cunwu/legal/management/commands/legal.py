@@ -1,11 +1,12 @@
-"""`cunwu legal`: consultations someone may answer or asked, the knowledge-base search, and coverage."""
+"""`cunwu legal`: consultations someone may answer or asked, legal-aid and mediation files, the knowledge-base
+search, coverage, and the justice bureau's figures."""
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand
 
 from cunwu.accounts import permissions
 from cunwu.accounts.cli import actor_from, add_actor_argument, command_error
-from cunwu.legal import services
+from cunwu.legal import aid, mediation, services, statistics
 
 
 class Command(BaseCommand):
@@ -19,6 +20,14 @@ class Command(BaseCommand):
         find = sub.add_parser("search", help="search the knowledge base")
         find.add_argument("question")
         find.add_argument("--village", default="")
+        files = sub.add_parser("files", help="legal-aid and mediation files: content readable (R) or state only (T)")
+        add_actor_argument(files)
+        figures = sub.add_parser("figures", help="the justice bureau's figures for a region and period")
+        figures.add_argument("region")
+        figures.add_argument("--start", type=_date, default=None)
+        figures.add_argument("--end", type=_date, default=None)
+        figures.add_argument("--xlsx", default="", help="write the spreadsheet to this file")
+        add_actor_argument(figures)
         cover = sub.add_parser("coverage", help="villages lacking an adviser, a committee or legal-understanding people")
         cover.add_argument("region")
         add_actor_argument(cover)
@@ -47,3 +56,29 @@ class Command(BaseCommand):
                               f"committee {r.with_committee}\tpeople>=3 {r.with_enough_people}")
         for code, name, missing in total.lacking or []:
             self.stdout.write(f"{code}\t{name}\t{'；'.join(missing)}")
+
+    def _files(self, options):
+        actor = actor_from(options)
+        readable = {("aid", a.pk) for a in aid.applications(actor)[:1000]}
+        readable |= {("mediation", c.pk) for c in mediation.cases(actor)[:1000]}
+        rows = [("aid", r) for r in aid.tracked(actor)[:1000]] + [("mediation", r) for r in
+                                                                  mediation.tracked(actor)[:1000]]
+        for kind, r in rows:
+            mark = "R" if (kind, r["pk"]) in readable else "T"
+            self.stdout.write(f"{kind}:{r['pk']}\t{mark}\t{r['number']}\t{r['village_id']}\t{r['state']}")
+
+    def _figures(self, options):
+        result = statistics.report(actor_from(options), options["region"], options["start"], options["end"])
+        names = [name for name, _label in statistics.HEADERS]
+        self.stdout.write("\t".join(label for _name, label in statistics.HEADERS))
+        for row in [*result.rows, result.total]:
+            self.stdout.write("\t".join(str(getattr(row, n)) for n in names))
+        if options["xlsx"]:
+            with open(options["xlsx"], "wb") as out:
+                out.write(statistics.to_xlsx(result))
+
+
+def _date(value: str):
+    import datetime as dt
+
+    return dt.date.fromisoformat(value)

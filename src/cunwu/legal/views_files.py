@@ -1,0 +1,315 @@
+"""Pages for legal-aid and mediation files, screening, publicity and the figures. Each step of a file is one POST
+to /legal/aid/<id>/<step>/ or /legal/mediation/<id>/<step>/, parsed here and done by the service."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from cunwu.accounts import permissions
+from cunwu.accounts.permissions import CHANGE, MANAGE
+from cunwu.accounts.roles import Role
+from cunwu.audit.context import Actor
+from cunwu.web.feedback import act_and_return, errors_of
+
+from . import aid, mediation, publicity, services, statistics
+from .models import (
+    AidMatter,
+    AidResult,
+    AidState,
+    DisputeCategory,
+    EventKind,
+    Hardship,
+    Law,
+    MediationState,
+    NoMeansGroup,
+    Performance,
+    Risk,
+    RuralKind,
+    Sex,
+    Source,
+)
+from .policies import OBJECT, SIGN
+
+
+def _date(value: str):
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise ValidationError({"day": [_("Enter a date such as 2026-11-23.")]}) from None
+
+
+def _int(value: str, field: str) -> int:
+    try:
+        return int((value or "0").strip())
+    except ValueError:
+        raise ValidationError({field: [_("Enter a whole number, 0 or more.")]}) from None
+
+
+@login_required
+def files(request):
+    """The legal-aid and mediation files the user may read, and (for the village's chain) those they may only
+    know exist."""
+    actor = Actor.from_request(request)
+    villages = [a.region_id for a in permissions.assignments_of(actor.user)
+                if a.role in (Role.VILLAGE_STAFF, Role.MEDIATOR, Role.LEGAL_ADVISER) and len(a.region_id) == 12]
+    return render(request, "legal/files.html", {
+        "aid": aid.applications(actor)[:200], "mediations": mediation.cases(actor)[:200],
+        "aid_tracked": aid.tracked(actor)[:200], "mediations_tracked": mediation.tracked(actor)[:200],
+        "villages": villages, "states": dict(AidState.choices), "mstates": dict(MediationState.choices),
+        "risks": dict(Risk.choices),
+    })
+
+
+# --- legal aid ---------------------------------------------------------------------------------------------
+
+
+@login_required
+def aid_new(request):
+    actor = Actor.from_request(request)
+    village = request.GET.get("village", "") or request.POST.get("village", "")
+    form = request.POST if request.method == "POST" else {}
+    errors: dict = {}
+    if request.method == "POST":
+        try:
+            made = aid.apply(actor, aid.AidInput(
+                village=village, matter=form.get("matter", ""), facts=form.get("facts", ""),
+                hardship=form.get("hardship", ""), no_means=form.get("no_means", ""), rural=form.get("rural", ""),
+                opponent=form.get("opponent", ""), limitation_ends=_date(form.get("limitation_ends", "")),
+                applicant_name=form.get("applicant_name", ""), applicant_phone=form.get("applicant_phone", "")))
+            messages.success(request, _("Your application is with the legal aid centre."))
+            return redirect("legal:aid", application_id=made.pk)
+        except ValidationError as exc:
+            errors = errors_of(exc)
+    is_villager = any(a.role == Role.VILLAGER and a.region_id == village
+                      for a in permissions.assignments_of(actor.user))
+    return render(request, "legal/aid_new.html", {
+        "village": village, "form": form, "errors": errors, "is_villager": is_villager,
+        "matters": AidMatter.choices, "groups": NoMeansGroup.choices, "rural": RuralKind.choices,
+        "hardships": [(Hardship.PLEDGE, Hardship.PLEDGE.label), (Hardship.DATA, Hardship.DATA.label)],
+    })
+
+
+@login_required
+def aid_page(request, application_id: int):
+    actor = Actor.from_request(request)
+    found = aid.get_application(actor, application_id)
+    bureau = permissions.can(actor, MANAGE, found)
+    return render(request, "legal/aid.html", {
+        "a": found, "timeline": services.timeline(found), "bureau": bureau,
+        "lawyer": found.lawyer_id == actor.user.pk, "applicant": permissions.can(actor, OBJECT, found),
+        "urgent_due": aid.needs_urgent_help(found), "results": AidResult.choices,
+        "lawyers": aid.lawyers_for(found.county_code) if bureau and found.state == AidState.GRANTED else [],
+    })
+
+
+AID_STEPS = {
+    "materials": (lambda a, pk, f: aid.ask_for_materials(a, pk, f.get("missing", "").splitlines()),
+                  _("The applicant is told everything missing, at once.")),
+    "supplied": (lambda a, pk, f: aid.supply_materials(a, pk, f.get("note", "")), _("Recorded; the clock runs on.")),
+    "urgent": (lambda a, pk, f: aid.give_urgent_help(a, pk, f.get("note", "")), _("Urgent help recorded.")),
+    "grant": (lambda a, pk, f: aid.decide(a, pk, True, f.get("reasons", "")), _("Granted.")),
+    "refuse": (lambda a, pk, f: aid.decide(a, pk, False, f.get("reasons", "")),
+               _("Refused; the applicant is told the reasons.")),
+    "object": (lambda a, pk, f: aid.object_to_refusal(a, pk, f.get("objection", "")), _("The objection is filed.")),
+    "objection": (lambda a, pk, f: aid.decide_objection(a, pk, f.get("upheld") == "1", f.get("reply", "")),
+                  _("The objection is decided.")),
+    "assign": (lambda a, pk, f: aid.assign(a, pk, f.get("lawyer", "")), _("The lawyer is assigned.")),
+    "accept": (lambda a, pk, f: aid.accept(a, pk), _("You have accepted the case.")),
+    "close": (lambda a, pk, f: aid.close(a, pk, f.get("result", ""), f.get("outcome", ""),
+                                         f.get("recovered", "0") or "0"), _("The case is closed.")),
+}
+
+
+@require_POST
+@login_required
+def aid_step(request, application_id: int, step: str):
+    if step not in AID_STEPS:
+        raise Http404
+    action, success = AID_STEPS[step]
+    return act_and_return(request, lambda a: action(a, application_id, request.POST), success,
+                          reverse("legal:aid", kwargs={"application_id": application_id}))
+
+
+# --- mediation ---------------------------------------------------------------------------------------------
+
+
+@login_required
+def screening_new(request):
+    actor = Actor.from_request(request)
+    village = request.GET.get("village", "") or request.POST.get("village", "")
+    form = request.POST if request.method == "POST" else {}
+    errors: dict = {}
+    if request.method == "POST":
+        try:
+            mediation.record_screening(actor, village, _date(form.get("day", "")), _int(form.get("visited"), "visited"),
+                                       _int(form.get("found"), "found"), form.get("note", ""))
+            messages.success(request, _("The screening visit is recorded."))
+            return redirect(reverse("legal:mediation_new") + f"?village={village}")
+        except ValidationError as exc:
+            errors = errors_of(exc)
+    return render(request, "legal/screening_new.html", {
+        "village": village, "form": form, "errors": errors,
+        "recent": mediation.screenings(actor, village)[:10] if village else []})
+
+
+def _parties(form) -> list[mediation.PartyInput]:
+    parties = []
+    for side in ("applicant", "respondent"):
+        if form.get(f"{side}_name", "").strip():
+            parties.append(mediation.PartyInput(
+                side=side, name=form.get(f"{side}_name", ""), sex=form.get(f"{side}_sex", ""),
+                birth_date=_date(form.get(f"{side}_birth", "")), ethnicity=form.get(f"{side}_ethnicity", ""),
+                occupation=form.get(f"{side}_occupation", ""), phone=form.get(f"{side}_phone", ""),
+                address=form.get(f"{side}_address", ""), username=form.get(f"{side}_username", "")))
+    return parties
+
+
+@login_required
+def mediation_new(request):
+    actor = Actor.from_request(request)
+    village = request.GET.get("village", "") or request.POST.get("village", "")
+    form = request.POST if request.method == "POST" else {}
+    errors: dict = {}
+    if request.method == "POST":
+        try:
+            made = mediation.open_case(actor, mediation.MediationInput(
+                village=village, source=form.get("source", ""), category=form.get("category", ""),
+                summary=form.get("summary", ""), risk=form.get("risk", Risk.YELLOW), parties=_parties(form),
+                screening=_int(form.get("screening"), "screening") or None,
+                opened_on=_date(form.get("opened_on", ""))))
+            messages.success(request, _("The dispute is accepted for mediation."))
+            return redirect("legal:mediation", case_id=made.pk)
+        except ValidationError as exc:
+            errors = errors_of(exc)
+    return render(request, "legal/mediation_new.html", {
+        "village": village, "form": form, "errors": errors, "sources": Source.choices,
+        "categories": DisputeCategory.choices, "risks": Risk.choices, "sexes": Sex.choices,
+        "screenings": mediation.screenings(actor, village).filter(found__gt=0)[:10] if village else [],
+    })
+
+
+@login_required
+def mediation_page(request, case_id: int):
+    actor = Actor.from_request(request)
+    case = mediation.get_case(actor, case_id)
+    agreement = getattr(case, "agreement", None) if hasattr(case, "agreement") else None
+    parties = list(case.parties.all())
+    mine = [p for p in parties if p.user_id == actor.user.pk]
+    return render(request, "legal/mediation.html", {
+        "c": case, "parties": parties, "agreement": agreement, "timeline": services.timeline(case),
+        "mediator": permissions.can(actor, CHANGE, case), "my_parties": mine if permissions.can(actor, SIGN, case)
+        else [], "missing": mediation.missing_signatures(case) if agreement else [],
+        "terms_text": "\n".join(f"{t['text']}|{t['how']}|{t['by']}" for t in agreement.terms) if agreement else "",
+        "risks": Risk.choices, "performances": Performance.choices,
+        "may_draft": agreement is None or not (agreement.mediator_signed_at or any(p.signed_at for p in parties)),
+    })
+
+
+def _terms(text: str) -> list[dict]:
+    terms = []
+    for line in (text or "").splitlines():
+        if line.strip():
+            parts = [p.strip() for p in line.split("|")]
+            terms.append({"text": parts[0], "how": parts[1] if len(parts) > 1 else "",
+                          "by": parts[2] if len(parts) > 2 else ""})
+    return terms
+
+
+MEDIATION_STEPS = {
+    "risk": (lambda a, pk, f: mediation.set_risk(a, pk, f.get("risk", "")), _("The risk level is changed.")),
+    "session": (lambda a, pk, f: mediation.add_session(a, pk, _date(f.get("held_on", "")), f.get("place", ""),
+                                                       f.get("record", "")), _("The session is recorded.")),
+    "agreement": (lambda a, pk, f: mediation.draft_agreement(a, pk, f.get("facts", ""), f.get("matters", ""),
+                                                             f.get("responsibilities", ""), _terms(f.get("terms"))),
+                  _("The agreement is drafted. The parties and the mediator sign it next.")),
+    "sign": (lambda a, pk, f: mediation.sign(a, pk, _int(f.get("party"), "party") or None,
+                                             f.get("how", "signature")), _("The signature is recorded.")),
+    "seal": (lambda a, pk, f: mediation.seal(a, pk), _("Sealed: the agreement is in effect.")),
+    "end": (lambda a, pk, f: mediation.end(a, pk, f.get("state", ""), f.get("note", ""), f.get("amount") or "0"),
+            _("The case is ended.")),
+    "follow_up": (lambda a, pk, f: mediation.follow_up(a, pk, f.get("performance", ""), f.get("note", ""),
+                                                       _date(f.get("day", ""))), _("The visit is recorded.")),
+    "confirmation": (lambda a, pk, f: mediation.apply_for_confirmation(a, pk, f.get("court_name", ""),
+                                                                       _date(f.get("applied_on", ""))),
+                     _("The application to the court is recorded.")),
+    "court": (lambda a, pk, f: mediation.record_court_decision(a, pk, f.get("confirmed") == "1",
+                                                               _date(f.get("decided_on", ""))),
+              _("The court's decision is recorded.")),
+}
+
+
+@require_POST
+@login_required
+def mediation_step(request, case_id: int, step: str):
+    if step not in MEDIATION_STEPS:
+        raise Http404
+    action, success = MEDIATION_STEPS[step]
+    return act_and_return(request, lambda a: action(a, case_id, request.POST), success,
+                          reverse("legal:mediation", kwargs={"case_id": case_id}))
+
+
+@login_required
+def agreement_pdf(request, case_id: int):
+    case, data = mediation.agreement_pdf(Actor.from_request(request), case_id)
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="mediation-{case.number}.pdf"'
+    return response
+
+
+# --- publicity and figures -------------------------------------------------------------------------------------
+
+
+@login_required
+def publicity_new(request):
+    actor = Actor.from_request(request)
+    form = request.POST if request.method == "POST" else {}
+    errors: dict = {}
+    if request.method == "POST":
+        try:
+            publicity.record_event(actor, form.get("region", ""), form.get("kind", ""), form.get("law", ""),
+                                   form.get("title", ""), form.get("place", ""), _date(form.get("day", "")),
+                                   _int(form.get("attendance"), "attendance"), form.get("troupe", ""),
+                                   form.get("subsidy") or "0")
+            messages.success(request, _("The event is recorded."))
+            return redirect("legal:publicity_new")
+        except ValidationError as exc:
+            errors = errors_of(exc)
+    return render(request, "legal/publicity_new.html", {
+        "form": form, "errors": errors, "kinds": EventKind.choices, "laws": Law.choices,
+        "recent": publicity.events(actor)[:20]})
+
+
+@login_required
+def figures(request):
+    actor = Actor.from_request(request)
+    try:
+        result = statistics.report(actor, request.GET.get("region", ""), _date(request.GET.get("start", "")),
+                                   _date(request.GET.get("end", "")))
+    except ValidationError as exc:
+        messages.error(request, "; ".join(m for ms in errors_of(exc).values() for m in ms))
+        return redirect("legal:figures")
+    if request.GET.get("format") == "xlsx":
+        response = HttpResponse(statistics.to_xlsx(result), content_type=(
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
+        response["Content-Disposition"] = f'attachment; filename="legal-{result.region.code}.xlsx"'
+        return response
+    return render(request, "legal/figures.html", {
+        "r": result, "path": result.region.path(),
+        "category_bars": statistics.bars([(label, n) for label, n, _ok in result.by_category]),
+        "month_bars": statistics.bars([(m, n) for m, n, _a in result.by_month]),
+        "aid_month_bars": statistics.bars([(m, a) for m, _n, a in result.by_month]),
+        "rate_bars": statistics.bars([(row.name, row.success_pct) for row in result.rows
+                                      if row.mediated]),
+    })
