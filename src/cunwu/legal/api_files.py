@@ -5,16 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from django.http import HttpResponse
 from ninja import Router, Schema, Status
 
 from cunwu.audit.context import Actor
 
 from . import aid, mediation, publicity, services, statistics
 from .models import AidApplication, MediationCase
+from .views_files import XLSX, file_response
 
 router = Router(tags=["legal"])
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _actor(request) -> Actor:
@@ -417,9 +416,7 @@ def mediation_agreement(request, case_id: int, data: AgreementIn):
 @router.get("/mediations/{case_id}/agreement.pdf", summary="The agreement as PDF (read audited)")
 def mediation_agreement_pdf(request, case_id: int):
     case, data = mediation.agreement_pdf(_actor(request), case_id)
-    response = HttpResponse(data, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="mediation-{case.number}.pdf"'
-    return response
+    return file_response(data, "application/pdf", f"mediation-{case.number}.pdf", inline=True)
 
 
 @router.post("/mediations/{case_id}/sign", response=MediationOut, summary="Sign the agreement (a party, or the "
@@ -515,9 +512,7 @@ def figures(request, region: str = "", start: dt.date | None = None, end: dt.dat
             format: str = "json"):
     result = statistics.report(_actor(request), region, start, end)
     if format == "xlsx":
-        response = HttpResponse(statistics.to_xlsx(result), content_type=XLSX)
-        response["Content-Disposition"] = f'attachment; filename="legal-{result.region.code}.xlsx"'
-        return response
+        return file_response(statistics.to_xlsx(result), XLSX, f"legal-{result.region.code}.xlsx")
     names = [name for name, _label in statistics.HEADERS]
 
     def row(r):

@@ -132,14 +132,28 @@ AID_STEPS = {
 }
 
 
+def _run_step(request, steps: dict, pk: int, step: str, page: str):
+    """One step of a file, posted from its page: the service does it, the page shows the outcome."""
+    if step not in steps:
+        raise Http404
+    action, success = steps[step]
+    return act_and_return(request, lambda a: action(a, pk, request.POST), success, reverse(page, args=[pk]))
+
+
+def file_response(data: bytes, content_type: str, filename: str, inline: bool = False) -> HttpResponse:
+    """A PDF or spreadsheet answer, for the pages and the API alike."""
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = f'{"inline" if inline else "attachment"}; filename="{filename}"'
+    return response
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
 @require_POST
 @login_required
 def aid_step(request, application_id: int, step: str):
-    if step not in AID_STEPS:
-        raise Http404
-    action, success = AID_STEPS[step]
-    return act_and_return(request, lambda a: action(a, application_id, request.POST), success,
-                          reverse("legal:aid", kwargs={"application_id": application_id}))
+    return _run_step(request, AID_STEPS, application_id, step, "legal:aid")
 
 
 # --- mediation ---------------------------------------------------------------------------------------------
@@ -253,19 +267,13 @@ MEDIATION_STEPS = {
 @require_POST
 @login_required
 def mediation_step(request, case_id: int, step: str):
-    if step not in MEDIATION_STEPS:
-        raise Http404
-    action, success = MEDIATION_STEPS[step]
-    return act_and_return(request, lambda a: action(a, case_id, request.POST), success,
-                          reverse("legal:mediation", kwargs={"case_id": case_id}))
+    return _run_step(request, MEDIATION_STEPS, case_id, step, "legal:mediation")
 
 
 @login_required
 def agreement_pdf(request, case_id: int):
     case, data = mediation.agreement_pdf(Actor.from_request(request), case_id)
-    response = HttpResponse(data, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="mediation-{case.number}.pdf"'
-    return response
+    return file_response(data, "application/pdf", f"mediation-{case.number}.pdf", inline=True)
 
 
 # --- publicity and figures -------------------------------------------------------------------------------------
@@ -301,10 +309,7 @@ def figures(request):
         messages.error(request, "; ".join(m for ms in errors_of(exc).values() for m in ms))
         return redirect("legal:figures")
     if request.GET.get("format") == "xlsx":
-        response = HttpResponse(statistics.to_xlsx(result), content_type=(
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
-        response["Content-Disposition"] = f'attachment; filename="legal-{result.region.code}.xlsx"'
-        return response
+        return file_response(statistics.to_xlsx(result), XLSX, f"legal-{result.region.code}.xlsx")
     return render(request, "legal/figures.html", {
         "r": result, "path": result.region.path(),
         "category_bars": statistics.bars([(label, n) for label, n, _ok in result.by_category]),
