@@ -321,3 +321,119 @@ def test_a_certificate_requested_issued_and_verified_by_an_outsider(browser, liv
     outsider.goto(scanned[:at] + ("A" if scanned[at] != "A" else "B") + scanned[at + 1:])
     assert outsider.get_by_role("heading", name="签名不符").is_visible()
     shot(outsider, "36-certificate-forged-outsider")
+
+
+def test_a_legal_question_answered_by_the_adviser_then_found_by_the_next_villager(browser, live_server, demo):
+    """A villager asks from a phone; the village's adviser answers within the limit and publishes the answer
+    without names; the next villager who words the same problem differently is shown that answer first."""
+    from cunwu.legal.models import Consultation
+
+    villager = sign_in_villager(browser, live_server, "13904340000")
+    villager.goto(live_server.url + "/legal/village/220322100201/ask/")
+    villager.get_by_label("问题类别").select_option("family")
+    villager.get_by_label("发生了什么").fill("老人去世后留下三间房，没有遗嘱，兄妹四人怎么分？出嫁的女儿有没有份？")
+    shot(villager, "41-legal-ask-phone")
+    villager.get_by_role("button", name="提交咨询").click()
+    villager.wait_for_url("**/legal/consultations/*/")
+    assert villager.get_by_text("您的问题已交给法律顾问").is_visible()
+    asked = Consultation.objects.get(question__startswith="老人去世后留下三间房")
+    assert asked.adviser.username == "village1.adviser" and asked.state == "open"
+
+    adviser = sign_in_staff(browser, live_server, demo, "village1.adviser")
+    adviser.goto(live_server.url + "/legal/consultations/")
+    adviser.get_by_role("row").filter(has_text="老人去世后留下三间房").get_by_role("link").click()
+    adviser.get_by_label("用村民听得懂的话").fill(
+        "没有遗嘱的，按法定继承：配偶、子女、父母为第一顺序，同一顺序一般均等分配。出嫁的女儿和儿子继承权相同。")
+    adviser.get_by_role("button", name="发送答复").click()
+    assert adviser.get_by_text("出嫁的女儿和儿子继承权相同").first.is_visible()
+    adviser.get_by_label("答复标题").fill("父母没留遗嘱，房子兄弟姐妹怎么分")
+    adviser.get_by_role("button", name="发布").click()
+    assert adviser.get_by_role("link", name="已发布到法律问答库").is_visible()
+    shot(adviser, "42-legal-answered-adviser")
+    assert OutboxMessage.objects.filter(phone="13904340000", purpose="legal").exists()
+
+    villager.reload()
+    assert villager.get_by_text("出嫁的女儿和儿子继承权相同").is_visible()
+    shot(villager, "43-legal-answer-phone")
+
+    staff = sign_in_staff(browser, live_server, demo, "village1.staff")  # the next one comes in person
+    staff.goto(live_server.url + "/legal/village/220322100201/ask/")
+    staff.get_by_label("咨询人姓名").fill("王大娘")
+    staff.get_by_label("发生了什么").fill("我爹没了，家里的老宅子我这个嫁出去的闺女能分到吗？")
+    staff.get_by_role("button", name="提交咨询").click()
+    assert staff.get_by_role("link", name="父母没留遗嘱，房子兄弟姐妹怎么分").is_visible()
+    shot(staff, "44-legal-similar-staff")
+    assert not Consultation.objects.filter(asker_name="王大娘").exists()  # not sent unless they still want to
+    staff.get_by_role("button", name="都不是，提交我的问题").click()
+    staff.wait_for_url("**/legal/consultations/*/")
+    assert Consultation.objects.filter(asker_name="王大娘").count() == 1
+
+
+def test_a_mediation_from_a_screening_visit_to_a_signed_agreement(browser, live_server, demo):
+    """The mediator records a visit that found a dispute and accepts it; one party reads and signs online from a
+    phone, the other signs on paper in front of the mediator; the agreement takes effect only with every
+    signature, and the county justice bureau sees it in its figures."""
+    import pypdfium2
+
+    from cunwu.legal.models import MediationCase
+
+    mediator = sign_in_staff(browser, live_server, demo, "village1.mediator")
+    mediator.get_by_role("link", name="登记矛盾纠纷排查").click()
+    mediator.get_by_label("走访户数").fill("24")
+    mediator.get_by_label("发现纠纷数").fill("1")
+    mediator.get_by_label("说明").fill("走访三组，发现一起土地边界纠纷")
+    mediator.get_by_role("button", name="登记").click()
+    assert mediator.get_by_text("排查已登记").is_visible()
+    mediator.get_by_label("发现纠纷的排查").select_option(index=1)
+    mediator.get_by_label("类别", exact=True).select_option("land")
+    mediator.get_by_label("纠纷简要情况").fill("两户承包地相邻，东侧一户翻地时越过界桩约半米，双方争执。")
+    applicant = mediator.locator("fieldset").nth(0)
+    applicant.get_by_label("姓名").fill("赵村民")
+    applicant.get_by_label("电话").fill("13904340000")
+    applicant.get_by_label("用这个手机号的账号").check()
+    respondent = mediator.locator("fieldset").nth(1)
+    respondent.get_by_label("姓名").fill("钱有田")
+    respondent.get_by_label("性别").select_option("M")
+    mediator.get_by_role("button", name="受理", exact=True).click()
+    mediator.wait_for_url("**/legal/mediation/*/")
+    case = MediationCase.objects.order_by("-pk").first()
+    assert case.screening.found == 1 and case.category == "land"
+
+    mediator.get_by_label("调解地点").fill("村调解室")
+    mediator.get_by_label("调解经过和达成的意见").fill("双方到场，共同查看界桩位置。")
+    mediator.get_by_role("button", name="保存调解记录").click()
+    mediator.get_by_label("纠纷事实").fill("钱有田翻地时越过两户之间的界桩约半米。")
+    mediator.get_by_label("争议事项").fill("越界耕种的土地如何恢复。")
+    mediator.get_by_label("各方责任").fill("钱有田应恢复原界。")
+    mediator.get_by_label("协议内容").fill(f"钱有田恢复原界桩并退还越界土地|自行恢复|{case.due_on.isoformat()}")
+    mediator.get_by_role("button", name="保存协议").click()
+    mediator.get_by_role("button", name="盖章：协议生效").click()
+    assert mediator.get_by_text("尚未签名").first.is_visible()  # refused, naming who has not signed
+    assert MediationCase.objects.get(pk=case.pk).agreement.effective_at is None
+    shot(mediator, "45-mediation-unsigned-mediator")
+
+    party = sign_in_villager(browser, live_server, "13904340000")
+    party.goto(live_server.url + "/legal/files/")
+    party.get_by_role("link", name=case.number).click()
+    party.get_by_role("button", name="我已阅读协议并签名").click()
+    assert party.get_by_text("已签名").first.is_visible()
+    shot(party, "46-mediation-signed-phone")
+
+    mediator.reload()
+    mediator.get_by_role("button", name="登记钱有田的签名").click()
+    mediator.get_by_role("button", name="调解员签名").click()
+    mediator.get_by_role("button", name="盖章：协议生效").click()
+    assert mediator.get_by_text("已生效").first.is_visible()
+    shot(mediator, "47-mediation-effective-mediator")
+    case.refresh_from_db()
+    assert case.state == "succeeded" and case.agreement.effective_at is not None
+
+    href = mediator.get_by_role("link", name="调解协议书（PDF）").get_attribute("href")
+    data = mediator.context.request.get(live_server.url + href).body()
+    pypdfium2.PdfDocument(data)[0].render(scale=1.5).to_pil().save(SHOTS / "48-mediation-agreement-signed.png")
+    assert "钱有田" in pypdfium2.PdfDocument(data)[0].get_textpage().get_text_range()
+
+    bureau = sign_in_staff(browser, live_server, demo, "lishu.justice")
+    bureau.goto(live_server.url + "/legal/figures/?region=220322")
+    assert bureau.locator("svg").count() >= 1
+    shot(bureau, "49-legal-figures-bureau")

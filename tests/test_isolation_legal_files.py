@@ -9,7 +9,8 @@ from django.core.management.base import CommandError
 
 from cunwu.accounts.roles import Role
 from cunwu.audit.context import Actor
-from cunwu.legal import aid, mediation, services
+from cunwu.cases.services import Upload
+from cunwu.legal import aid, mediation, scans, services
 from cunwu.legal.models import AdviserProfile, AidApplication
 
 from .conftest import run
@@ -40,7 +41,12 @@ def _files_in(code: str, me, role: str, here: bool):
             mediation.PartyInput("respondent", "乙", "M", username=other.username)]))
     if here and role == Role.VILLAGER:
         case.parties.filter(side="applicant").update(user=me)
+    for kind, pk in (("aid", application.pk), ("mediation", case.pk)):
+        scans.add(Actor.console(), kind, pk, [Upload("scan.png", PNG)], "身份证复印件")
     return application, case
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
 @pytest.mark.django_db
@@ -77,7 +83,10 @@ def test_legal_aid_and_mediation_files_for_every_role_on_every_path(role, client
             else:
                 expected_read, expected_know = reads, knows
             label = "aid" if kind == "aid" else "mediation"
+            scan = (application if kind == "aid" else case).scans.get().pk
             seen = {"page": client.get(page).status_code == 200, "api": client.get(api).status_code == 200,
+                    "scan page": client.get(f"/legal/scans/{scan}/").status_code == 200,
+                    "scan api": client.get(f"/api/v1/legal/scans/{scan}").status_code == 200,
                     "list": pk in lists[kind], "command-read": command.get(f"{label}:{pk}") == "R"}
             for path, saw in seen.items():
                 if saw != expected_read:

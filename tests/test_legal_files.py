@@ -8,6 +8,7 @@ from decimal import Decimal
 import pypdfium2
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from cunwu.accounts.models import OutboxMessage
@@ -107,13 +108,13 @@ def test_aid_refusal_objection_assignment_and_outcome(people, monkeypatch):
         aid.decide(people["staff"], application.pk, grant=True)
     clock.now = at(2026, 11, 3, 9, 0)
     aid.decide(people["justice"], application.pk, grant=False, reasons="申请事项不属于法律援助范围，理由详见决定书。")
-    assert AidApplication_state(application) == AidState.REFUSED
+    assert state_of(application) == AidState.REFUSED
     aid.object_to_refusal(people["villager"], application.pk, "赡养费属于法律援助事项，请求复查。")
     with pytest.raises(NotFound):
         aid.object_to_refusal(people["neighbour"], application.pk, "我也有异议")
     clock.now = at(2026, 11, 5, 9, 0)
     aid.decide_objection(people["justice"], application.pk, upheld=True, reply="异议成立，给予法律援助。")
-    assert AidApplication_state(application) == AidState.GRANTED
+    assert state_of(application) == AidState.GRANTED
     with pytest.raises(ValidationError):
         aid.assign(people["justice"], application.pk, "nobody")
     aid.assign(people["justice"], application.pk, "lawyer.wang")
@@ -134,7 +135,7 @@ def test_aid_refusal_objection_assignment_and_outcome(people, monkeypatch):
                      "legal.aid.assigned", "legal.aid.accepted", "legal.aid.closed"]
 
 
-def AidApplication_state(application):
+def state_of(application):
     application.refresh_from_db()
     return application.state
 
@@ -334,7 +335,7 @@ def test_pages_for_files_and_figures(people, committee, client):
     page = client.get(f"/legal/aid/{application.pk}/")
     assert page.status_code == 200 and "在工地干了八个月" in page.content.decode()
     client.post(f"/legal/aid/{application.pk}/grant/")
-    assert AidApplication_state(application) == AidState.GRANTED
+    assert state_of(application) == AidState.GRANTED
     figures = client.get(f"/legal/figures/?region={LISHU}")
     assert figures.status_code == 200 and "<svg" in figures.content.decode()
     sheet = client.get(f"/legal/figures/?region={LISHU}&format=xlsx")
@@ -353,3 +354,86 @@ def test_pages_for_files_and_figures(people, committee, client):
     assert client.get(f"/legal/mediation/{case.pk}/").status_code == 404
     listing = client.get("/legal/files/").content.decode()
     assert case.number in listing and "张家盖房" not in listing
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def test_scans_on_files_checked_stored_and_read_by_those_who_read_the_file(people, committee, client, settings,
+                                                                          tmp_path):
+    """Materials sent with the applicant's answer to the one-time list, a signed paper agreement on a mediation
+    file; wrong types and oversize files refused with nothing stored; reads audited; the chain never opens them."""
+    from cunwu.cases.services import Upload
+    from cunwu.legal import scans
+    from cunwu.legal.models import Scan
+
+    settings.MEDIA_ROOT = tmp_path
+    application = _wages(people)
+    aid.ask_for_materials(people["justice"], application.pk, ["劳动关系证明"])
+    client.force_login(people["villager"].user)
+    page = client.get(f"/legal/aid/{application.pk}/").content.decode()
+    assert 'name="files"' in page  # the applicant sends them from the file's page
+    refused = client.post(f"/legal/aid/{application.pk}/supplied/", {
+        "note": "工友证明", "files": [SimpleUploadedFile("x.exe", b"MZ" + b"\0" * 64)]}, follow=True)
+    assert "不是照片" in refused.content.decode()
+    assert state_of(application) == AidState.AWAITING and not Scan.objects.exists()  # nothing half-done
+    sent = client.post(f"/legal/aid/{application.pk}/supplied/", {
+        "note": "工友证明", "files": [SimpleUploadedFile("proof.png", PNG, "image/png")]}, follow=True)
+    assert sent.status_code == 200 and state_of(application) == AidState.APPLIED
+    scan = application.scans.get()
+    assert scan.content_type == "image/png" and scan.size == len(PNG)
+    served = client.get(f"/legal/scans/{scan.pk}/")
+    assert served.status_code == 200 and b"".join(served.streaming_content) == PNG
+    assert served["X-Content-Type-Options"] == "nosniff"
+    assert AuditEntry.objects.filter(action="legal.aid.scan_read", object_id=str(application.pk)).count() == 1
+
+    case = _case(people)
+    settings.CUNWU = {**settings.CUNWU, "ATTACHMENT_MAX_BYTES": 100}
+    with pytest.raises(ValidationError) as too_big:
+        scans.add(people["mediator"], "mediation", case.pk, [Upload("big.png", PNG + b"\0" * 100)], "协议书扫描件")
+    assert "big.png" in str(too_big.value)
+    with pytest.raises(ValidationError):
+        scans.add(people["mediator"], "mediation", case.pk, [Upload("a.png", PNG)], "  ")  # say what it is
+    with pytest.raises(Forbidden):  # a party reads the file but does not add to it
+        scans.add(people["villager"], "mediation", case.pk, [Upload("a.png", PNG)], "协议书扫描件")
+    client.force_login(people["mediator"].user)
+    added = client.post(f"/api/v1/legal/mediations/{case.pk}/scans",
+                        {"what": "双方签名的纸质协议书", "files": [SimpleUploadedFile("signed.png", PNG)]})
+    assert added.status_code == 200, added.content
+    body = added.json()
+    assert body["scans"][0]["what"] == "双方签名的纸质协议书"
+    assert "添加了扫描件或照片" in [s["label"] for s in body["timeline"]]
+    scan = case.scans.get()
+    for who, expected in (("neighbour", 200), ("justice", 200), ("staff", 404), ("township", 404)):
+        client.force_login(people[who].user)
+        assert client.get(f"/api/v1/legal/scans/{scan.pk}").status_code == expected, who
+
+
+def test_pages_for_the_provinces_limits_and_demonstration_villages(people, client):
+    from cunwu.legal.models import AidPriorityLimits, DemonstrationVillage
+
+    client.force_login(people["province"].user)
+    page = client.get("/legal/aid/limits/").content.decode()
+    assert 'value="7"' in page and "法律规定" in page  # the law's limits until the province sets its own
+    refused = client.post("/legal/aid/limits/", {"decision": "9", "assignment": "2", "agreement": "3"})
+    assert refused.status_code == 200 and "1 至 7 个工作日" in refused.content.decode()
+    assert not AidPriorityLimits.objects.exists()
+    client.post("/legal/aid/limits/", {"decision": "3", "assignment": "2", "agreement": "3"})
+    assert AidPriorityLimits.objects.get(province_id=PROVINCE).decision == 3
+    for who in ("justice", "staff", "villager"):
+        client.force_login(people[who].user)
+        assert client.get("/legal/aid/limits/").status_code == 404, who
+
+    client.force_login(people["justice"].user)
+    page = client.get(f"/legal/demonstration/?region={LISHU}").content.decode()
+    assert f'value="{VILLAGE_A1}"' in page
+    client.post(f"/legal/demonstration/?region={LISHU}", {"village": VILLAGE_A1, "level": "county", "year": "2025"})
+    assert DemonstrationVillage.objects.get(village_id=VILLAGE_A1).level == "county"
+    again = client.post(f"/legal/demonstration/?region={LISHU}",
+                        {"village": VILLAGE_A1, "level": "county", "year": "2026"}).content.decode()
+    assert "已获得该称号" in again
+    client.force_login(people["staff"].user)  # the titles are public; only the bureau records them
+    page = client.get(f"/legal/demonstration/?region={LISHU}").content.decode()
+    assert f"<span class=\"help\">{VILLAGE_A1}</span>" in page and 'name="level"' not in page
+    assert client.post(f"/legal/demonstration/?region={LISHU}", {"village": VILLAGE_A2, "level": "county",
+                                                                "year": "2025"}).status_code == 404

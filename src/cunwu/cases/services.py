@@ -163,18 +163,24 @@ def check_uploads(files: list[Upload], already: int = 0) -> list[tuple[Upload, s
     return checked
 
 
+EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "application/pdf": "pdf"}
+
+
+def save_upload(attachment, prefix: str, upload: Upload, mime: str, user):
+    """Fill and save a stored file of any kind (a case's attachment, a legal file's scan) from a checked upload:
+    its name, type, size and hash, and the content under a name that does not reveal the original."""
+    attachment.name, attachment.content_type = (upload.name or "file")[-200:], mime
+    attachment.size, attachment.sha256 = len(upload.content), hashlib.sha256(upload.content).hexdigest()
+    attachment.uploaded_by = user
+    attachment.file.save(f"{prefix}-{attachment.sha256[:12]}.{EXTENSIONS[mime]}", ContentFile(upload.content),
+                         save=False)
+    attachment.save()
+    return attachment
+
+
 def _store(case: Case, checked: list[tuple[Upload, str]], user) -> list[Attachment]:
-    made = []
-    for upload, mime in checked:
-        attachment = Attachment(case=case, name=(upload.name or "file")[-200:], content_type=mime,
-                                size=len(upload.content), sha256=hashlib.sha256(upload.content).hexdigest(),
-                                material=(upload.material or "")[:200], uploaded_by=user)
-        extension = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "application/pdf": "pdf"}[mime]
-        attachment.file.save(f"{case.number}-{attachment.sha256[:12]}.{extension}", ContentFile(upload.content),
-                             save=False)
-        attachment.save()
-        made.append(attachment)
-    return made
+    return [save_upload(Attachment(case=case, material=(upload.material or "")[:200]), case.number, upload, mime,
+                        user) for upload, mime in checked]
 
 
 def _clean_answers(entry, answers: dict) -> dict:

@@ -217,7 +217,11 @@ def act(request, number: str, action: str):
 @login_required
 def attachment(request, number: str, attachment_id: int):
     actor = Actor.from_request(request)
-    found = services.read_attachment(actor, number, attachment_id)
+    return stored_file_response(services.read_attachment(actor, number, attachment_id))
+
+
+def stored_file_response(found) -> FileResponse:
+    """A stored scan or photo, shown inline and never run as anything but what it was checked to be."""
     response = FileResponse(found.file.open("rb"), content_type=found.content_type)
     response["Content-Disposition"] = f'inline; filename="{found.pk}.{found.file.name.rsplit(".", 1)[-1]}"'
     response["X-Content-Type-Options"] = "nosniff"

@@ -19,6 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from cunwu.accounts import permissions, personal_data
 from cunwu.accounts.models import Assignment, User
@@ -45,6 +46,9 @@ from .policies import OBJECT, TRACK, is_justice
 from .services import _choice, _region, _text
 
 STEPS = ("decision", "assignment", "agreement")
+STEP_NAMES = {"decision": gettext_lazy("Decision on the application"),
+              "assignment": gettext_lazy("Assigning a lawyer after the decision"),
+              "agreement": gettext_lazy("The lawyer's agreement with the applicant")}
 MIGRANT_MATTERS = (AidMatter.LABOUR, AidMatter.INJURY)
 
 
@@ -52,11 +56,20 @@ def _cfg(name: str):
     return settings.CUNWU["LEGAL_LIMITS"][name]
 
 
+def statutory(step: str) -> int:
+    """The law's limit for a step, in working days."""
+    return clock.Limit.parse(_cfg(f"aid_{step}")).amount
+
+
+def priority_limits(province_code: str) -> AidPriorityLimits | None:
+    return AidPriorityLimits.objects.filter(province_id=province_code).first()
+
+
 def limits_for(application: AidApplication) -> dict[str, clock.Limit]:
     """The three limits of an application: the law's, or the province's tighter ones for a rural case."""
     limits = {step: clock.Limit.parse(_cfg(f"aid_{step}")) for step in STEPS}
     if application.rural:
-        tighter = AidPriorityLimits.objects.filter(province_id=application.village_id[:2]).first()
+        tighter = priority_limits(application.village_id[:2])
         if tighter is not None:
             for step in STEPS:
                 limits[step] = clock.Limit(min(getattr(tighter, step), limits[step].amount), clock.Unit.WORKDAYS)
@@ -270,8 +283,11 @@ def ask_for_materials(actor: Actor, application_id: int, missing: list[str]) -> 
     return application
 
 
-def supply_materials(actor: Actor, application_id: int, note: str = "") -> AidApplication:
-    """The materials arrived (sent by the applicant, or received at the centre); the clock runs on."""
+def supply_materials(actor: Actor, application_id: int, note: str = "", files: list | tuple = ()) -> AidApplication:
+    """The materials arrived (sent by the applicant with their scans, or received at the centre); the clock runs
+    on."""
+    from . import scans
+
     with transaction.atomic():
         found = permissions.get_or_404(AidApplication.objects.all(), actor, TRACK, pk=application_id)
         acting = _applicant_or_bureau(actor, found, _("Only the applicant or the justice bureau records it."))
@@ -283,6 +299,8 @@ def supply_materials(actor: Actor, application_id: int, note: str = "") -> AidAp
         application.state, application.awaiting_since = AidState.APPLIED, None
         _resume(application, now)
         application.save()
+        if files:
+            scans.add(actor, "aid", application.pk, list(files), _("Materials supplied"))
         record(acting, "legal.aid.materials_supplied", application, region_code=application.village_id,
                detail={"note": _text(note, "note", 1000, False)})
     return application
@@ -477,10 +495,9 @@ def set_priority_limits(actor: Actor, province_code: str, decision: int, assignm
         raise permissions.NotFound
     values = {"decision": decision, "assignment": assignment, "agreement": agreement}
     for step, value in values.items():
-        statutory = clock.Limit.parse(_cfg(f"aid_{step}")).amount
-        if not isinstance(value, int) or not 1 <= value <= statutory:
-            raise ValidationError({step: [_("Between 1 and %(n)s working days (the law's limit).") % {
-                "n": statutory}]})
+        most = statutory(step)
+        if not isinstance(value, int) or not 1 <= value <= most:
+            raise ValidationError({step: [_("Between 1 and %(n)s working days (the law's limit).") % {"n": most}]})
     with transaction.atomic():
         row, _made = AidPriorityLimits.objects.update_or_create(
             province=province, defaults={**values, "set_by": actor.user, "set_at": timezone.now()})

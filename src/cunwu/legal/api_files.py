@@ -5,11 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from ninja import Router, Schema, Status
+from ninja import File, Form, Router, Schema, Status
+from ninja.files import UploadedFile
 
 from cunwu.audit.context import Actor
+from cunwu.cases.services import Upload
+from cunwu.cases.views import stored_file_response
 
-from . import aid, mediation, publicity, services, statistics
+from . import aid, mediation, publicity, scans, services, statistics
 from .models import AidApplication, MediationCase
 from .views_files import XLSX, file_response
 
@@ -43,6 +46,14 @@ class StepOut(Schema):
     actor: str
 
 
+class ScanOut(Schema):
+    id: int
+    what: str
+    content_type: str
+    size: int
+    uploaded_at: dt.datetime
+
+
 class AidOut(Schema):
     id: int
     number: str
@@ -64,6 +75,7 @@ class AidOut(Schema):
     lawyer: str | None
     result: str
     recovered: Decimal
+    scans: list[ScanOut]
     timeline: list[StepOut]
 
 
@@ -114,6 +126,15 @@ class PriorityIn(Schema):
     agreement: int
 
 
+def _scans(obj) -> list[dict]:
+    return [{"id": s.pk, "what": s.what, "content_type": s.content_type, "size": s.size,
+             "uploaded_at": s.uploaded_at} for s in obj.scans.all()]
+
+
+def _uploads(files: list[UploadedFile]) -> list[Upload]:
+    return [Upload(f.name or "file", f.read()) for f in files]
+
+
 def _steps(obj) -> list[dict]:
     return [{"at": s["at"], "action": s["action"], "label": str(s["label"]), "actor": s["actor_label"]}
             for s in services.timeline(obj)]
@@ -125,7 +146,7 @@ def _aid(a: AidApplication) -> dict:
             "applied_at": a.applied_at, "due_at": a.due_at, "missing": a.missing, "urgent": bool(a.urgent_at),
             "decided_at": a.decided_at, "refusal_reason": a.refusal_reason, "objection": a.objection,
             "lawyer": a.lawyer.username if a.lawyer_id else None, "result": a.result, "recovered": a.recovered,
-            "timeline": _steps(a)}
+            "scans": _scans(a), "timeline": _steps(a)}
 
 
 def _aid_step(request, application_id: int, step, *args, **kwargs) -> dict:
@@ -164,6 +185,18 @@ def aid_materials(request, application_id: int, data: MaterialsIn):
 @router.post("/aid/{application_id}/supplied", response=AidOut, summary="The missing materials arrived")
 def aid_supplied(request, application_id: int, data: NoteIn):
     return _aid_step(request, application_id, aid.supply_materials, data.note)
+
+
+@router.post("/aid/{application_id}/scans", response=AidOut, summary="Add scans or photos (multipart: files, what)")
+def aid_scans(request, application_id: int, files: File[list[UploadedFile]], what: Form[str]):
+    return _aid_step(request, application_id, lambda a, pk: scans.add(a, "aid", pk, _uploads(files), what))
+
+
+@router.get("/scans/{scan_id}", summary="One scan or photo of a legal-aid or mediation file (read audited)")
+def read_scan(request, scan_id: int):
+    response = stored_file_response(scans.read(_actor(request), scan_id))
+    response["Content-Disposition"] = "attachment"
+    return response
 
 
 @router.post("/aid/{application_id}/urgent", response=AidOut, summary="Urgent help before the decision")
@@ -291,6 +324,7 @@ class MediationOut(Schema):
     effective: bool
     missing_signatures: list[str]
     court: str
+    scans: list[ScanOut]
     timeline: list[StepOut]
 
 
@@ -352,7 +386,7 @@ def _case(c: MediationCase) -> dict:
             "mediators": [u.username for u in c.mediators.all()], "sessions": c.sessions.count(),
             "agreement": agreement is not None, "effective": bool(agreement and agreement.effective_at),
             "missing_signatures": mediation.missing_signatures(c) if agreement else [], "court": c.court,
-            "timeline": _steps(c)}
+            "scans": _scans(c), "timeline": _steps(c)}
 
 
 def _case_step(request, case_id: int, step, *args) -> dict:
@@ -400,6 +434,12 @@ def mediation_risk(request, case_id: int, data: RiskIn):
 @router.post("/mediations/{case_id}/sessions", response=MediationOut, summary="Record a mediation session")
 def mediation_session(request, case_id: int, data: SessionIn):
     return _case_step(request, case_id, mediation.add_session, data.held_on, data.place, data.record)
+
+
+@router.post("/mediations/{case_id}/scans", response=MediationOut, summary="Add scans or photos, such as a "
+             "signed paper agreement (multipart: files, what)")
+def mediation_scans(request, case_id: int, files: File[list[UploadedFile]], what: Form[str]):
+    return _case_step(request, case_id, lambda a, pk: scans.add(a, "mediation", pk, _uploads(files), what))
 
 
 @router.post("/mediations/{case_id}/extend", response=MediationOut, summary="Extend with every party's consent")

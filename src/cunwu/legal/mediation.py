@@ -130,6 +130,7 @@ class PartyInput:
     address: str = ""
     agent: str = ""
     username: str = ""  # a villager with an account, who then sees the file and may sign online
+    online: bool = False  # or: the account holding this phone number reads and signs online
 
 
 @dataclass
@@ -178,6 +179,12 @@ def _party(case: MediationCase, data: PartyInput) -> Party:
     if data.birth_date and data.birth_date > timezone.localdate():
         raise ValidationError({"parties": [_("A birth date cannot be in the future.")]})
     phone = personal_data.normalize_phone(data.phone) if data.phone else ""
+    if data.online and user is None:
+        user = User.objects.filter(phone=phone, is_active=True).first() if phone else None
+        if user is None:
+            raise ValidationError({"parties": [_(
+                "%(name)s has no account with that phone number; they can sign in front of the mediator instead.")
+                % {"name": data.name.strip()}]})
     address = _text(data.address, "parties", 200, False)
     return Party(case=case, side=_choice(data.side, Side, "parties"), user=user,
                  name=_text(data.name, "parties", 100), sex=_choice(data.sex, Sex, "parties"),

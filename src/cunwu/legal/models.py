@@ -7,6 +7,7 @@ A village's legal adviser is an `Assignment` with the role legal_adviser at the 
 from __future__ import annotations
 
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -653,3 +654,34 @@ class DemonstrationVillage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.village_id} {self.level} {self.year}"
+
+
+class Scan(models.Model):
+    """A scan or photo on a legal-aid or mediation file: materials, a signed paper agreement, a court's ruling.
+    Read only by those who read the file, and every read is audited."""
+
+    aid = models.ForeignKey(AidApplication, null=True, blank=True, on_delete=models.CASCADE, related_name="scans")
+    mediation = models.ForeignKey(MediationCase, null=True, blank=True, on_delete=models.CASCADE,
+                                  related_name="scans")
+    what = models.CharField(_("what it is"), max_length=200)
+    file = models.FileField(upload_to="legal/%Y/%m/")
+    name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+")
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]
+        constraints = [models.CheckConstraint(
+            condition=Q(aid__isnull=False, mediation__isnull=True) | Q(aid__isnull=True, mediation__isnull=False),
+            name="scan_on_one_file")]
+
+    def __str__(self) -> str:
+        return self.what
+
+    @property
+    def parent(self):
+        return self.aid or self.mediation

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -12,6 +13,7 @@ from cunwu.accounts import permissions
 from cunwu.accounts.permissions import VIEW
 from cunwu.audit.context import Actor
 from cunwu.audit.services import record
+from cunwu.regions.models import Region
 
 from .aid import _amount
 from .mediation import RECORDERS, _day, _on_ground
@@ -44,6 +46,29 @@ def record_event(actor: Actor, region_code: str, kind: str, law: str, title: str
 def events(actor: Actor, region_code: str = ""):
     queryset = permissions.restrict(PublicityEvent.objects.select_related("region"), actor, VIEW)
     return queryset.filter(permissions.within("region_id", region_code)) if region_code else queryset
+
+
+def demonstrations(actor: Actor, region_code: str = ""):
+    """Titles in force (public), in a region."""
+    queryset = permissions.restrict(DemonstrationVillage.objects.select_related("village"), actor, VIEW)
+    if region_code:
+        queryset = queryset.filter(permissions.within("village_id", region_code))
+    return queryset.order_by("village_id", "level")
+
+
+def may_name(actor: Actor) -> bool:
+    return actor.system or any(is_justice(a) for a in permissions.assignments_of(actor.user))
+
+
+def villages_to_name(actor: Actor) -> list[tuple[str, str]]:
+    """The villages of the counties whose justice bureau the actor works in (for the form's choice)."""
+    counties = [a.region_id for a in permissions.assignments_of(actor.user) if is_justice(a)]
+    if not counties:
+        return []
+    place = Q()
+    for code in counties:
+        place |= permissions.within("code", code)
+    return list(Region.objects.active().filter(place, level=5).order_by("code").values_list("code", "name"))
 
 
 def name_demonstration(actor: Actor, village_code: str, level: str, year: int) -> DemonstrationVillage:

@@ -475,6 +475,8 @@ STEP_LABELS = {
     "legal.aid.accepted": gettext_lazy("The lawyer signed the agreement with the applicant"),
     "legal.aid.closed": gettext_lazy("The case was closed"),
     "legal.mediation.opened": gettext_lazy("The dispute was accepted for mediation"),
+    "legal.mediation.scans_added": gettext_lazy("Scans or photos were added"),
+    "legal.aid.scans_added": gettext_lazy("Scans or photos were added"),
     "legal.mediation.alerted": gettext_lazy("High risk: the township and the police were alerted"),
     "legal.mediation.risk": gettext_lazy("The risk level changed"),
     "legal.mediation.session": gettext_lazy("A mediation session was held"),
@@ -494,7 +496,10 @@ def timeline(obj) -> list[dict]:
     """The steps of a legal-aid or mediation file, read from the audit chain (reads and denials left out)."""
     from cunwu.audit.models import AuditEntry
 
-    entries = (AuditEntry.objects.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk),
-                                         action__in=list(STEP_LABELS), result="ok").order_by("seq")
-               .values("at", "action", "actor_label", "role", "detail"))
-    return [{**e, "label": STEP_LABELS[e["action"]]} for e in entries]
+    entries = list(AuditEntry.objects.filter(
+        object_type=obj._meta.label_lower, object_id=str(obj.pk), action__in=list(STEP_LABELS), result="ok",
+    ).order_by("seq").values("at", "action", "actor_id", "actor_label", "role", "detail"))
+    names = {u.pk: u.display_name for u in User.objects.filter(pk__in={e["actor_id"] for e in entries})}
+    roles = dict(Role.choices)
+    return [{**e, "label": STEP_LABELS[e["action"]], "who": " · ".join(str(part) for part in (
+        roles.get(e["role"], ""), names.get(e["actor_id"], "")) if part)} for e in entries]

@@ -14,6 +14,7 @@ urlpatterns = [
     path("knowledge/<int:article_id>/", views.article, name="article"),
     path("coverage/", views.coverage, name="coverage"),
     path("files/", views_files.files, name="files"),
+    path("aid/limits/", views_files.priority_limits, name="priority_limits"),
     path("aid/new/", views_files.aid_new, name="aid_new"),
     path("aid/<int:application_id>/", views_files.aid_page, name="aid"),
     path("aid/<int:application_id>/<str:step>/", views_files.aid_step, name="aid_step"),
@@ -22,6 +23,8 @@ urlpatterns = [
     path("mediation/<int:case_id>/", views_files.mediation_page, name="mediation"),
     path("mediation/<int:case_id>/agreement.pdf", views_files.agreement_pdf, name="agreement_pdf"),
     path("mediation/<int:case_id>/<str:step>/", views_files.mediation_step, name="mediation_step"),
+    path("scans/<int:scan_id>/", views_files.scan, name="scan"),
+    path("demonstration/", views_files.demonstration, name="demonstration"),
     path("publicity/", views_files.publicity_new, name="publicity_new"),
     path("figures/", views_files.figures, name="figures"),
 ]

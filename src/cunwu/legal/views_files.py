@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -18,13 +19,16 @@ from cunwu.accounts import permissions
 from cunwu.accounts.permissions import CHANGE, MANAGE
 from cunwu.accounts.roles import Role
 from cunwu.audit.context import Actor
+from cunwu.cases.services import Upload
+from cunwu.cases.views import stored_file_response
 from cunwu.web.feedback import act_and_return, errors_of
 
-from . import aid, mediation, publicity, services, statistics
+from . import aid, mediation, publicity, scans, services, statistics
 from .models import (
     AidMatter,
     AidResult,
     AidState,
+    DemoLevel,
     DisputeCategory,
     EventKind,
     Hardship,
@@ -57,6 +61,21 @@ def _int(value: str, field: str) -> int:
         raise ValidationError({field: [_("Enter a whole number, 0 or more.")]}) from None
 
 
+def _form_page(request, template: str, context: dict, save, success: str):
+    """A page with one form: shown on GET; on POST saved through the service, then on to the page `save`
+    returns, or shown again with every error beside its field and what was typed kept."""
+    form = request.POST if request.method == "POST" else {}
+    errors: dict = {}
+    if request.method == "POST":
+        try:
+            target = save(form)
+            messages.success(request, success)
+            return redirect(target)
+        except ValidationError as exc:
+            errors = errors_of(exc)
+    return render(request, template, {**context, "form": form, "errors": errors})
+
+
 @login_required
 def files(request):
     """The legal-aid and mediation files the user may read, and (for the village's chain) those they may only
@@ -79,27 +98,22 @@ def files(request):
 def aid_new(request):
     actor = Actor.from_request(request)
     village = request.GET.get("village", "") or request.POST.get("village", "")
-    form = request.POST if request.method == "POST" else {}
-    errors: dict = {}
-    if request.method == "POST":
-        try:
-            made = aid.apply(actor, aid.AidInput(
-                village=village, matter=form.get("matter", ""), facts=form.get("facts", ""),
-                hardship=form.get("hardship", ""), no_means=form.get("no_means", ""), rural=form.get("rural", ""),
-                opponent=form.get("opponent", ""), limitation_ends=_date(form.get("limitation_ends", "")),
-                applicant_name=form.get("applicant_name", ""), applicant_phone=form.get("applicant_phone", "")))
-            messages.success(request, _("Your application is with the legal aid centre."))
-            return redirect("legal:aid", application_id=made.pk)
-        except ValidationError as exc:
-            errors = errors_of(exc)
+
+    def save(form):
+        made = aid.apply(actor, aid.AidInput(
+            village=village, matter=form.get("matter", ""), facts=form.get("facts", ""),
+            hardship=form.get("hardship", ""), no_means=form.get("no_means", ""), rural=form.get("rural", ""),
+            opponent=form.get("opponent", ""), limitation_ends=_date(form.get("limitation_ends", "")),
+            applicant_name=form.get("applicant_name", ""), applicant_phone=form.get("applicant_phone", "")))
+        return reverse("legal:aid", args=[made.pk])
+
     is_villager = any(a.role == Role.VILLAGER and a.region_id == village
                       for a in permissions.assignments_of(actor.user))
-    return render(request, "legal/aid_new.html", {
-        "village": village, "form": form, "errors": errors, "is_villager": is_villager,
+    return _form_page(request, "legal/aid_new.html", {
+        "village": village, "is_villager": is_villager,
         "matters": AidMatter.choices, "groups": NoMeansGroup.choices, "rural": RuralKind.choices,
         "hardships": [(Hardship.PLEDGE, Hardship.PLEDGE.label), (Hardship.DATA, Hardship.DATA.label)],
-    })
-
+    }, save, _("Your application is with the legal aid centre."))
 
 @login_required
 def aid_page(request, application_id: int):
@@ -111,13 +125,26 @@ def aid_page(request, application_id: int):
         "lawyer": found.lawyer_id == actor.user.pk, "applicant": permissions.can(actor, OBJECT, found),
         "urgent_due": aid.needs_urgent_help(found), "results": AidResult.choices,
         "lawyers": aid.lawyers_for(found.county_code) if bureau and found.state == AidState.GRANTED else [],
+        **_scans_context(actor, found, reverse("legal:aid_step", args=[found.pk, "scans"])),
     })
+
+
+def _scans_context(actor: Actor, found, action: str) -> dict:
+    return {"scans": found.scans.all(), "may_add_scans": scans.may_add(actor, found), "scans_action": action}
+
+
+def _uploads(request) -> list[Upload]:
+    return [Upload(f.name or "file", f.read()) for f in request.FILES.getlist("files")]
+
+
+@login_required
+def scan(request, scan_id: int):
+    return stored_file_response(scans.read(Actor.from_request(request), scan_id))
 
 
 AID_STEPS = {
     "materials": (lambda a, pk, f: aid.ask_for_materials(a, pk, f.get("missing", "").splitlines()),
                   _("The applicant is told everything missing, at once.")),
-    "supplied": (lambda a, pk, f: aid.supply_materials(a, pk, f.get("note", "")), _("Recorded; the clock runs on.")),
     "urgent": (lambda a, pk, f: aid.give_urgent_help(a, pk, f.get("note", "")), _("Urgent help recorded.")),
     "grant": (lambda a, pk, f: aid.decide(a, pk, True, f.get("reasons", "")), _("Granted.")),
     "refuse": (lambda a, pk, f: aid.decide(a, pk, False, f.get("reasons", "")),
@@ -153,7 +180,11 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 @require_POST
 @login_required
 def aid_step(request, application_id: int, step: str):
-    return _run_step(request, AID_STEPS, application_id, step, "legal:aid")
+    files = _uploads(request)
+    steps = {**AID_STEPS, "supplied": (lambda a, pk, f: aid.supply_materials(a, pk, f.get("note", ""), files),
+                                       _("Recorded; the clock runs on.")),
+             "scans": (lambda a, pk, f: scans.add(a, "aid", pk, files, f.get("what", "")), _("The scans are added."))}
+    return _run_step(request, steps, application_id, step, "legal:aid")
 
 
 # --- mediation ---------------------------------------------------------------------------------------------
@@ -163,19 +194,15 @@ def aid_step(request, application_id: int, step: str):
 def screening_new(request):
     actor = Actor.from_request(request)
     village = request.GET.get("village", "") or request.POST.get("village", "")
-    form = request.POST if request.method == "POST" else {}
-    errors: dict = {}
-    if request.method == "POST":
-        try:
-            mediation.record_screening(actor, village, _date(form.get("day", "")), _int(form.get("visited"), "visited"),
-                                       _int(form.get("found"), "found"), form.get("note", ""))
-            messages.success(request, _("The screening visit is recorded."))
-            return redirect(reverse("legal:mediation_new") + f"?village={village}")
-        except ValidationError as exc:
-            errors = errors_of(exc)
-    return render(request, "legal/screening_new.html", {
-        "village": village, "form": form, "errors": errors,
-        "recent": mediation.screenings(actor, village)[:10] if village else []})
+
+    def save(form):
+        mediation.record_screening(actor, village, _date(form.get("day", "")), _int(form.get("visited"), "visited"),
+                                   _int(form.get("found"), "found"), form.get("note", ""))
+        return reverse("legal:mediation_new") + f"?village={village}"
+
+    return _form_page(request, "legal/screening_new.html", {
+        "village": village, "recent": mediation.screenings(actor, village)[:10] if village else []},
+        save, _("The screening visit is recorded."))
 
 
 def _parties(form) -> list[mediation.PartyInput]:
@@ -186,7 +213,8 @@ def _parties(form) -> list[mediation.PartyInput]:
                 side=side, name=form.get(f"{side}_name", ""), sex=form.get(f"{side}_sex", ""),
                 birth_date=_date(form.get(f"{side}_birth", "")), ethnicity=form.get(f"{side}_ethnicity", ""),
                 occupation=form.get(f"{side}_occupation", ""), phone=form.get(f"{side}_phone", ""),
-                address=form.get(f"{side}_address", ""), username=form.get(f"{side}_username", "")))
+                address=form.get(f"{side}_address", ""), username=form.get(f"{side}_username", ""),
+                online=form.get(f"{side}_online") == "1"))
     return parties
 
 
@@ -194,25 +222,20 @@ def _parties(form) -> list[mediation.PartyInput]:
 def mediation_new(request):
     actor = Actor.from_request(request)
     village = request.GET.get("village", "") or request.POST.get("village", "")
-    form = request.POST if request.method == "POST" else {}
-    errors: dict = {}
-    if request.method == "POST":
-        try:
-            made = mediation.open_case(actor, mediation.MediationInput(
-                village=village, source=form.get("source", ""), category=form.get("category", ""),
-                summary=form.get("summary", ""), risk=form.get("risk", Risk.YELLOW), parties=_parties(form),
-                screening=_int(form.get("screening"), "screening") or None,
-                opened_on=_date(form.get("opened_on", ""))))
-            messages.success(request, _("The dispute is accepted for mediation."))
-            return redirect("legal:mediation", case_id=made.pk)
-        except ValidationError as exc:
-            errors = errors_of(exc)
-    return render(request, "legal/mediation_new.html", {
-        "village": village, "form": form, "errors": errors, "sources": Source.choices,
+
+    def save(form):
+        made = mediation.open_case(actor, mediation.MediationInput(
+            village=village, source=form.get("source", ""), category=form.get("category", ""),
+            summary=form.get("summary", ""), risk=form.get("risk", Risk.YELLOW), parties=_parties(form),
+            screening=_int(form.get("screening"), "screening") or None,
+            opened_on=_date(form.get("opened_on", ""))))
+        return reverse("legal:mediation", args=[made.pk])
+
+    return _form_page(request, "legal/mediation_new.html", {
+        "village": village, "sources": Source.choices,
         "categories": DisputeCategory.choices, "risks": Risk.choices, "sexes": Sex.choices,
         "screenings": mediation.screenings(actor, village).filter(found__gt=0)[:10] if village else [],
-    })
-
+    }, save, _("The dispute is accepted for mediation."))
 
 @login_required
 def mediation_page(request, case_id: int):
@@ -228,6 +251,7 @@ def mediation_page(request, case_id: int):
         "terms_text": "\n".join(f"{t['text']}|{t['how']}|{t['by']}" for t in agreement.terms) if agreement else "",
         "risks": Risk.choices, "performances": Performance.choices,
         "may_draft": agreement is None or not (agreement.mediator_signed_at or any(p.signed_at for p in parties)),
+        **_scans_context(actor, case, reverse("legal:mediation_step", args=[case.pk, "scans"])),
     })
 
 
@@ -267,7 +291,10 @@ MEDIATION_STEPS = {
 @require_POST
 @login_required
 def mediation_step(request, case_id: int, step: str):
-    return _run_step(request, MEDIATION_STEPS, case_id, step, "legal:mediation")
+    files = _uploads(request)
+    steps = {**MEDIATION_STEPS, "scans": (lambda a, pk, f: scans.add(a, "mediation", pk, files, f.get("what", "")),
+                                          _("The scans are added."))}
+    return _run_step(request, steps, case_id, step, "legal:mediation")
 
 
 @login_required
@@ -282,22 +309,59 @@ def agreement_pdf(request, case_id: int):
 @login_required
 def publicity_new(request):
     actor = Actor.from_request(request)
-    form = request.POST if request.method == "POST" else {}
-    errors: dict = {}
-    if request.method == "POST":
-        try:
-            publicity.record_event(actor, form.get("region", ""), form.get("kind", ""), form.get("law", ""),
-                                   form.get("title", ""), form.get("place", ""), _date(form.get("day", "")),
-                                   _int(form.get("attendance"), "attendance"), form.get("troupe", ""),
-                                   form.get("subsidy") or "0")
-            messages.success(request, _("The event is recorded."))
-            return redirect("legal:publicity_new")
-        except ValidationError as exc:
-            errors = errors_of(exc)
-    return render(request, "legal/publicity_new.html", {
-        "form": form, "errors": errors, "kinds": EventKind.choices, "laws": Law.choices,
-        "recent": publicity.events(actor)[:20]})
 
+    def save(form):
+        publicity.record_event(actor, form.get("region", ""), form.get("kind", ""), form.get("law", ""),
+                               form.get("title", ""), form.get("place", ""), _date(form.get("day", "")),
+                               _int(form.get("attendance"), "attendance"), form.get("troupe", ""),
+                               form.get("subsidy") or "0")
+        return reverse("legal:publicity_new")
+
+    return _form_page(request, "legal/publicity_new.html", {
+        "kinds": EventKind.choices, "laws": Law.choices, "recent": publicity.events(actor)[:20]},
+        save, _("The event is recorded."))
+
+
+@login_required
+def demonstration(request):
+    """Demonstration villages of democracy and the rule of law in the user's area; the county's justice bureau
+    records new titles."""
+    actor = Actor.from_request(request)
+    region = request.GET.get("region", "") or next(
+        (a.region_id for a in permissions.assignments_of(actor.user)), "")
+
+    def save(form):
+        publicity.name_demonstration(actor, form.get("village", "").strip(), form.get("level", ""),
+                                     _int(form.get("year"), "year"))
+        return reverse("legal:demonstration") + f"?region={region}"
+
+    return _form_page(request, "legal/demonstration.html", {
+        "region": region, "titles": publicity.demonstrations(actor, region)[:500], "levels": DemoLevel.choices,
+        "may_name": publicity.may_name(actor), "this_year": timezone.localdate().year,
+        "villages": publicity.villages_to_name(actor)},
+        save, _("The title is recorded."))
+
+
+@login_required
+def priority_limits(request):
+    """The province's tighter limits for rural legal-aid cases (land contract, farm inputs, migrant wages)."""
+    actor = Actor.from_request(request)
+    province = next((a.region_id for a in permissions.assignments_of(actor.user)
+                     if a.role == Role.PROVINCE_ADMIN), None)
+    if province is None:
+        raise permissions.NotFound
+
+    def save(form):
+        aid.set_priority_limits(actor, province, *(_int(form.get(step), step) for step in aid.STEPS))
+        return reverse("legal:priority_limits")
+
+    current = aid.priority_limits(province)
+    return _form_page(request, "legal/priority_limits.html", {
+        "province": province, "steps": [
+            (step, aid.STEP_NAMES[step], aid.statutory(step),
+             request.POST.get(step, "") if request.method == "POST" else getattr(current, step, aid.statutory(step)))
+            for step in aid.STEPS],
+        "current": current}, save, _("The province's limits are saved."))
 
 @login_required
 def figures(request):
