@@ -34,3 +34,13 @@ def run(*args: str) -> str:
     out = StringIO()
     call_command(*args, stdout=out, stderr=StringIO())
     return out.getvalue()
+
+
+@pytest.fixture
+def huey_immediate():
+    """Background tasks run at once, in the test's process (huey's immediate mode)."""
+    from huey.contrib.djhuey import HUEY
+
+    HUEY.immediate = True
+    yield HUEY
+    HUEY.immediate = False

@@ -437,3 +437,60 @@ def test_a_mediation_from_a_screening_visit_to_a_signed_agreement(browser, live_
     bureau.goto(live_server.url + "/legal/figures/?region=220322")
     assert bureau.locator("svg").count() >= 1
     shot(bureau, "49-legal-figures-bureau")
+
+
+def test_a_notice_published_and_corrected_and_a_warning_acknowledged(browser, live_server, demo, huey_immediate):
+    """Village staff publish a notice and correct it (the first version stays, superseded); the township issues a
+    warning to the whole township; a villager's phone shows it at once; the staff acknowledge it and the
+    township's page counts it."""
+    from cunwu.notices.models import Notice, Warning
+
+    staff = sign_in_staff(browser, live_server, demo, "village1.staff")
+    staff.get_by_role("link", name="发布公开内容").click()
+    staff.get_by_label("类别").select_option("decisions")
+    staff.get_by_label("标题").fill("关于村西排水沟改造的决定")
+    staff.get_by_label("正文").fill("经村民代表会议表决（到会32人，同意29人），决定改造村西排水沟，预算 58,000 元。<b>即日公示</b>")
+    staff.get_by_role("button", name="发布").click()
+    staff.get_by_role("link", name="发布更正").click()
+    staff.get_by_label("更正了什么").fill("同意人数应为30人")
+    staff.get_by_label("正文").fill("经村民代表会议表决（到会32人，同意30人），决定改造村西排水沟，预算 58,000 元。")
+    staff.get_by_role("button", name="发布更正").click()
+    assert staff.get_by_text("同意人数应为30人").first.is_visible()
+    shot(staff, "50-notice-corrected-staff")
+    first = Notice.objects.get(title="关于村西排水沟改造的决定", version=1)
+    assert first.superseded_at is not None and "同意29人" in first.body
+
+    township = sign_in_staff(browser, live_server, demo, "township1.officer")
+    township.goto(live_server.url + "/warnings/new/")
+    township.get_by_label("类型").select_option("rainstorm")
+    township.get_by_label("红色").check()
+    township.get_by_label("标题").fill("暴雨红色预警")
+    township.get_by_label("预警内容").fill("未来3小时将有特大暴雨，请立即转移河道两侧和低洼地区群众。")
+    township.locator("input[name=area]").first.check()  # the whole township
+    shot(township, "51-warning-issue-township")
+    township.get_by_role("button", name="发布预警").click()
+    warning = Warning.objects.get(title="暴雨红色预警")
+    assert township.get_by_text(f"0 / {warning.villages}").is_visible() and warning.villages > 10
+    texted = OutboxMessage.objects.filter(purpose="warning", body__contains="暴雨红色预警")
+    assert sorted(texted.values_list("phone", flat=True)) == ["13904350001", "13904350002"]
+    assert township.get_by_text("已向2个村的村干部发送短信").is_visible()  # the other villages have no staff here
+
+    villager = new_page(browser, phone=True)  # anyone's phone, not signed in
+    villager.goto(live_server.url + "/village/220322100201/")
+    assert villager.get_by_role("alert").filter(has_text="暴雨红色预警").is_visible()
+    shot(villager, "52-warning-on-village-page-phone")
+    villager.get_by_role("link", name="村务公开").first.click()
+    villager.get_by_role("link", name="关于村西排水沟改造的决定").click()
+    assert villager.get_by_text("同意30人").is_visible()
+    villager.get_by_role("link", name="关于村西排水沟改造的决定").last.click()  # the first version, kept
+    assert villager.get_by_text("被更正").is_visible() and villager.get_by_text("同意29人").is_visible()
+    shot(villager, "53-notice-superseded-phone")
+
+    staff.goto(live_server.url + "/")
+    staff.get_by_role("link", name="应急预警").click()
+    staff.get_by_role("link", name="暴雨红色预警").click()
+    staff.get_by_role("button", name="已收到并落实").click()
+    assert staff.get_by_text("已签收").first.is_visible()
+    township.reload()
+    assert township.get_by_text(f"1 / {warning.villages}").is_visible()
+    shot(township, "54-warning-acknowledgements-township")

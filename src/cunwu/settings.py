@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "cunwu.cases",
     "cunwu.certificates",
     "cunwu.legal",
+    "cunwu.notices",
     "cunwu.web",
     "huey.contrib.djhuey",
 ]
@@ -170,6 +171,11 @@ CUNWU = {
     "LEGAL_LIMITS": {"consultation": "2d", "aid_decision": "7d", "aid_assignment": "3d", "aid_agreement": "5d",
                      "aid_objection": "5d", "aid_urgent_days": 7, "mediation_months": 1, "confirmation_days": 30},
     "ATTACHMENT_MAX_BYTES": 10 * 1024 * 1024,
+    # Village notices (村务公开, Village Committees Organisation Law art. 30): what is due how often, how long a
+    # notice is shown by default and at least.
+    "NOTICE_DUE": {"affairs": "quarter", "finances": "month"},
+    "NOTICE_DAYS": 30,
+    "NOTICE_MIN_DAYS": 7,
     "VERIFICATIONS_PER_MINUTE": int(os.environ.get("CUNWU_VERIFICATIONS_PER_MINUTE", 30)),  # per client address,
     # on the public certificate verification page and API.
     # Where the public verification page lives, printed in certificates' QR codes ("" : the address the request came

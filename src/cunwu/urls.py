@@ -12,6 +12,7 @@ urlpatterns = [
     path("cases/", include("cunwu.cases.urls")),
     path("certificates/", include("cunwu.certificates.urls")),
     path("legal/", include("cunwu.legal.urls")),
+    path("", include("cunwu.notices.urls")),
     path("", include("cunwu.directory.urls")),
     path("", include("cunwu.web.urls")),
 ]

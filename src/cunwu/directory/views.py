@@ -16,6 +16,7 @@ from cunwu.accounts import permissions
 from cunwu.accounts.models import Assignment
 from cunwu.accounts.roles import Role
 from cunwu.audit.context import Actor
+from cunwu.notices.warnings import current_for as current_warnings
 from cunwu.regions.models import Region
 from cunwu.web.feedback import errors_of
 
@@ -49,7 +50,7 @@ def village_page(request, code: str):
                 .select_related("user").order_by("role"))
     return render(request, "directory/village.html", {
         "village": village, "path": village.path(), "entries": entries, "version": version, "contacts": contacts,
-        "domains": _by_domain(entries)[:8],
+        "domains": _by_domain(entries)[:8], "warnings": current_warnings(code),
     })
 
 

@@ -154,14 +154,32 @@ def committee_problems(committee: Committee | None) -> list[str]:
     if committee is None:
         return [_("no mediation committee")]
     members = [m for m in committee.members.all() if m.left_on is None]
+    return _problems(len(members), sum(m.sex == Sex.FEMALE for m in members),
+                     sum(m.position == Position.CHAIR for m in members))
+
+
+def _problems(members: int, women: int, chairs: int) -> list[str]:
     problems = []
-    if not COMMITTEE_SIZE[0] <= len(members) <= COMMITTEE_SIZE[1]:
-        problems.append(_("%(n)s members (3 to 9 are needed)") % {"n": len(members)})
-    if not any(m.sex == Sex.FEMALE for m in members):
+    if not COMMITTEE_SIZE[0] <= members <= COMMITTEE_SIZE[1]:
+        problems.append(_("%(n)s members (3 to 9 are needed)") % {"n": members})
+    if not women:
         problems.append(_("no woman among the members"))
-    if not any(m.position == Position.CHAIR for m in members):
+    if not chairs:
         problems.append(_("no chair"))
     return problems
+
+
+def _standard(members: int, women: int, chairs: int) -> bool:
+    return COMMITTEE_SIZE[0] <= members <= COMMITTEE_SIZE[1] and women > 0 and chairs > 0
+
+
+def _committee_facts(region_code: str) -> dict[str, tuple[int, int, int]]:
+    """Per place: its active committee's serving members, women among them, chairs (one grouped query)."""
+    serving = Q(members__left_on__isnull=True)
+    return {r["region_id"]: (r["n"], r["women"], r["chairs"]) for r in Committee.objects.filter(
+        permissions.within("region_id", region_code), active=True).values("region_id").annotate(
+        n=Count("members", filter=serving), women=Count("members", filter=serving & Q(members__sex=Sex.FEMALE)),
+        chairs=Count("members", filter=serving & Q(members__position=Position.CHAIR)))}
 
 
 def add_understanding_person(actor: Actor, village_code: str, name: str, sex: str, occupation: str = "",
@@ -244,13 +262,12 @@ def coverage(actor: Actor, region_code: str) -> tuple[Region, list[CoverageRow],
         raise permissions.NotFound
     villages = list(Region.objects.active().filter(level=5, is_rural=True).filter(
         permissions.within("code", region.code)).values_list("code", "name"))
-    codes_ = [c for c, _n in villages]
-    advised = set(Assignment.objects.active().filter(role=Role.LEGAL_ADVISER, region_id__in=codes_)
+    inside = permissions.within("region_id", region.code)  # ranges, not lists of thousands of codes
+    advised = set(Assignment.objects.active().filter(inside, role=Role.LEGAL_ADVISER)
                   .values_list("region_id", flat=True))
-    committees = {c.region_id: c for c in Committee.objects.filter(region_id__in=codes_, active=True)
-                  .prefetch_related("members")}
-    people = dict(LegalUnderstandingPerson.objects.filter(village_id__in=codes_, active=True).values("village_id")
-                  .annotate(n=Count("pk")).values_list("village_id", "n"))
+    committees = _committee_facts(region.code)
+    people = dict(LegalUnderstandingPerson.objects.filter(permissions.within("village_id", region.code), active=True)
+                  .values("village_id").annotate(n=Count("pk")).values_list("village_id", "n"))
     level = codes.level_of(region.code)
     width = 12 if level >= 4 else codes.LENGTH_BY_LEVEL[level + 1]
     children = {r.code: r for r in Region.objects.active().filter(parent_id=region.code)} if level < 4 else {}
@@ -264,21 +281,20 @@ def coverage(actor: Actor, region_code: str) -> tuple[Region, list[CoverageRow],
             if part not in children:
                 continue
             row = rows.setdefault(part, CoverageRow(part, children[part].name))
-        missing = []
-        problems = committee_problems(committees.get(code))
+        facts = committees.get(code)
+        standard = facts is not None and _standard(*facts)
         n = people.get(code, 0)
         for target in (row, total):
             target.villages += 1
             target.with_adviser += code in advised
-            target.with_committee += not problems
+            target.with_committee += standard
             target.with_enough_people += n >= LUP_TARGET
             target.people += n
-        if code not in advised:
-            missing.append(_("no legal adviser"))
-        missing += problems
-        if n < LUP_TARGET:
-            missing.append(_("%(n)s legal-understanding people (3 are expected)") % {"n": n})
-        if total.lacking is not None and missing:
+        if total.lacking is not None and not (code in advised and standard and n >= LUP_TARGET):
+            missing = [] if code in advised else [_("no legal adviser")]
+            missing += _problems(*facts) if facts else [_("no mediation committee")]
+            if n < LUP_TARGET:
+                missing.append(_("%(n)s legal-understanding people (3 are expected)") % {"n": n})
             total.lacking.append((code, name, missing))
     return region, sorted(rows.values(), key=lambda r: r.code), total
 

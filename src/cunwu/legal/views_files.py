@@ -3,8 +3,6 @@ to /legal/aid/<id>/<step>/ or /legal/mediation/<id>/<step>/, parsed here and don
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -21,7 +19,7 @@ from cunwu.accounts.roles import Role
 from cunwu.audit.context import Actor
 from cunwu.cases.services import Upload
 from cunwu.cases.views import stored_file_response
-from cunwu.web.feedback import act_and_return, errors_of
+from cunwu.web.feedback import act_and_return, errors_of, form_page, parse_date
 
 from . import aid, mediation, publicity, scans, services, statistics
 from .models import (
@@ -45,13 +43,7 @@ from .policies import OBJECT, SIGN
 
 
 def _date(value: str):
-    value = (value or "").strip()
-    if not value:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise ValidationError({"day": [_("Enter a date such as 2026-11-23.")]}) from None
+    return parse_date(value, "day")
 
 
 def _int(value: str, field: str) -> int:
@@ -59,21 +51,6 @@ def _int(value: str, field: str) -> int:
         return int((value or "0").strip())
     except ValueError:
         raise ValidationError({field: [_("Enter a whole number, 0 or more.")]}) from None
-
-
-def _form_page(request, template: str, context: dict, save, success: str):
-    """A page with one form: shown on GET; on POST saved through the service, then on to the page `save`
-    returns, or shown again with every error beside its field and what was typed kept."""
-    form = request.POST if request.method == "POST" else {}
-    errors: dict = {}
-    if request.method == "POST":
-        try:
-            target = save(form)
-            messages.success(request, success)
-            return redirect(target)
-        except ValidationError as exc:
-            errors = errors_of(exc)
-    return render(request, template, {**context, "form": form, "errors": errors})
 
 
 @login_required
@@ -109,7 +86,7 @@ def aid_new(request):
 
     is_villager = any(a.role == Role.VILLAGER and a.region_id == village
                       for a in permissions.assignments_of(actor.user))
-    return _form_page(request, "legal/aid_new.html", {
+    return form_page(request, "legal/aid_new.html", {
         "village": village, "is_villager": is_villager,
         "matters": AidMatter.choices, "groups": NoMeansGroup.choices, "rural": RuralKind.choices,
         "hardships": [(Hardship.PLEDGE, Hardship.PLEDGE.label), (Hardship.DATA, Hardship.DATA.label)],
@@ -200,7 +177,7 @@ def screening_new(request):
                                    _int(form.get("found"), "found"), form.get("note", ""))
         return reverse("legal:mediation_new") + f"?village={village}"
 
-    return _form_page(request, "legal/screening_new.html", {
+    return form_page(request, "legal/screening_new.html", {
         "village": village, "recent": mediation.screenings(actor, village)[:10] if village else []},
         save, _("The screening visit is recorded."))
 
@@ -231,7 +208,7 @@ def mediation_new(request):
             opened_on=_date(form.get("opened_on", ""))))
         return reverse("legal:mediation", args=[made.pk])
 
-    return _form_page(request, "legal/mediation_new.html", {
+    return form_page(request, "legal/mediation_new.html", {
         "village": village, "sources": Source.choices,
         "categories": DisputeCategory.choices, "risks": Risk.choices, "sexes": Sex.choices,
         "screenings": mediation.screenings(actor, village).filter(found__gt=0)[:10] if village else [],
@@ -317,7 +294,7 @@ def publicity_new(request):
                                form.get("subsidy") or "0")
         return reverse("legal:publicity_new")
 
-    return _form_page(request, "legal/publicity_new.html", {
+    return form_page(request, "legal/publicity_new.html", {
         "kinds": EventKind.choices, "laws": Law.choices, "recent": publicity.events(actor)[:20]},
         save, _("The event is recorded."))
 
@@ -335,7 +312,7 @@ def demonstration(request):
                                      _int(form.get("year"), "year"))
         return reverse("legal:demonstration") + f"?region={region}"
 
-    return _form_page(request, "legal/demonstration.html", {
+    return form_page(request, "legal/demonstration.html", {
         "region": region, "titles": publicity.demonstrations(actor, region)[:500], "levels": DemoLevel.choices,
         "may_name": publicity.may_name(actor), "this_year": timezone.localdate().year,
         "villages": publicity.villages_to_name(actor)},
@@ -356,7 +333,7 @@ def priority_limits(request):
         return reverse("legal:priority_limits")
 
     current = aid.priority_limits(province)
-    return _form_page(request, "legal/priority_limits.html", {
+    return form_page(request, "legal/priority_limits.html", {
         "province": province, "steps": [
             (step, aid.STEP_NAMES[step], aid.statutory(step),
              request.POST.get(step, "") if request.method == "POST" else getattr(current, step, aid.statutory(step)))

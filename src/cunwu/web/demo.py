@@ -3,6 +3,7 @@ and villagers. Used by `cunwu demo` (run once by `make run`) and by the browser 
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -48,8 +49,9 @@ def build_demo(password: str = DEMO_PASSWORD, totp: bool = True) -> list[DemoAcc
         villages += list(Region.objects.filter(parent=township, active=True, is_rural=True).order_by("code")[:2])
     accounts: list[DemoAccount] = []
 
-    def official(username, name, role, region, department=None):
-        services.create_user(actor, services.PersonInput(username, name, "", "", password), role, region.code, department)
+    def official(username, name, role, region, department=None, phone=""):
+        services.create_user(actor, services.PersonInput(username, name, phone, "", password), role, region.code,
+                             department)
         accounts.append(DemoAccount(username, role, region.code, f"{username} / {password}"))
 
     with transaction.atomic():
@@ -62,7 +64,8 @@ def build_demo(password: str = DEMO_PASSWORD, totp: bool = True) -> list[DemoAcc
             official(f"township{index}.officer", f"{township.name}干部", "township_officer", township)
         staff_names = ["张建国", "王秀兰", "李春生", "刘玉梅"]
         for index, village in enumerate(villages, start=1):
-            official(f"village{index}.staff", staff_names[index - 1], "village_staff", village)
+            official(f"village{index}.staff", staff_names[index - 1], "village_staff", village,
+                     phone=f"1390435000{index}")
         official("village1.grid", "赵志强", "grid_worker", villages[0])
         official("village1.adviser", "孙律师", "legal_adviser", villages[0])
         official("village1.mediator", "周调解", "mediator", villages[0])
@@ -119,6 +122,7 @@ def _demo_directory_and_burden(actor: Actor, villages: list[Region]) -> None:
     _demo_cases(as_user, villages)
     _demo_certificates(as_user, villages)
     _demo_legal(as_user, villages)
+    _demo_notices(as_user, villages)
 
 
 def _demo_cases(as_user, villages: list[Region]) -> None:
@@ -212,6 +216,29 @@ def _demo_legal(as_user, villages: list[Region]) -> None:
                                {"text": "李桂香支付拆墙费用一半计1000元", "how": "当面现金支付", "by": due}])
     publicity.record_event(as_user("village1.staff"), village, "lecture", "civil_code", "民法典进乡村",
                            "村文化广场", attendance=86)
+
+
+def _demo_notices(as_user, villages: list[Region]) -> None:
+    """Village 1's notice board (finances corrected once, village affairs) and a warning to the township."""
+    from cunwu.notices import services as notices
+    from cunwu.notices import warnings
+
+    staff, village = as_user("village1.staff"), villages[0].code
+    month = timezone.localdate().replace(day=1) - dt.timedelta(days=1)
+    first = notices.publish(staff, notices.NoticeInput(
+        village, "finances", f"{month:%Y年%m月}村级财务收支公开",
+        "一、收入：上级转移支付 86,000 元；村集体土地发包收入 42,000 元。\n二、支出：村道维修 32,000 元；"
+        "办公经费 6,800 元；保洁员工资 9,600 元。\n如有疑问，请向村务监督委员会反映。"))
+    notices.correct(staff, first.pk, first.title, first.body.replace("32,000", "23,000"),
+                    "村道维修支出金额录入有误，应为 23,000 元")
+    notices.publish(staff, notices.NoticeInput(
+        village, "affairs", "关于2027年度城乡居民医保集中缴费的通知",
+        "2027年度城乡居民医保个人缴费标准为每人400元，请于12月31日前到村便民服务站或通过手机缴纳。"
+        "行动不便的老人可由网格员上门代办。"))
+    warnings.issue(as_user("township1.officer"), warnings.WarningInput(
+        "blizzard", "yellow", "暴雪黄色预警",
+        "预计今晚到明天有暴雪，局地积雪深度10厘米以上。请加固大棚和畜舍，老人儿童减少外出，注意防寒取暖和一氧化碳中毒。",
+        [village[:9]], timezone.now() + dt.timedelta(hours=36)))
 
 
 def demo_exists() -> bool:

@@ -2,12 +2,25 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 
 def errors_of(exc: ValidationError) -> dict[str, list[str]]:
     return exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+
+
+def parse_date(value: str, field: str):
+    """A form's ISO date, or None when left empty; anything else is the field's error."""
+    import datetime as dt
+
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise ValidationError({field: [_("Enter a date such as 2026-11-23.")]}) from None
 
 
 def flash_errors(request, exc: ValidationError) -> None:
@@ -30,3 +43,18 @@ def act_and_return(request, action, success: str, to: str):
     except Forbidden as exc:
         messages.error(request, exc.message or _("You may not do this."))
     return redirect(to)
+
+
+def form_page(request, template: str, context: dict, save, success: str):
+    """A page with one form: shown on GET; on POST saved through the service, then on to the address `save`
+    returns, or shown again with every error beside its field and what was typed kept."""
+    form = request.POST if request.method == "POST" else {}
+    errors: dict = {}
+    if request.method == "POST":
+        try:
+            target = save(form)
+            messages.success(request, success)
+            return redirect(target)
+        except ValidationError as exc:
+            errors = errors_of(exc)
+    return render(request, template, {**context, "form": form, "errors": errors})

@@ -10,6 +10,7 @@ from cunwu.accounts import permissions, services
 from cunwu.accounts.models import Assignment, User
 from cunwu.accounts.roles import GRANTS, Role
 from cunwu.audit.context import Actor
+from cunwu.notices.warnings import current_for as current_warnings
 from cunwu.regions import codes
 from cunwu.regions.models import Region
 
@@ -55,6 +56,7 @@ def _villager_home(request, current, mine):
     staff = (Assignment.objects.active().filter(region=village, role__in=[Role.VILLAGE_STAFF, Role.GRID_WORKER, Role.LEGAL_ADVISER])
              .select_related("user").order_by("role"))
     return render(request, "web/home_villager.html", {"village": village, "path": village.path(), "staff": staff,
+                                                      "warnings": current_warnings(village.code),
                                                       "current": current, "mine": mine})
 
 
@@ -65,6 +67,7 @@ def _village_workbench(request, current, mine):
         User.objects.filter(assignments__region=village, assignments__role=Role.VILLAGER, assignments__active=True), actor
     ).order_by("-date_joined")
     return render(request, "web/home_village_staff.html", {
+        "warnings": current_warnings(village.code),
         "village": village, "path": village.path(), "current": current, "mine": mine,
         "villager_count": villagers.count(), "recent": villagers[:10],
         "can_register": Role.VILLAGER in GRANTS.get(current.role, ()),
