@@ -22,6 +22,7 @@ $(MO): $(PO)
 install: $(STAMP) $(MO)
 
 run: install
+	bash scripts/system-deps.sh espeak-ng || echo "espeak-ng not installed: read-aloud uses the browser's own voice"
 	$(BIN)/cunwu migrate --no-input -v0
 	test -f var/.regions-2023 || ($(BIN)/cunwu regions import && touch var/.regions-2023)
 	$(BIN)/cunwu demo

@@ -3,6 +3,7 @@ Screenshots are kept in artifacts/screenshots/."""
 
 import os
 import re
+import shutil
 from pathlib import Path
 
 import pyotp
@@ -479,6 +480,9 @@ def test_a_notice_published_and_corrected_and_a_warning_acknowledged(browser, li
     villager.goto(live_server.url + "/village/220322100201/")
     assert villager.get_by_role("alert").filter(has_text="暴雨红色预警").is_visible()
     shot(villager, "52-warning-on-village-page-phone")
+    terminal = new_page(browser)  # the village's self-service terminal shows it too
+    terminal.goto(live_server.url + "/terminal/220322100201/")
+    assert terminal.get_by_role("alert").filter(has_text="暴雨红色预警").is_visible()
     villager.get_by_role("link", name="村务公开").first.click()
     villager.get_by_role("link", name="关于村西排水沟改造的决定").click()
     assert villager.get_by_text("同意30人").is_visible()
@@ -494,3 +498,147 @@ def test_a_notice_published_and_corrected_and_a_warning_acknowledged(browser, li
     township.reload()
     assert township.get_by_text(f"1 / {warning.villages}").is_visible()
     shot(township, "54-warning-acknowledgements-township")
+
+
+VILLAGER_PAGES = ["/", "/village/220322100201/", "/village/220322100201/services/",
+                  "/village/220322100201/services/22-YB-001/", "/notices/village/220322100201/",
+                  "/notices/village/220322100201/archive/", "/legal/village/220322100201/",
+                  "/certificates/village/220322100201/", "/accounts/villager/", "/terminal/220322100201/",
+                  "/terminal/220322100201/services/22-YB-001/"]
+
+
+def _serious_violations(page) -> list[str]:
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": [
+        "wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}})
+    return [f"{page.url} {v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:3]}"
+            for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
+
+
+def test_villager_pages_meet_wcag_aa_in_both_modes_and_elder_mode_reads_aloud(browser, live_server, demo):
+    """axe-core (WCAG 2.1 A and AA rules) finds no serious or critical violation on the villager pages, signed
+    out and signed in, in the standard view and in elder mode; elder mode reads the page aloud with the server's
+    Mandarin voice."""
+    found = []
+    visitor = new_page(browser, phone=True)
+    for path in VILLAGER_PAGES:
+        visitor.goto(live_server.url + path)
+        found += _serious_violations(visitor)
+    villager = sign_in_villager(browser, live_server, "13904340000")
+    for path in ["/", "/cases/", "/cases/new/?village=220322100201", "/legal/village/220322100201/ask/"]:
+        villager.goto(live_server.url + path)
+        found += _serious_violations(villager)
+    villager.goto(live_server.url + "/village/220322100201/")
+    villager.get_by_role("button", name="长辈模式").click()
+    assert villager.locator("body.elder").count() == 1
+    size = villager.evaluate("parseFloat(getComputedStyle(document.body).fontSize)")
+    assert size >= 20  # larger type
+    for path in VILLAGER_PAGES[:5]:
+        villager.goto(live_server.url + path)
+        found += _serious_violations(villager)
+    assert not found, "\n".join(found)
+    villager.goto(live_server.url + "/village/220322100201/")
+    shot(villager, "55-elder-mode-village-phone")
+    with villager.expect_response("**/speech/") as spoken:
+        villager.get_by_role("button", name="朗读本页").click()
+    response = spoken.value
+    if shutil.which("espeak-ng"):  # installed by make test; elsewhere the page falls back to the browser's voice
+        assert response.status == 200 and response.headers["content-type"] == "audio/wav"
+        villager.wait_for_selector("body[data-audio-bytes]", state="attached")
+        assert int(villager.locator("body").get_attribute("data-audio-bytes")) > 20_000
+    villager.get_by_role("button", name="标准模式").click()
+    assert villager.locator("body.elder").count() == 0
+
+
+def _decode_qr(png: bytes) -> str:
+    import io
+
+    import zxingcpp
+    from PIL import Image
+
+    found = zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))
+    assert found, "no QR code found"
+    return found[0].text
+
+
+def test_terminal_step_by_step_with_receipt_and_idle_wipe(browser, live_server, demo, settings):
+    """Staff make a browser the village's terminal; a villager signs in with a phone code, applies step by step,
+    gets a printed receipt whose QR code leads to the case; left alone, the terminal warns, signs out and clears
+    itself, and the next person finds nothing of the last (not even with the back button)."""
+    import pypdfium2
+
+    from cunwu.cases.models import Case
+
+    settings.CUNWU = {**settings.CUNWU, "TERMINAL_IDLE_SECONDS": 10}
+    staff = sign_in_staff(browser, live_server, demo, "village1.staff")
+    staff.goto(live_server.url + "/terminal/220322100201/set-up/")
+    staff.get_by_role("button", name="设为本村自助终端").click()
+    kiosk = staff  # the same browser, now the village's terminal, with nobody signed in
+    assert kiosk.get_by_role("link", name="用手机号登录").is_visible()
+    assert kiosk.locator("body.terminal").count() == 1
+    shot(kiosk, "56-terminal-home")
+
+    kiosk.goto(live_server.url + "/terminal/220322100201/services/22-YB-001/")
+    assert kiosk.get_by_text("需要准备这些材料").is_visible()
+    shot(kiosk, "57-terminal-step-1")
+    kiosk.get_by_role("link", name="下一步：填写").click()
+    kiosk.get_by_label("手机号码").fill("13904340000")
+    kiosk.get_by_role("button", name="获取验证码").click()
+    body = OutboxMessage.objects.filter(phone="13904340000").order_by("-pk").first().body
+    kiosk.get_by_label("六位验证码").fill(re.search(r"\d{6}", body).group())
+    kiosk.get_by_role("button", name="登录").click()
+    kiosk.wait_for_url("**/cases/new/**")
+    kiosk.get_by_label("联系电话").fill("13904340000")
+    kiosk.get_by_label("参保年度").fill("2027")
+    kiosk.locator("input[name=materials][value='居民身份证']").check()
+    kiosk.get_by_role("button", name="提交").click()
+    kiosk.wait_for_url("**/receipt/")
+    number = kiosk.locator(".receipt .number").inner_text().strip()
+    case = Case.objects.get(number=number)
+    assert case.channel == "terminal"
+    shot(kiosk, "58-terminal-receipt")
+    kiosk.emulate_media(media="print")
+    printed = pypdfium2.PdfDocument(kiosk.pdf(format="A5"))[0].render(scale=3).to_pil()
+    printed.save(SHOTS / "58-terminal-receipt-printed.png")
+    kiosk.emulate_media(media="screen")
+    import io
+
+    buffer = io.BytesIO()
+    printed.save(buffer, format="PNG")
+    assert _decode_qr(buffer.getvalue()) == f"{live_server.url}/cases/{number}/"
+
+    kiosk.goto(live_server.url + "/legal/village/220322100201/ask/")
+    kiosk.get_by_label("发生了什么").fill("我家的私事，不想让下一个人看到")
+    kiosk.locator("#idle-warning").wait_for(state="visible", timeout=20_000)
+    shot(kiosk, "59-terminal-idle-warning")
+    kiosk.wait_for_url("**/terminal/220322100201/?wiped=1", timeout=20_000)
+    assert kiosk.get_by_text("上一位的办理已结束，屏幕已清空").is_visible()
+    assert kiosk.get_by_role("link", name="用手机号登录").is_visible()  # nobody is signed in
+    shot(kiosk, "60-terminal-wiped")
+    kiosk.go_back()
+    assert "我家的私事" not in kiosk.content()
+    kiosk.goto(live_server.url + f"/cases/{number}/receipt/")
+    assert number not in kiosk.content() and "/accounts/" in kiosk.url
+
+
+def test_a_form_sent_while_the_network_is_down_is_sent_once_when_it_returns(browser, live_server, demo):
+    from cunwu.cases.models import Case
+
+    villager = sign_in_villager(browser, live_server, "13904340000")
+    villager.goto(live_server.url + "/cases/new/?village=220322100201&item=22-YB-001")
+    villager.get_by_label("联系电话").fill("13904340000")
+    villager.get_by_label("参保年度").fill("2028")
+    villager.locator("input[name=materials][value='居民身份证']").check()
+    before = Case.objects.count()
+    villager.context.set_offline(True)
+    villager.get_by_role("button", name="提交").click()
+    assert villager.get_by_role("status").filter(has_text="网络断了").is_visible()
+    shot(villager, "61-offline-kept-phone")
+    assert Case.objects.count() == before
+    villager.context.set_offline(False)
+    villager.wait_for_url("**/cases/220322100201-*/", timeout=30_000)
+    assert Case.objects.count() == before + 1
+    villager.reload()  # the draft is gone: nothing is sent again
+    villager.goto(live_server.url + "/cases/")
+    assert Case.objects.count() == before + 1

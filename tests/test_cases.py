@@ -458,7 +458,7 @@ def test_tallies_add_up_to_the_cases_for_any_period(lishu):
             if days_ago % 2:
                 services.resolve(lishu["staff"], case.number, "ok")
     assert rates.tally_differences() == []
-    today = timezone.localdate()
+    today = timezone.localtime(base).date()  # the same clock as the cases (not one read later, across midnight)
     county = lishu_region()
     for start_ago, end_ago in ((400, 0), (130, 31), (62, 45), (31, 1), (17, 17), (365, 0), (95, 94)):
         start, end = today - dt.timedelta(days=start_ago), today - dt.timedelta(days=end_ago)

@@ -61,8 +61,10 @@ def test_case_isolation_for_every_role_on_every_path(role, client):
         expected = sees_case(role, home, TARGETS[where], where == "same village")
         page = client.get(f"/cases/{case.number}/")
         api = client.get(f"/api/v1/cases/{case.number}")
+        receipt = client.get(f"/cases/{case.number}/receipt/")
         seen = {"ui": page.status_code == 200, "api": api.status_code == 200, "list": case.number in listed,
-                "command": case.number in by_command}
+                "command": case.number in by_command,
+                "receipt": receipt.status_code == 200 and case.number in receipt.content.decode()}
         for path, saw in seen.items():
             if saw != expected:
                 leaks.append(f"{role} {path} case in {where}: saw={saw} expected={expected}")

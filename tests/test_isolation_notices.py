@@ -55,7 +55,9 @@ def test_notices_and_warnings_for_every_role_on_every_path(role, client):
                           content_type="application/json")
         fixed = client.post(f"/api/v1/notices/{notice.pk}/correction",
                             {"title": "更正", "body": "更正", "correction": "错字"}, content_type="application/json")
-        for path, response, ok in (("publish page", page, 302), ("publish api", api, 201), ("correct api", fixed, 201)):
+        office = client.post(f"/notices/village/{code}/office/", {"phone": "0434-5201234", "hours": "8:30-17:00"})
+        for path, response, ok in (("publish page", page, 302), ("publish api", api, 201), ("correct api", fixed, 201),
+                                   ("office page", office, 302)):
             if (response.status_code == ok) != own_village:
                 leaks.append(f"{role} {path} in {where}: {response.status_code}")
         # following a warning: page, API, command

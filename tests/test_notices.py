@@ -190,3 +190,36 @@ def test_warning_pages_issue_follow_and_acknowledge(people, client, huey_immedia
     assert "1 / 2" in client.get(f"/warnings/{warning.pk}/").content.decode()
     api = client.get(f"/api/v1/warnings/{warning.pk}/status").json()
     assert api["acknowledged"] == 1 and api["waiting"] == [VILLAGE_A2]
+
+
+def test_who_to_contact_shows_public_work_phones_only(people, client):
+    from cunwu.legal.models import AdviserProfile, PoliceOfficer
+
+    with pytest.raises(ValidationError):
+        services.set_office(people["staff"], VILLAGE_A1, "call me", "8:30-17:00")
+    with pytest.raises(NotFound):
+        services.set_office(people["staff2"], VILLAGE_A1, "0434-5201234", "8:30-17:00")
+    services.set_office(people["staff"], VILLAGE_A1, "0434-5201234", "周一至周五 8:30-17:00", "张建国")
+    adviser = person("legal_adviser", VILLAGE_A1, phone="13900000009")
+    AdviserProfile.objects.create(user=adviser, organisation="梨树律师事务所", work_phone="0434-5222348",
+                                  contact_hours="每周二上午")
+    PoliceOfficer.objects.create(village_id=VILLAGE_A1, name="郑警官", station="喇嘛甸派出所", work_phone="0434-5211110")
+    page = client.get(f"/village/{VILLAGE_A1}/").content.decode()
+    for shown in ("tel:0434-5201234", "周一至周五", "tel:0434-5222348", "每周二上午", "郑警官", "tel:0434-5211110"):
+        assert shown in page, shown
+    assert "13900000009" not in page and "13904340001" not in page  # nobody's own mobile
+
+
+def test_read_aloud_speaks_mandarin_and_refuses_floods(client, monkeypatch, settings):
+    from cunwu.web import speech
+
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "speech"}}
+    assert client.post("/speech/", {"text": "  "}).status_code == 400
+    if speech.engine():  # installed by make test
+        spoken = client.post("/speech/", {"text": "暴雨红色预警，请立即转移。"})
+        assert spoken.status_code == 200 and spoken["Content-Type"] == "audio/wav"
+        assert spoken.content[:4] == b"RIFF" and len(spoken.content) > 20_000
+    monkeypatch.setattr(speech, "engine", lambda: None)
+    assert client.post("/speech/", {"text": "没有语音引擎时用浏览器朗读"}).status_code == 503
+    codes = [client.post("/speech/", {"text": f"第{i}次"}).status_code for i in range(speech.PER_MINUTE + 2)]
+    assert 429 in codes

@@ -134,6 +134,9 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 CUNWU = {
     # Idle timeout of a signed-in session, in seconds (the self-service terminal uses a shorter one).
     "SESSION_IDLE_SECONDS": int(os.environ.get("CUNWU_SESSION_IDLE_SECONDS", 30 * 60)),
+    # A self-service terminal signs its user out and wipes the screen after this long without a touch (the page
+    # warns 15 seconds before; the server ends the session itself even if the page cannot).
+    "TERMINAL_IDLE_SECONDS": int(os.environ.get("CUNWU_TERMINAL_IDLE_SECONDS", 120)),
     # Officials holding a role at this level or above must use a TOTP second factor ("" switches it off).
     "TOTP_REQUIRED_FROM_LEVEL": "county" if _env_bool("CUNWU_TOTP_REQUIRED", True) else "",
     "TOTP_ISSUER": "cunwu 村务",

@@ -45,6 +45,8 @@ def _finish_sign_in(request, user: User, method: str):
 def villager_sign_in(request):
     errors: dict = {}
     phone = ""
+    if request.GET.get("next"):  # back to where they were (a terminal's form, for example) once signed in
+        request.session["cunwu_next"] = request.GET["next"]
     if request.method == "POST":
         phone = request.POST.get("phone", "")
         try:

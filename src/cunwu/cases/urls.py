@@ -10,5 +10,6 @@ urlpatterns = [
     path("rates/", views.rates_page, name="rates"),
     path("<str:number>/", views.case_page, name="case"),
     path("<str:number>/act/<str:action>/", views.act, name="act"),
+    path("<str:number>/receipt/", views.receipt, name="receipt"),
     path("<str:number>/files/<int:attachment_id>/", views.attachment, name="file"),
 ]

@@ -133,6 +133,8 @@ def new_case(request):
             case, created = services.submit(actor, data)
             if created:
                 messages.success(request, _("Received as %(n)s.") % {"n": case.number})
+            if data.channel == "terminal":
+                return redirect("cases:receipt", number=case.number)
             return redirect("cases:case", number=case.number)
         except ValidationError as exc:
             errors = errors_of(exc)
@@ -161,6 +163,22 @@ def case_page(request, number: str):
         "departments": DEPARTMENTS if "dispatch" in actions else [],
         "is_applicant": services.may(actor, "own", case),
     })
+
+
+@login_required
+def receipt(request, number: str):
+    """A printable receipt: the case number and a QR code to follow it from any phone (sign-in still needed)."""
+    import io
+
+    import qrcode
+    import qrcode.image.svg
+
+    case = services.get_case(Actor.from_request(request), number)
+    link = request.build_absolute_uri(reverse("cases:case", args=[case.number]))
+    buffer = io.BytesIO()
+    qrcode.make(link, image_factory=qrcode.image.svg.SvgPathImage, box_size=10,
+                error_correction=qrcode.constants.ERROR_CORRECT_M).save(buffer)
+    return render(request, "cases/receipt.html", {"case": case, "link": link, "qr": buffer.getvalue().decode()})
 
 
 def _call(request, actor: Actor, number: str, action: str):

@@ -13,9 +13,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cunwu.accounts import permissions
-from cunwu.accounts.models import Assignment
-from cunwu.accounts.roles import Role
 from cunwu.audit.context import Actor
+from cunwu.notices.services import contacts as village_contacts
 from cunwu.notices.warnings import current_for as current_warnings
 from cunwu.regions.models import Region
 from cunwu.web.feedback import errors_of
@@ -30,7 +29,6 @@ SEARCH_ALIASES = {
     "低保": "最低生活保障", "五保": "特困", "医保": "医疗", "社保": "社会保", "养老金": "养老保险", "身份证": "居民身份证",
     "户口": "户", "残疾证": "残疾人证", "打官司": "法律", "纠纷": "调解",
 }
-CONTACT_ROLES = [Role.VILLAGE_STAFF, Role.GRID_WORKER, Role.LEGAL_ADVISER]
 
 
 def _village(code: str) -> Region:
@@ -46,8 +44,7 @@ def village_page(request, code: str):
     village = _village(code)
     entries = services.directory_for(code)
     version = DirectoryVersion.objects.filter(pk=entries[0].version_id).first() if entries else None
-    contacts = (Assignment.objects.active().filter(region=village, role__in=CONTACT_ROLES)
-                .select_related("user").order_by("role"))
+    contacts = village_contacts(code)
     return render(request, "directory/village.html", {
         "village": village, "path": village.path(), "entries": entries, "version": version, "contacts": contacts,
         "domains": _by_domain(entries)[:8], "warnings": current_warnings(code),

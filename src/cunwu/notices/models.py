@@ -123,3 +123,17 @@ class WarningTarget(models.Model):
 
     def __str__(self) -> str:
         return f"{self.warning_id} → {self.village_id}"
+
+
+class VillageOffice(models.Model):
+    """The village's service station as villagers reach it: its public phone, opening hours, who is on duty."""
+
+    village = models.OneToOneField("regions.Region", on_delete=models.PROTECT, related_name="+", primary_key=True)
+    phone = models.CharField(_("public phone"), max_length=20)
+    hours = models.CharField(_("opening hours"), max_length=200)
+    on_duty = models.CharField(_("on duty"), max_length=300, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey("accounts.User", null=True, on_delete=models.PROTECT, related_name="+")
+
+    def __str__(self) -> str:
+        return f"{self.village_id} {self.phone}"

@@ -9,6 +9,7 @@ region that have published nothing of a due category in the current period."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -25,7 +26,7 @@ from cunwu.audit.context import Actor
 from cunwu.audit.services import record
 from cunwu.regions.models import Region
 
-from .models import Category, Notice
+from .models import Category, Notice, VillageOffice
 from .policies import NOTICE_OVERSEERS
 
 
@@ -195,3 +196,49 @@ def overdue(actor: Actor, region_code: str, on: dt.date | None = None) -> tuple[
         if missing:
             lacking.append(Lacking(code, name, missing))
     return region, lacking, len(villages)
+
+
+# --- who to contact -------------------------------------------------------------------------------------------
+
+PHONE = re.compile(r"^[0-9][0-9-]{6,19}$")
+
+
+def set_office(actor: Actor, village_code: str, phone: str, hours: str, on_duty: str = "") -> VillageOffice:
+    """The village's public phone, hours and who is on duty (its staff)."""
+    village = _village(village_code)
+    acting = _staff_of(actor, village.code)
+    phone = (phone or "").strip().replace(" ", "")
+    if not PHONE.match(phone):
+        raise ValidationError({"phone": [_("Enter a phone number such as 0434-5211234 or 13904341234.")]})
+    hours, on_duty = _text(hours, "hours", 200), (on_duty or "").strip()[:300]
+    with transaction.atomic():
+        office, _made = VillageOffice.objects.update_or_create(
+            village=village, defaults={"phone": phone, "hours": hours, "on_duty": on_duty, "updated_by": actor.user})
+        record(acting, "village.office_set", office, region_code=village.code,
+               detail={"phone": phone, "hours": hours, "on_duty": on_duty})
+    return office
+
+
+@dataclass
+class Contacts:
+    office: VillageOffice | None
+    staff: list
+    advisers: list  # (user, AdviserProfile or None)
+    police: list
+
+
+def contacts(village_code: str) -> Contacts:
+    """Who a villager can reach, with public work phones only (never a person's own mobile)."""
+    from cunwu.accounts.models import Assignment
+    from cunwu.legal.models import AdviserProfile, PoliceOfficer
+
+    people = list(Assignment.objects.active().filter(
+        region_id=village_code, role__in=(Role.VILLAGE_STAFF, Role.GRID_WORKER, Role.LEGAL_ADVISER))
+        .select_related("user").order_by("role", "pk"))
+    advisers = [a.user for a in people if a.role == Role.LEGAL_ADVISER]
+    profiles = {p.user_id: p for p in AdviserProfile.objects.filter(user__in=advisers)}
+    return Contacts(
+        office=VillageOffice.objects.filter(village_id=village_code).first(),
+        staff=[a for a in people if a.role != Role.LEGAL_ADVISER],
+        advisers=[(u, profiles.get(u.pk)) for u in advisers],
+        police=list(PoliceOfficer.objects.filter(village_id=village_code, active=True)))

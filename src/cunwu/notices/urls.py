@@ -7,6 +7,7 @@ urlpatterns = [
     path("notices/village/<str:code>/", views.board, name="board"),
     path("notices/village/<str:code>/archive/", views.archive, name="archive"),
     path("notices/village/<str:code>/new/", views.publish, name="publish"),
+    path("notices/village/<str:code>/office/", views.office, name="office"),
     path("notices/due/", views.due, name="due"),
     path("notices/<int:notice_id>/", views.notice, name="notice"),
     path("notices/<int:notice_id>/correct/", views.correct, name="correct"),

@@ -101,6 +101,22 @@ def correct(request, notice_id: int):
 
 
 @login_required
+def office(request, code: str):
+    """The village's public phone, opening hours and who is on duty (its staff set them)."""
+    village = _village(code)
+    actor = Actor.from_request(request)
+    services._staff_of(actor, code)
+    current = services.contacts(code).office
+
+    def save(form):
+        services.set_office(actor, code, form.get("phone", ""), form.get("hours", ""), form.get("on_duty", ""))
+        return reverse("directory:village", args=[code])
+
+    return form_page(request, "notices/office.html", {"village": village, "current": current}, save,
+                     _("Saved. Villagers see it on the village's page."))
+
+
+@login_required
 def due(request):
     actor = Actor.from_request(request)
     code = request.GET.get("region", "") or next(

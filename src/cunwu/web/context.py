@@ -2,7 +2,14 @@ from cunwu.accounts.permissions import assignments_of
 
 
 def platform(request):
+    from django.conf import settings
+
+    from cunwu.accounts.middleware import terminal_of
+
+    terminal = terminal_of(request)
+    shared = {"elder": terminal or request.COOKIES.get("cunwu_elder") == "1", "terminal": terminal,
+              "terminal_idle": settings.CUNWU["TERMINAL_IDLE_SECONDS"]}
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"my_assignments": []}
-    return {"my_assignments": assignments_of(user)}
+        return {"my_assignments": [], **shared}
+    return {"my_assignments": assignments_of(user), **shared}

@@ -224,6 +224,7 @@ def _demo_notices(as_user, villages: list[Region]) -> None:
     from cunwu.notices import warnings
 
     staff, village = as_user("village1.staff"), villages[0].code
+    notices.set_office(staff, village, "0434-5201234", "周一至周五 8:30-17:00，农忙时节周末上午", "张建国（周一、三、五），赵志强（周二、四）")
     month = timezone.localdate().replace(day=1) - dt.timedelta(days=1)
     first = notices.publish(staff, notices.NoticeInput(
         village, "finances", f"{month:%Y年%m月}村级财务收支公开",

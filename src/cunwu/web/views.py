@@ -10,6 +10,7 @@ from cunwu.accounts import permissions, services
 from cunwu.accounts.models import Assignment, User
 from cunwu.accounts.roles import GRANTS, Role
 from cunwu.audit.context import Actor
+from cunwu.notices.services import contacts as village_contacts
 from cunwu.notices.warnings import current_for as current_warnings
 from cunwu.regions import codes
 from cunwu.regions.models import Region
@@ -53,10 +54,9 @@ def choose_village(request):
 
 def _villager_home(request, current, mine):
     village = current.region
-    staff = (Assignment.objects.active().filter(region=village, role__in=[Role.VILLAGE_STAFF, Role.GRID_WORKER, Role.LEGAL_ADVISER])
-             .select_related("user").order_by("role"))
-    return render(request, "web/home_villager.html", {"village": village, "path": village.path(), "staff": staff,
+    return render(request, "web/home_villager.html", {"village": village, "path": village.path(),
                                                       "warnings": current_warnings(village.code),
+                                                      "contacts": village_contacts(village.code),
                                                       "current": current, "mine": mine})
 
 
@@ -91,3 +91,46 @@ def _jurisdiction_overview(request, current, mine):
         "can_manage": bool(GRANTS.get(current.role)),
         "department": current.department,
     })
+
+
+ELDER_COOKIE = "cunwu_elder"
+
+
+@require_POST
+def elder_mode(request):
+    """Elder mode on or off for this browser: larger type and targets, stronger contrast, read-aloud."""
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    target = request.POST.get("next", "/")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                           require_https=request.is_secure()):
+        target = "/"
+    response = redirect(target)
+    if request.POST.get("on") == "1":
+        response.set_cookie(ELDER_COOKIE, "1", max_age=365 * 24 * 3600, samesite="Lax", secure=request.is_secure())
+    else:
+        response.delete_cookie(ELDER_COOKIE)
+    return response
+
+
+@require_POST
+def speak(request):
+    """The text of a screen as spoken Mandarin (WAV), from the server's own engine."""
+    from django.http import HttpResponse
+
+    from cunwu.audit.context import client_ip
+
+    from . import speech
+
+    if not speech.allowed(client_ip(request)):
+        return HttpResponse(status=429)
+    text = request.POST.get("text", "")
+    if not text.strip():
+        return HttpResponse(status=400)
+    try:
+        audio = speech.synthesize(text, english=request.POST.get("lang") == "en")
+    except (speech.Unavailable, OSError, TimeoutError):
+        return HttpResponse(status=503)
+    response = HttpResponse(audio, content_type="audio/wav")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
