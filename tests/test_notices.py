@@ -223,3 +223,26 @@ def test_read_aloud_speaks_mandarin_and_refuses_floods(client, monkeypatch, sett
     assert client.post("/speech/", {"text": "没有语音引擎时用浏览器朗读"}).status_code == 503
     codes = [client.post("/speech/", {"text": f"第{i}次"}).status_code for i in range(speech.PER_MINUTE + 2)]
     assert 429 in codes
+
+
+def test_a_terminal_is_set_up_by_staff_and_ends_idle_sessions_on_the_server(people, client, settings):
+    import time
+
+    assert client.get("/terminal/999999999999/").status_code == 404
+    client.force_login(people["villager"].user)
+    assert client.post(f"/terminal/{VILLAGE_A1}/set-up/", {"on": "1"}).status_code == 404  # not the villager's call
+    client.force_login(people["staff2"].user)
+    assert client.post(f"/terminal/{VILLAGE_A1}/set-up/", {"on": "1"}).status_code == 404  # another village's staff
+    client.force_login(people["staff"].user)
+    client.post(f"/terminal/{VILLAGE_A1}/set-up/", {"on": "1"})
+    assert client.cookies["cunwu_terminal"].value == VILLAGE_A1
+    assert client.get("/").wsgi_request.user.is_anonymous  # the staff member was signed out on the shared device
+    client.force_login(people["villager"].user)
+    page = client.get("/")
+    assert page.status_code == 200 and page["Cache-Control"] == "no-store"
+    session = client.session
+    session["cunwu_last_seen"] = int(time.time()) - settings.CUNWU["TERMINAL_IDLE_SECONDS"] - 1
+    session.save()
+    ended = client.get("/cases/")
+    assert ended.status_code == 302 and ended["Location"] == f"/terminal/{VILLAGE_A1}/?wiped=1"
+    assert client.get("/cases/").wsgi_request.user.is_anonymous

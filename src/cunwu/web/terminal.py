@@ -16,17 +16,10 @@ from cunwu.accounts import permissions
 from cunwu.accounts.middleware import TERMINAL_COOKIE, terminal_of
 from cunwu.accounts.roles import Role
 from cunwu.directory import services as directory
+from cunwu.notices.services import _village
 from cunwu.notices.warnings import current_for
-from cunwu.regions.models import Region
 
 MOST_USED = 8
-
-
-def _village(code: str) -> Region:
-    village = Region.objects.filter(code=code, level=5, active=True).first()
-    if village is None:
-        raise Http404
-    return village
 
 
 def home(request, code: str):
