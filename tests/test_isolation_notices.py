@@ -47,7 +47,6 @@ def test_notices_and_warnings_for_every_role_on_every_path(role, client):
         listed = ""
     leaks = []
     for where, (code, notice, warning) in made.items():
-        inside = code.startswith(home)
         own_village = role == Role.VILLAGE_STAFF and where == "same village"
         # publishing and correcting: page, API
         page = client.post(f"/notices/village/{code}/new/", {"category": "finances", "title": "财务", "body": "收支"})
@@ -87,7 +86,6 @@ def test_notices_and_warnings_for_every_role_on_every_path(role, client):
                              content_type="application/json")
         if (issued.status_code == 201) != _may_issue_for(role, home, code):
             leaks.append(f"{role} issue for {where}: {issued.status_code}")
-        assert inside or not own_village
     assert not leaks, "\n".join(leaks)
     assert Notice.objects.filter(title="财务").count() == (2 if role == Role.VILLAGE_STAFF else 0)  # page + API
     assert Warning.objects.filter(title="大风").count() == sum(

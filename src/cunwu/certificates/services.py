@@ -59,7 +59,7 @@ def _type(village_code: str, code: str) -> CertificateType:
 
 
 def _village(code: str) -> Region:
-    village = Region.objects.filter(code=(code or "").strip(), level=5, active=True).first()
+    village = Region.objects.village(code)
     if village is None:
         raise ValidationError({"village": [_("Choose the village the request is for.")]})
     return village

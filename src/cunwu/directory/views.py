@@ -32,7 +32,7 @@ SEARCH_ALIASES = {
 
 
 def _village(code: str) -> Region:
-    village = Region.objects.filter(code=code, level=5, active=True).first()
+    village = Region.objects.village(code)
     if village is None:
         raise Http404
     return village

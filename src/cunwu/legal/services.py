@@ -26,6 +26,7 @@ from cunwu.audit.services import record
 from cunwu.cases import clock
 from cunwu.regions import codes
 from cunwu.regions.models import Region
+from cunwu.text import clean_text as _text
 
 from . import search
 from .models import (
@@ -65,15 +66,6 @@ def _manager(actor: Actor, region_code: str) -> Actor:
                 a.role == Role.VILLAGE_STAFF and a.region_id == region_code):
             return actor.acting_as(a)
     raise permissions.NotFound
-
-
-def _text(value: str, field: str, limit: int, required: bool = True) -> str:
-    value = (value or "").strip()
-    if required and not value:
-        raise ValidationError({field: [_("This field is required.")]})
-    if len(value) > limit:
-        raise ValidationError({field: [_("At most %(n)s characters.") % {"n": limit}]})
-    return value
 
 
 def _choice(value: str, choices, field: str) -> str:

@@ -24,7 +24,7 @@ from .policies import ANSWER, is_justice
 
 
 def _village(code: str) -> Region:
-    village = Region.objects.filter(code=code, level=5, active=True).first()
+    village = Region.objects.village(code)
     if village is None:
         raise permissions.NotFound
     return village

@@ -25,6 +25,7 @@ from cunwu.accounts.roles import Role
 from cunwu.audit.context import Actor
 from cunwu.audit.services import record
 from cunwu.regions.models import Region
+from cunwu.text import clean_text as _text
 
 from .models import Category, Notice, VillageOffice
 from .policies import NOTICE_OVERSEERS
@@ -35,7 +36,7 @@ def _cfg(name: str):
 
 
 def _village(code: str) -> Region:
-    village = Region.objects.filter(code=(code or "").strip(), level=5, active=True).first()
+    village = Region.objects.village(code)
     if village is None:
         raise permissions.NotFound
     return village
@@ -49,15 +50,6 @@ def _staff_of(actor: Actor, village_code: str) -> Actor:
         if a.role == Role.VILLAGE_STAFF and a.region_id == village_code:
             return actor.acting_as(a)
     raise permissions.NotFound
-
-
-def _text(value: str, field: str, limit: int) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise ValidationError({field: [_("This field is required.")]})
-    if len(value) > limit:
-        raise ValidationError({field: [_("At most %(n)s characters.") % {"n": limit}]})
-    return value
 
 
 def _period(shown_from: dt.date | None, shown_until: dt.date | None) -> tuple[dt.date, dt.date]:

@@ -28,17 +28,13 @@ from .models import Category, Kind, Level
 from .policies import may_issue
 
 
-def _village(code: str) -> Region:
-    return services._village(code)
-
-
 def _is_staff(request, code: str) -> bool:
     return request.user.is_authenticated and any(
         a.role == Role.VILLAGE_STAFF and a.region_id == code for a in permissions.assignments_of(request.user))
 
 
 def board(request, code: str):
-    village = _village(code)
+    village = services._village(code)
     entries = directory.directory_for(code)
     version = DirectoryVersion.objects.filter(pk=entries[0].version_id).first() if entries else None
     return render(request, "notices/board.html", {
@@ -50,7 +46,7 @@ def board(request, code: str):
 
 
 def archive(request, code: str):
-    village = _village(code)
+    village = services._village(code)
     category = request.GET.get("category", "")
     page = Paginator(services.archive(code, category), 50).get_page(request.GET.get("page"))
     return render(request, "notices/archive.html", {
@@ -68,7 +64,7 @@ def notice(request, notice_id: int):
 
 @login_required
 def publish(request, code: str):
-    village = _village(code)
+    village = services._village(code)
     actor = Actor.from_request(request)
     services._staff_of(actor, code)
 
@@ -103,7 +99,7 @@ def correct(request, notice_id: int):
 @login_required
 def office(request, code: str):
     """The village's public phone, opening hours and who is on duty (its staff set them)."""
-    village = _village(code)
+    village = services._village(code)
     actor = Actor.from_request(request)
     services._staff_of(actor, code)
     current = services.contacts(code).office

@@ -20,6 +20,10 @@ class RegionQuerySet(models.QuerySet):
     def active(self):
         return self.filter(active=True)
 
+    def village(self, code: str):
+        """The active village (or community) with this code, or None."""
+        return self.filter(code=(code or "").strip(), level=5, active=True).first()
+
 
 class Region(models.Model):
     """One division of the five-level tree, keyed by its statistical code.

@@ -1,13 +1,12 @@
+from django.conf import settings
+
+from cunwu.accounts.middleware import terminal_of
 from cunwu.accounts.permissions import assignments_of
 
 
 def platform(request):
-    from django.conf import settings
-
-    from cunwu.accounts.middleware import terminal_of
-
     terminal = terminal_of(request)
-    shared = {"elder": terminal or request.COOKIES.get("cunwu_elder") == "1", "terminal": terminal,
+    shared = {"elder": bool(terminal) or request.COOKIES.get("cunwu_elder") == "1", "terminal": terminal,
               "terminal_idle": settings.CUNWU["TERMINAL_IDLE_SECONDS"]}
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
