@@ -26,7 +26,7 @@ run: install
 	$(BIN)/cunwu migrate --no-input -v0
 	test -f var/.regions-2023 || ($(BIN)/cunwu regions import && touch var/.regions-2023)
 	$(BIN)/cunwu demo
-	bash -c 'trap "kill 0" EXIT; $(BIN)/cunwu worker & CUNWU_DEMO_SMS_ON_SCREEN=1 $(BIN)/cunwu serve --port 8000'
+	bash -c 'trap "kill 0" EXIT; $(BIN)/cunwu worker & CUNWU_DEMO=1 CUNWU_DEMO_SMS_ON_SCREEN=1 $(BIN)/cunwu serve --port 8000'
 
 system-deps:
 	bash scripts/system-deps.sh

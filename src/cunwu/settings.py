@@ -57,6 +57,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "cunwu.web.middleware.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.gzip.GZipMiddleware",
@@ -141,12 +142,14 @@ CUNWU = {
     "TOTP_REQUIRED_FROM_LEVEL": "county" if _env_bool("CUNWU_TOTP_REQUIRED", True) else "",
     "TOTP_ISSUER": "cunwu 村务",
     # Sign-in throttling: failures allowed inside the window, then a lockout.
-    "SIGN_IN_MAX_FAILURES": 5,
+    "SIGN_IN_MAX_FAILURES": 5,  # per phone number, username or TOTP enrolment
+    "SIGN_IN_MAX_FAILURES_PER_ADDRESS": int(os.environ.get("CUNWU_SIGN_IN_MAX_FAILURES_PER_ADDRESS", 20)),
     "SIGN_IN_WINDOW_SECONDS": 15 * 60,
     "SIGN_IN_LOCKOUT_SECONDS": 15 * 60,
     "OTP_TTL_SECONDS": 5 * 60,
     "OTP_RESEND_SECONDS": 60,
-    "OTP_MAX_PER_HOUR": 10,
+    "OTP_MAX_PER_HOUR": 10,  # codes to one number
+    "OTP_MAX_PER_ADDRESS_PER_HOUR": int(os.environ.get("CUNWU_OTP_MAX_PER_ADDRESS_PER_HOUR", 20)),
     "SMS_BACKEND": os.environ.get("CUNWU_SMS_BACKEND", "cunwu.accounts.sms.OutboxBackend"),
     # Keys for personal data at rest: "id:base64key" entries, comma separated, newest first.
     "DATA_KEYS": os.environ.get("CUNWU_DATA_KEYS", ""),
@@ -185,6 +188,10 @@ CUNWU = {
     # to, e.g. https://cunwu.example.gov.cn).
     "PUBLIC_URL": os.environ.get("CUNWU_PUBLIC_URL", "").rstrip("/"),
     "ATTACHMENT_MAX_COUNT": 10,
+    # The reverse proxies (addresses or networks) whose X-Forwarded-For and X-Forwarded-Proto are believed.
+    "TRUSTED_PROXIES": os.environ.get("CUNWU_TRUSTED_PROXIES", ""),
+    # A demo install (make run): the text message outbox page exists, sign-in codes may show on screen.
+    "DEMO_MODE": _env_bool("CUNWU_DEMO", False) or _env_bool("CUNWU_DEMO_SMS_ON_SCREEN", False),
     "ATTACHMENT_TYPES": ["image/jpeg", "image/png", "image/webp", "application/pdf"],
 }
 
@@ -234,7 +241,9 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_HSTS_SECONDS = int(os.environ.get("CUNWU_HSTS_SECONDS", "0"))
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if _env_bool("CUNWU_BEHIND_TLS_PROXY", False) else None
+# Behind a TLS proxy, CUNWU_TRUSTED_PROXIES names it; TrustedProxyMiddleware then takes the scheme and the client
+# address from its headers (and from nobody else's), so SECURE_PROXY_SSL_HEADER stays unset.
+SECURE_PROXY_SSL_HEADER = None
 
 LOGGING = {
     "version": 1,

@@ -157,6 +157,18 @@ class SignInThrottle(models.Model):
         return f"{self.key[:8]}… {self.failures} failures"
 
 
+class RateCounter(models.Model):
+    """Hits of one client (or one identifier) in one fixed window, for rate limits that every process and every
+    machine of a deployment share (the key is a digest of scope, who and window)."""
+
+    key = models.CharField(max_length=64, unique=True)
+    count = models.PositiveIntegerField(default=0)
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.key[:8]}… {self.count}"
+
+
 class OutboxMessage(models.Model):
     """A text message as the default SMS backend keeps it: administrators and tests read the outbox."""
 

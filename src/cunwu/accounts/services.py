@@ -391,3 +391,32 @@ def safe_create(func, *args, **kwargs):
         return func(*args, **kwargs)
     except IntegrityError:
         raise ValidationError(_("Someone saved the same details at the same moment; please reload.")) from None
+
+
+@dataclass
+class OutboxRow:
+    created_at: object
+    phone: str  # masked
+    purpose: str
+    body: str  # a sign-in code's text is never shown
+
+
+def read_outbox(actor: Actor, limit: int = 200) -> list[OutboxRow]:
+    """The demo's text-message outbox, for an administrator: messages to people in their jurisdiction, phones
+    masked and sign-in codes withheld (a code read here would sign its reader in as the villager). Only a demo
+    install has it; each view is audited."""
+    from .models import OutboxMessage
+
+    if not settings.CUNWU.get("DEMO_MODE"):
+        raise permissions.NotFound
+    if actor.user is None or not any(a.role in (Role.COUNTY_ADMIN, Role.CITY_ADMIN, Role.PROVINCE_ADMIN)
+                                     for a in permissions.assignments_of(actor.user)):
+        raise permissions.NotFound
+    phones = permissions.restrict(User.objects.exclude(phone=None), actor).values("phone")
+    rows = [
+        OutboxRow(m.created_at, personal_data.mask_phone(m.phone), m.purpose,
+                  _("(a sign-in code: not shown)") if m.purpose == "sign_in_code" else m.body)
+        for m in OutboxMessage.objects.filter(phone__in=phones)[:limit]
+    ]
+    record(actor, "accounts.outbox.viewed", object_type="outbox", detail={"rows": len(rows)})
+    return rows

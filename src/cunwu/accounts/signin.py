@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from cunwu.audit.context import Actor
 from cunwu.audit.services import record
 
-from . import personal_data
+from . import personal_data, throttle
 from .models import Assignment, OneTimeCode, SignInThrottle, User
 from .roles import Role
 from .sms import send_sms
@@ -37,7 +37,8 @@ class LockedOut(Exception):
 
 
 def _key(kind: str, identifier: str) -> str:
-    return hashlib.sha256(f"{kind}:{identifier}".encode()).hexdigest()
+    """A throttle key: the kind stays readable (the address limit differs), the identifier is hashed."""
+    return f"{kind}:" + hashlib.sha256(f"{kind}:{identifier}".encode()).hexdigest()[:56]
 
 
 def _conf(name: str) -> int:
@@ -46,8 +47,17 @@ def _conf(name: str) -> int:
 
 def check_not_locked(*keys: str) -> None:
     now = timezone.now()
-    for row in SignInThrottle.objects.filter(key__in=keys, locked_until__gt=now):
+    for row in SignInThrottle.objects.filter(key__in=list(keys), locked_until__gt=now):
         raise LockedOut(int((row.locked_until - now).total_seconds()))
+
+
+def _max_failures(key: str) -> int:
+    """An identifier (a phone, a username, a TOTP enrolment) is locked after SIGN_IN_MAX_FAILURES; a client
+    address, which many honest people may share (a village office, a terminal), after
+    SIGN_IN_MAX_FAILURES_PER_ADDRESS."""
+    if key.startswith("ip:"):
+        return _conf("SIGN_IN_MAX_FAILURES_PER_ADDRESS")
+    return _conf("SIGN_IN_MAX_FAILURES")
 
 
 def register_failure(*keys: str) -> None:
@@ -59,7 +69,7 @@ def register_failure(*keys: str) -> None:
             if now - row.window_started > window:
                 row.failures, row.window_started = 0, now
             row.failures += 1
-            if row.failures >= _conf("SIGN_IN_MAX_FAILURES"):
+            if row.failures >= _max_failures(key):
                 row.locked_until = now + dt.timedelta(seconds=_conf("SIGN_IN_LOCKOUT_SECONDS"))
                 row.failures = 0
                 row.window_started = now
@@ -67,7 +77,9 @@ def register_failure(*keys: str) -> None:
 
 
 def clear_failures(*keys: str) -> None:
-    SignInThrottle.objects.filter(key__in=keys).delete()
+    """After a success, the identifier's own counter starts again. A client address's counter never does: one
+    account of an attacker's own, signed in between guesses, must not reset the budget for guessing others'."""
+    SignInThrottle.objects.filter(key__in=[k for k in keys if not k.startswith("ip:")]).delete()
 
 
 def _code_digest(phone: str, code: str) -> str:
@@ -83,6 +95,9 @@ def request_code(phone: str, ip: str) -> CodeRequest:
     """Send a sign-in code to `phone`. Known and unknown numbers get the same answer (anyone may sign up)."""
     phone = personal_data.normalize_phone(phone)
     check_not_locked(_key("otp", phone), _key("ip", ip))
+    ok, wait = throttle.hit("sign-in-code-address", ip, _conf("OTP_MAX_PER_ADDRESS_PER_HOUR"), 3600)
+    if not ok:  # one address asking codes for many numbers: texting costs money and floods phones
+        raise LockedOut(wait)
     now = timezone.now()
     recent = OneTimeCode.objects.filter(phone=phone, created_at__gt=now - dt.timedelta(hours=1))
     last = recent.order_by("-created_at").first()

@@ -48,5 +48,46 @@ class Actor:
 
 
 def client_ip(request) -> str:
-    # REMOTE_ADDR only: X-Forwarded-For is trusted solely behind a configured proxy (see docs/deployment.md).
+    """The client's address. Behind a trusted proxy, TrustedProxyMiddleware has already put the address the
+    proxy saw into REMOTE_ADDR; nobody else's X-Forwarded-For is believed (see docs/deployment.md)."""
     return (request.META.get("REMOTE_ADDR") or "")[:64]
+
+
+def parse_networks(text: str) -> list:
+    """CUNWU_TRUSTED_PROXIES: addresses or networks, comma separated ("10.0.0.5, 10.1.0.0/16")."""
+    import ipaddress
+
+    found = []
+    for part in (text or "").split(","):
+        part = part.strip()
+        if part:
+            found.append(ipaddress.ip_network(part, strict=False))
+    return found
+
+
+def _trusted(address: str, networks: list) -> bool:
+    import ipaddress
+
+    try:
+        ip = ipaddress.ip_address(address.strip())
+    except ValueError:
+        return False
+    return any(ip.version == n.version and ip in n for n in networks)
+
+
+def resolve_forwarded(remote_addr: str, forwarded_for: str, forwarded_proto: str,
+                      networks: list) -> tuple[str, str | None]:
+    """(client address, scheme or None) of a request that came through trusted proxies.
+
+    Only when the immediate peer is a trusted proxy are its headers read; then X-Forwarded-For is walked from
+    the right, skipping trusted proxies, and the first other address is the client (the entries left of it
+    were written by the client and prove nothing)."""
+    if not networks or not _trusted(remote_addr, networks):
+        return remote_addr, None
+    client = remote_addr
+    for hop in reversed([h.strip() for h in (forwarded_for or "").split(",") if h.strip()]):
+        client = hop
+        if not _trusted(hop, networks):
+            break
+    proto = (forwarded_proto or "").split(",")[0].strip().lower()
+    return client[:64], proto if proto in ("http", "https") else None

@@ -369,15 +369,10 @@ def _tally(outcome: str) -> None:
 
 def verification_allowed(source: str) -> bool:
     """At most CUNWU["VERIFICATIONS_PER_MINUTE"] verifications a minute from one client address (a flood or an
-    enumeration attempt is turned away; payloads are signed and serials random, so guessing finds nothing)."""
+    enumeration attempt is turned away; payloads are signed and serials random, so guessing finds nothing).
+    Counted in the database, so every process of a deployment shares the budget."""
     from django.conf import settings
-    from django.core.cache import cache
 
-    key = f"cert-verify:{source}:{int(timezone.now().timestamp() // 60)}"
-    cache.add(key, 0, timeout=120)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # evicted between add and incr
-        cache.set(key, 1, timeout=120)
-        count = 1
-    return count <= settings.CUNWU["VERIFICATIONS_PER_MINUTE"]
+    from cunwu.accounts import throttle
+
+    return throttle.allowed("cert-verify", source, settings.CUNWU["VERIFICATIONS_PER_MINUTE"], 60)

@@ -7,7 +7,8 @@ from cunwu.accounts.permissions import assignments_of
 def platform(request):
     terminal = terminal_of(request)
     shared = {"elder": bool(terminal) or request.COOKIES.get("cunwu_elder") == "1", "terminal": terminal,
-              "terminal_idle": settings.CUNWU["TERMINAL_IDLE_SECONDS"]}
+              "terminal_idle": settings.CUNWU["TERMINAL_IDLE_SECONDS"],
+              "demo_mode": bool(settings.CUNWU.get("DEMO_MODE"))}
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"my_assignments": [], **shared}

@@ -1,6 +1,35 @@
 from django.conf import settings
 from django.utils import translation
 
+from cunwu.audit.context import parse_networks, resolve_forwarded
+
+
+class TrustedProxyMiddleware:
+    """First in the chain. A request whose peer is one of CUNWU_TRUSTED_PROXIES gets the client's address and
+    scheme from X-Forwarded-For and X-Forwarded-Proto, so that throttles, the audit log, HTTPS detection and
+    HSTS see the real client; from anyone else those headers are dropped."""
+
+    HEADERS = ("HTTP_X_FORWARDED_FOR", "HTTP_X_FORWARDED_PROTO", "HTTP_X_REAL_IP", "HTTP_FORWARDED")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.networks = parse_networks(settings.CUNWU.get("TRUSTED_PROXIES", ""))
+
+    def __call__(self, request):
+        meta = request.META
+        remote = meta.get("REMOTE_ADDR", "")
+        client, scheme = resolve_forwarded(remote, meta.get("HTTP_X_FORWARDED_FOR", ""),
+                                           meta.get("HTTP_X_FORWARDED_PROTO", ""), self.networks)
+        if client != remote or scheme is not None:
+            meta["REMOTE_ADDR"] = client
+            if scheme is not None:
+                meta["wsgi.url_scheme"] = scheme
+        if not self.networks or client == remote and scheme is None:
+            for header in self.HEADERS:
+                meta.pop(header, None)
+        return self.get_response(request)
+
+
 
 class ChineseFirstLocaleMiddleware:
     """Chinese unless the person chose otherwise (language cookie). API clients may also ask by Accept-Language."""

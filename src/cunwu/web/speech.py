@@ -8,7 +8,6 @@ import shutil
 import subprocess
 
 from django.core.cache import cache
-from django.utils import timezone
 
 LIMIT = 1500  # characters spoken at a time
 PER_MINUTE = 20  # requests from one client address
@@ -23,13 +22,9 @@ def engine() -> str | None:
 
 
 def allowed(source: str) -> bool:
-    key = f"speech:{source}:{int(timezone.now().timestamp() // 60)}"
-    cache.add(key, 0, timeout=120)
-    try:
-        return cache.incr(key) <= PER_MINUTE
-    except ValueError:
-        cache.set(key, 1, timeout=120)
-        return True
+    from cunwu.accounts import throttle
+
+    return throttle.allowed("speech", source, PER_MINUTE, 60)
 
 
 def synthesize(text: str, english: bool = False) -> bytes:

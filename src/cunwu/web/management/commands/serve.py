@@ -17,4 +17,7 @@ class Command(BaseCommand):
 
         self.stdout.write(f"cunwu serving on http://{options['host']}:{options['port']}/ "
                           f"(database: {connection.vendor})")
-        serve(application, host=options["host"], port=options["port"], threads=options["threads"])
+        # waitress would drop X-Forwarded-* itself; TrustedProxyMiddleware believes them only from
+        # CUNWU_TRUSTED_PROXIES and drops them from anyone else.
+        serve(application, host=options["host"], port=options["port"], threads=options["threads"],
+              clear_untrusted_proxy_headers=False)

@@ -1,0 +1,124 @@
+"""Trust findings: account takeover through the outbox, throttles that one's own account resets, code
+requests without a per-address limit, and a TLS proxy that made every user one address."""
+
+import pytest
+from django.test import override_settings
+
+from cunwu.accounts import signin
+from cunwu.accounts.models import OutboxMessage, RateCounter
+from cunwu.audit.models import AuditEntry
+
+from .helpers import LISHU, PASSWORD, VILLAGE_A1, person
+
+
+def _demo(settings, on: bool):
+    settings.CUNWU = {**settings.CUNWU, "DEMO_MODE": on}
+
+
+@pytest.mark.django_db
+def test_outbox_exists_only_in_demo_mode_and_never_shows_a_sign_in_code(client, settings):
+    villager = person("villager", VILLAGE_A1, phone="13904347777")
+    admin = person("county_admin", LISHU)
+    client.post("/accounts/villager/", {"phone": villager.phone})
+    code = OutboxMessage.objects.get(phone=villager.phone, purpose="sign_in_code").body
+    code = "".join(c for c in code if c.isdigit())[:6]
+    OutboxMessage.objects.create(phone=villager.phone, body="您的申请已受理", purpose="case")
+    client.force_login(admin)
+    _demo(settings, False)
+    assert client.get("/accounts/outbox/").status_code == 404  # a real deployment has no such page
+    assert "短信发件箱" not in client.get("/").content.decode()
+    _demo(settings, True)
+    page = client.get("/accounts/outbox/")
+    text = page.content.decode()
+    assert page.status_code == 200 and page["Cache-Control"] == "no-store"
+    assert code not in text and "13904347777" not in text
+    assert "139****7777" in text and "您的申请已受理" in text and "验证码短信：不显示" in text
+    viewed = AuditEntry.objects.filter(action="accounts.outbox.viewed", actor_id=admin.pk)
+    assert viewed.count() == 1 and viewed.get().detail == {"rows": 2}
+
+
+@pytest.mark.django_db
+def test_staff_and_villagers_never_reach_the_outbox_even_in_demo(client, settings):
+    _demo(settings, True)
+    for role, region in (("village_staff", VILLAGE_A1), ("township_officer", "220322100")):
+        client.force_login(person(role, region))
+        assert client.get("/accounts/outbox/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_signing_in_with_ones_own_account_does_not_reset_the_address_budget(client, settings):
+    """Password spraying: guess others' passwords from one address, sign in with an own account in between."""
+    settings.CUNWU = {**settings.CUNWU, "SIGN_IN_MAX_FAILURES_PER_ADDRESS": 6}
+    person("village_staff", VILLAGE_A1, username="own.account")
+    victims = [person("village_staff", VILLAGE_A1, username=f"victim{i}").username for i in range(16)]
+    evaluated = 0
+    for i, victim in enumerate(victims):
+        if i % 2 == 0:
+            client.post("/accounts/sign-in/", {"username": "own.account", "password": PASSWORD})
+            client.post("/accounts/sign-out/")
+        page = client.post("/accounts/sign-in/", {"username": victim, "password": "Guess-number-1"})
+        if "用户名或密码不正确" in page.content.decode():
+            evaluated += 1
+    assert evaluated == 6  # then the address is locked out, own account or not
+    locked = client.post("/accounts/sign-in/", {"username": "own.account", "password": PASSWORD})
+    assert "尝试次数过多" in locked.content.decode()
+
+
+@pytest.mark.django_db
+def test_one_address_cannot_ask_codes_for_many_numbers(client, settings):
+    settings.CUNWU = {**settings.CUNWU, "OTP_MAX_PER_ADDRESS_PER_HOUR": 5}
+    answers = [client.post("/accounts/villager/", {"phone": f"139043480{i:02d}"}, REMOTE_ADDR="198.51.100.20")
+               for i in range(8)]
+    assert [a.status_code for a in answers] == [302] * 5 + [200] * 3
+    assert "尝试次数过多" in answers[-1].content.decode()
+    assert OutboxMessage.objects.filter(purpose="sign_in_code").count() == 5
+    other = client.post("/accounts/villager/", {"phone": "13904348099"}, REMOTE_ADDR="198.51.100.21")
+    assert other.status_code == 302  # another address has its own budget
+
+
+@pytest.mark.parametrize(("remote", "forwarded", "expected"), [
+    ("10.0.0.5", "203.0.113.7", "203.0.113.7"),  # through the proxy
+    ("10.0.0.5", "1.2.3.4, 203.0.113.7", "203.0.113.7"),  # the client's own header entry proves nothing
+    ("10.0.0.5", "203.0.113.7, 10.0.0.6", "203.0.113.7"),  # two proxies of ours
+    ("198.51.100.9", "203.0.113.7", "198.51.100.9"),  # not a proxy of ours: its header is not believed
+    ("10.0.0.5", "", "10.0.0.5"),
+])
+def test_client_address_follows_only_trusted_proxies(remote, forwarded, expected):
+    from cunwu.audit.context import parse_networks, resolve_forwarded
+
+    assert resolve_forwarded(remote, forwarded, "", parse_networks("10.0.0.0/24"))[0] == expected
+
+
+@pytest.mark.django_db
+def test_behind_the_proxy_each_client_has_its_own_address_and_https_gets_hsts(client, settings):
+    settings.CUNWU = {**settings.CUNWU, "TRUSTED_PROXIES": "10.0.0.5", "SIGN_IN_MAX_FAILURES_PER_ADDRESS": 3}
+    with override_settings(SECURE_HSTS_SECONDS=31536000):
+        secure = client.get("/", REMOTE_ADDR="10.0.0.5", HTTP_X_FORWARDED_PROTO="https",
+                            HTTP_X_FORWARDED_FOR="203.0.113.50")
+        assert secure["Strict-Transport-Security"].startswith("max-age=31536000")
+        spoofed = client.get("/", REMOTE_ADDR="198.51.100.9", HTTP_X_FORWARDED_PROTO="https")
+        assert "Strict-Transport-Security" not in spoofed  # only the proxy says what the scheme was
+    person("village_staff", VILLAGE_A1, username="staff.proxy")
+    for _ in range(3):  # one client locks out its own address ...
+        client.post("/accounts/sign-in/", {"username": "nobody", "password": "x"}, REMOTE_ADDR="10.0.0.5",
+                    HTTP_X_FORWARDED_FOR="203.0.113.50")
+    assert AuditEntry.objects.filter(action="accounts.sign_in.password", source="203.0.113.50").count() == 3
+    other = client.post("/accounts/sign-in/", {"username": "staff.proxy", "password": PASSWORD},
+                        REMOTE_ADDR="10.0.0.5", HTTP_X_FORWARDED_FOR="203.0.113.51")
+    assert other.status_code == 302  # ... not every user behind the proxy
+
+
+@pytest.mark.django_db
+def test_rate_limits_are_counted_where_every_process_sees_them(client, settings):
+    from django.core.cache import cache
+
+    settings.CUNWU = {**settings.CUNWU, "VERIFICATIONS_PER_MINUTE": 2}
+    first = [client.get(f"/certificates/v/x{i}", REMOTE_ADDR="203.0.113.60").status_code for i in range(2)]
+    cache.clear()  # a process-local cache would forget here; a second process would start from zero
+    assert first == [200, 200]
+    assert client.get("/certificates/v/x9", REMOTE_ADDR="203.0.113.60").status_code == 429
+    assert RateCounter.objects.filter(count=3).exists()
+
+
+def test_a_throttle_key_keeps_its_kind():
+    assert signin._key("ip", "1.2.3.4").startswith("ip:") and len(signin._key("user", "x" * 200)) <= 64
