@@ -43,3 +43,17 @@ def person(role: str, region: str, username: str | None = None, department: str 
 
 def actor(user) -> Actor:
     return Actor(user=user, channel="web", source="127.0.0.1")
+
+
+def texts(**filters):
+    """The texts sent so far, after the worker has delivered everything due within a month (so texts held for
+    working hours leave too), as the outbox holds them."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from cunwu.accounts.models import OutboxMessage
+    from cunwu.notify.services import deliver_due
+
+    deliver_due(timezone.now() + dt.timedelta(days=30))
+    return OutboxMessage.objects.filter(**filters)

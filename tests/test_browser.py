@@ -12,6 +12,8 @@ import pytest
 from cunwu.accounts.models import OutboxMessage
 from cunwu.web.demo import DEMO_PASSWORD, build_demo
 
+from .helpers import texts
+
 SHOTS = Path(__file__).resolve().parent.parent / "artifacts" / "screenshots"
 CHROMIUM = os.environ.get("CUNWU_CHROMIUM", "/usr/bin/chromium")
 pytestmark = [pytest.mark.browser, pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="chromium is installed by make test")]
@@ -351,7 +353,7 @@ def test_a_legal_question_answered_by_the_adviser_then_found_by_the_next_village
     adviser.get_by_role("button", name="发布").click()
     assert adviser.get_by_role("link", name="已发布到法律问答库").is_visible()
     shot(adviser, "42-legal-answered-adviser")
-    assert OutboxMessage.objects.filter(phone="13904340000", purpose="legal").exists()
+    assert texts(phone="13904340000", purpose="legal_answered").exists()
 
     villager.reload()
     assert villager.get_by_text("出嫁的女儿和儿子继承权相同").is_visible()
@@ -472,7 +474,7 @@ def test_a_notice_published_and_corrected_and_a_warning_acknowledged(browser, li
     township.get_by_role("button", name="发布预警").click()
     warning = Warning.objects.get(title="暴雨红色预警")
     assert township.get_by_text(f"0 / {warning.villages}").is_visible() and warning.villages > 10
-    texted = OutboxMessage.objects.filter(purpose="warning", body__contains="暴雨红色预警")
+    texted = texts(purpose="work", body__contains="暴雨红色预警")
     assert sorted(texted.values_list("phone", flat=True)) == ["13904350001", "13904350002"]
     assert township.get_by_text("已向2个村的村干部发送短信").is_visible()  # the other villages have no staff here
 
@@ -642,3 +644,52 @@ def test_a_form_sent_while_the_network_is_down_is_sent_once_when_it_returns(brow
     villager.reload()  # the draft is gone: nothing is sent again
     villager.goto(live_server.url + "/cases/")
     assert Case.objects.count() == before + 1
+
+
+def test_work_finds_its_people_from_the_inbox(browser, live_server, demo):
+    """The township officer reaches the waiting whistle from the inbox in one click; the department officer sees
+    the call and its countdown; the legal adviser reaches a new question from the inbox."""
+    from cunwu.accounts.models import User
+    from cunwu.audit.context import Actor
+    from cunwu.cases import services as cases
+    from cunwu.cases.models import Case
+    from cunwu.legal import services as legal
+
+    def acting(username):
+        return Actor(user=User.objects.get(username=username), channel="web", source="127.0.0.1")
+
+    villager = Actor(user=User.objects.get(phone="13904340000"), channel="web", source="127.0.0.1")
+    case = cases.submit(villager, cases.CaseInput(village="220322100201", kind="demand", title="河堤出现裂缝",
+                                                  description="三组河堤有一条两米长的裂缝"))[0]
+    cases.escalate(acting("village1.staff"), case.number, "需要农业农村部门查看")
+    legal.ask(villager, legal.ConsultationInput("220322100201", "儿子在外打工被拖欠三个月工资，老板不给，怎么办？"))
+
+    township = sign_in_staff(browser, live_server, demo, "township1.officer")
+    whistles = township.locator("#inbox-whistle")
+    waiting = int(whistles.locator(".count").inner_text())
+    assert waiting == Case.objects.filter(township_code="220322100", stage="township",
+                                          state__in=["handling", "rectifying"]).count() >= 1
+    shot(township, "60-inbox-township")
+    whistles.get_by_role("link", name=re.compile("河堤出现裂缝")).click()
+    township.wait_for_url(f"**/cases/{case.number}/")
+    form = _act(township, "dispatch")
+    form.get_by_label("农业农村局").check()
+    form.get_by_role("button", name="派单").click()
+    assert township.get_by_text("乡镇已派单，请县级部门报到").is_visible()
+
+    department = sign_in_staff(browser, live_server, demo, "lishu.agriculture")
+    calls = department.locator("#inbox-calls")
+    assert calls.get_by_role("link", name="河堤出现裂缝").is_visible()
+    assert calls.locator(".left").first.inner_text().startswith(("剩", "已超时"))
+    assert department.locator(".badge").inner_text() == "1"  # the call is also a notification
+    shot(department, "61-inbox-department-call")
+    department.get_by_role("link", name="通知").first.click()
+    assert department.get_by_text("报到通知").first.is_visible()
+    shot(department, "62-notifications-department")
+
+    adviser = sign_in_staff(browser, live_server, demo, "village1.adviser")
+    questions = adviser.locator("#inbox-questions")
+    questions.get_by_role("link", name=re.compile("拖欠三个月工资")).click()
+    adviser.wait_for_url("**/legal/consultations/*/")
+    assert adviser.get_by_role("button", name="发送答复").is_visible()
+    shot(adviser, "63-inbox-adviser-question")

@@ -11,7 +11,6 @@ from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
-from cunwu.accounts.models import OutboxMessage
 from cunwu.accounts.permissions import Forbidden, NotFound
 from cunwu.audit.context import Actor
 from cunwu.cases import clock, rates, services, worker
@@ -20,7 +19,7 @@ from cunwu.cases.models import Case, CaseEvent, CaseTally, Dispatch
 from cunwu.directory import seed
 from cunwu.regions.models import Region
 
-from .helpers import LISHU, OTHER_COUNTY, TOWN_A, VILLAGE_A1, VILLAGE_A2, actor, person
+from .helpers import LISHU, OTHER_COUNTY, TOWN_A, VILLAGE_A1, VILLAGE_A2, actor, person, texts
 
 pytestmark = pytest.mark.django_db
 ITEM = "22-YB-001"  # 城乡居民基本医疗保险参保登记: ID card and household register, phone and insured year
@@ -71,7 +70,7 @@ def test_whole_path_through_the_services(lishu):
     case = services.return_for_materials(lishu["staff"], case.number, ["居民户口簿", "近一年缴费凭证"])
     assert case.state == State.AWAITING_MATERIALS and case.owner_id == lishu["staff"].user.pk
     assert case.due_at is None and case.clock_remaining > 0
-    sms = OutboxMessage.objects.filter(phone="13904341111").first()
+    sms = texts(phone="13904341111").first()
     assert "居民户口簿" in sms.body and "近一年缴费凭证" in sms.body
 
     case = services.supply(lishu["villager"], case.number, ["居民户口簿"], "已上传",
@@ -148,7 +147,7 @@ def test_refusal_needs_a_reason_and_a_place_to_go_for_demands(lishu):
     assert "redirect_to" in caught.value.message_dict
     case = services.refuse(lishu["staff"], case.number, "不属于村级事项", "县人民法院诉讼服务中心")
     assert case.state == State.REFUSED and case.next_check_at is None
-    assert "县人民法院" in OutboxMessage.objects.filter(phone="13904341111").first().body
+    assert "县人民法院" in texts(phone="13904341111").first().body
 
 
 def test_bad_input_leaves_nothing_behind(lishu):
@@ -227,7 +226,7 @@ def test_department_returns_only_within_the_sign_in_window_and_township_decides(
     case = services.dispatch(lishu["township"], case.number, ["natural_resources"], decided=True)
     with pytest.raises(Forbidden):
         services.department_return(lishu["water"], case.number, "也不是我们的")
-    late = timezone.now() + dt.timedelta(hours=2)
+    late = Dispatch.objects.get(case=case, department__kind="natural_resources").sign_in_by + dt.timedelta(minutes=5)
     with mock.patch("django.utils.timezone.now", return_value=late):
         services.sign_in(lishu["water"], case.number)
     row = Dispatch.objects.get(case=case, department__kind="natural_resources")
@@ -343,8 +342,11 @@ def test_rates_match_a_hand_count(lishu):
         assert (same.received, same.response, same.resolution, same.satisfaction, same.on_time) == (
             5, (2, 3), (3, 4), (1, 2), (2, 3))
     assert rates.tally_differences() == []
+    assert got.pending == 1  # d, still inside its response time
     ranked = rates.township_ranking(lishu_region(), today, today)
-    assert [(r.key, r.received, r.resolution) for r in ranked] == [(VILLAGE_A1[:9], 5, (3, 4))]
+    assert [(r.key, r.received, r.resolution, r.pending) for r in ranked][0] == (VILLAGE_A1[:9], 5, (3, 4), 1)
+    townships = Region.objects.active().filter(parent_id=LISHU).count()
+    assert len(ranked) == townships and all(r.received == 0 for r in ranked[1:])  # every township, shown as such
 
 
 def test_tallies_are_checked_and_rebuilt_by_the_operator_only(lishu):
@@ -464,7 +466,9 @@ def test_tallies_add_up_to_the_cases_for_any_period(lishu):
         start, end = today - dt.timedelta(days=start_ago), today - dt.timedelta(days=end_ago)
         for first in (start, start.replace(day=1)):
             summed = rates.region_rates(county, first, end)
-            counted = rates._case_rates(county.code, county.name,
-                                        rates._cases_in(county.code, first, end).aggregate(**rates.CASE_AGGREGATES))
+            counted = rates._with_waiting(
+                rates._case_rates(county.code, county.name,
+                                  rates._cases_in(county.code, first, end).aggregate(**rates.CASE_AGGREGATES)),
+                rates._waiting(county.code, first, end).get("", (0, 0)))
             assert summed == counted, (first, end)
             assert summed.received == sum(1 for d in ages if first <= today - dt.timedelta(days=d) <= end)

@@ -9,13 +9,12 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from cunwu.accounts.models import OutboxMessage
 from cunwu.accounts.permissions import Forbidden, NotFound
 from cunwu.audit.models import AuditEntry
 from cunwu.legal import search, services
 from cunwu.legal.models import Consultation
 
-from .helpers import LISHU, OTHER_COUNTY, TOWN_A, VILLAGE_A1, VILLAGE_A2, actor, person
+from .helpers import LISHU, OTHER_COUNTY, TOWN_A, VILLAGE_A1, VILLAGE_A2, actor, person, texts
 
 ARTICLES = [
     ("土地承包经营权可以流转吗", "承包的土地能否出租给他人耕种？",
@@ -89,7 +88,7 @@ def test_a_question_goes_to_the_adviser_with_a_limit_across_holidays(legal, monk
     assert timezone.localtime(c.due_at) == timezone.make_aware(dt.datetime.combine(second + dt.timedelta(days=1),
                                                                                    dt.time.min))
     assert second > dt.date(2026, 10, 7)  # the holiday week does not count
-    assert OutboxMessage.objects.filter(phone="13904347777", purpose="legal").exists()
+    assert texts(phone="13904347777", purpose="work").exists()
 
 
 def test_answer_publish_and_who_reads(legal):
@@ -108,7 +107,7 @@ def test_answer_publish_and_who_reads(legal):
     with pytest.raises(ValidationError):
         services.answer(legal["adviser"], c.pk, "  ")
     services.answer(legal["adviser"], c.pk, "属于工伤的，可以申请工伤认定；用人单位未参加工伤保险的，由用人单位支付费用。")
-    assert OutboxMessage.objects.filter(phone="13904341111", purpose="legal").exists()
+    assert texts(phone="13904341111", purpose="legal_answered").exists()
     with pytest.raises(Forbidden):
         services.answer(legal["adviser"], c.pk, "再答一次")
     name = legal["villager"].user.full_name

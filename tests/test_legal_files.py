@@ -11,13 +11,12 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from cunwu.accounts.models import OutboxMessage
 from cunwu.accounts.permissions import Forbidden, NotFound
 from cunwu.audit.models import AuditEntry
 from cunwu.legal import aid, mediation, publicity, services, statistics
 from cunwu.legal.models import AdviserProfile, AidState, MediationState, PoliceOfficer, Position
 
-from .helpers import LISHU, PROVINCE, TOWN_A, VILLAGE_A1, VILLAGE_A2, actor, person
+from .helpers import LISHU, PROVINCE, TOWN_A, VILLAGE_A1, VILLAGE_A2, actor, person, texts
 
 ZONE = timezone.get_current_timezone()
 
@@ -62,7 +61,7 @@ def test_aid_decision_limit_runs_across_holidays_and_stops_for_materials(people,
     # 7 working days from the 29th: 29, 30, (1-7 October off), 8, 9, 10 (a make-up working Saturday), 12, 13.
     assert timezone.localtime(application.due_at) == at(2026, 10, 14)
     assert application.hardship == "exempt" and application.number.startswith("FY2026220322")
-    assert OutboxMessage.objects.filter(phone="13904341234", purpose="legal").exists()  # the bureau is told
+    assert texts(phone="13904341234", purpose="work").exists()  # the bureau is told
 
     clock.now = at(2026, 9, 30, 10, 0)  # 1 day 10 hours used
     aid.ask_for_materials(people["justice"], application.pk, ["工资欠条或考勤记录", "身份证复印件"])
@@ -118,7 +117,7 @@ def test_aid_refusal_objection_assignment_and_outcome(people, monkeypatch):
     with pytest.raises(ValidationError):
         aid.assign(people["justice"], application.pk, "nobody")
     aid.assign(people["justice"], application.pk, "lawyer.wang")
-    assert OutboxMessage.objects.filter(phone="13904346666", body__contains=application.number).exists()
+    assert texts(phone="13904346666", body__contains=application.number).exists()
     with pytest.raises(NotFound):  # another adviser is not the lawyer
         aid.accept(actor(person("legal_adviser", VILLAGE_A2)), application.pk)
     clock.now = at(2026, 11, 6, 9, 0)
@@ -190,7 +189,7 @@ def test_mediation_from_screening_to_a_court_confirmed_agreement(people, committ
                                  work_phone="13904349999")
     case = _case(people, risk="red")
     assert case.due_on == dt.date(2026, 12, 3) and case.committee == committee
-    alerts = set(OutboxMessage.objects.filter(purpose="mediation_alert").values_list("phone", flat=True))
+    alerts = set(texts(body__contains=case.number).values_list("phone", flat=True))
     assert alerts == {"13904343333", "13904349999"}  # the township officer and the village's police officer
     with pytest.raises(ValidationError):  # a session before the case was accepted
         mediation.add_session(people["mediator"], case.pk, dt.date(2026, 11, 1), "村委会", "第一次调解")
@@ -235,7 +234,7 @@ def test_mediation_from_screening_to_a_court_confirmed_agreement(people, committ
 def test_failed_mediation_extension_and_who_reads(people, committee, monkeypatch):
     Clock(monkeypatch, at(2026, 11, 5, 10, 0))
     case = _case(people)
-    assert not OutboxMessage.objects.filter(purpose="mediation_alert").exists()
+    assert not texts(body__contains="高风险").exists()
     parties = list(case.parties.values_list("pk", flat=True))
     with pytest.raises(ValidationError):  # every party must consent
         mediation.extend(people["mediator"], case.pk, parties[:1], dt.date(2026, 12, 20), "需要丈量")
@@ -245,7 +244,7 @@ def test_failed_mediation_extension_and_who_reads(people, committee, monkeypatch
     with pytest.raises(Forbidden):
         mediation.extend(people["mediator"], case.pk, parties, dt.date(2026, 12, 25), "再延")
     mediation.set_risk(people["mediator"], case.pk, "red")  # raised later: the alert goes now
-    assert OutboxMessage.objects.filter(purpose="mediation_alert", phone="13904343333").exists()
+    assert texts(phone="13904343333", body__contains=case.number).exists()
     ended = mediation.end(people["mediator"], case.pk, "failed", "双方分歧较大，告知可向法院起诉。")
     assert ended.state == MediationState.FAILED
     with pytest.raises(Forbidden):

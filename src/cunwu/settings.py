@@ -5,6 +5,7 @@ DATABASE_URL (default: embedded SQLite under var/), CUNWU_SECRET_KEY, CUNWU_DATA
 CUNWU_ALLOWED_HOSTS, CUNWU_TOTP_REQUIRED, CUNWU_VAR_DIR.
 """
 
+import json
 import os
 from pathlib import Path
 
@@ -46,6 +47,7 @@ INSTALLED_APPS = [
     "cunwu.regions",
     "cunwu.accounts",
     "cunwu.audit",
+    "cunwu.notify",
     "cunwu.directory",
     "cunwu.burden",
     "cunwu.cases",
@@ -150,7 +152,31 @@ CUNWU = {
     "OTP_RESEND_SECONDS": 60,
     "OTP_MAX_PER_HOUR": 10,  # codes to one number
     "OTP_MAX_PER_ADDRESS_PER_HOUR": int(os.environ.get("CUNWU_OTP_MAX_PER_ADDRESS_PER_HOUR", 20)),
-    "SMS_BACKEND": os.environ.get("CUNWU_SMS_BACKEND", "cunwu.accounts.sms.OutboxBackend"),
+    # Text messages: the provider and its settings (docs/notifications.md). The outbox keeps texts in a table
+    # for the demo and tests; production uses Alibaba Cloud (cunwu.sms.providers.aliyun.AliyunSms) or Tencent
+    # Cloud (cunwu.sms.providers.tencent.TencentSms) with a template per purpose and an approved signature.
+    "SMS": {
+        "BACKEND": os.environ.get("CUNWU_SMS_BACKEND", "cunwu.sms.providers.outbox.OutboxSms"),
+        "SIGN_NAME": os.environ.get("CUNWU_SMS_SIGN_NAME", ""),
+        "ACCESS_KEY_ID": os.environ.get("CUNWU_SMS_ACCESS_KEY_ID", ""),
+        "ACCESS_KEY_SECRET": os.environ.get("CUNWU_SMS_ACCESS_KEY_SECRET", ""),
+        "SECRET_ID": os.environ.get("CUNWU_SMS_SECRET_ID", ""),
+        "SECRET_KEY": os.environ.get("CUNWU_SMS_SECRET_KEY", ""),
+        "SDK_APP_ID": os.environ.get("CUNWU_SMS_SDK_APP_ID", ""),
+        "REGION": os.environ.get("CUNWU_SMS_REGION", ""),
+        "TEMPLATES": json.loads(os.environ.get("CUNWU_SMS_TEMPLATES", "{}") or "{}"),
+    },
+    # WeCom (企业微信) application messages to officials, beside their texts ("" : not used).
+    "WECOM": {
+        "CORP_ID": os.environ.get("CUNWU_WECOM_CORP_ID", ""),
+        "CORP_SECRET": os.environ.get("CUNWU_WECOM_CORP_SECRET", ""),
+        "AGENT_ID": os.environ.get("CUNWU_WECOM_AGENT_ID", ""),
+    },
+    # Offices' working hours: a department's 30-minute report-in counts within them; outside them only urgent
+    # notifications are texted, the rest wait for the next opening.
+    "WORKING_HOURS": tuple(os.environ.get("CUNWU_WORKING_HOURS", "08:30-17:30").split("-")),
+    # A person's notifications of one kind within this many seconds are sent as one text.
+    "NOTIFY_GROUP_SECONDS": 180,
     # Keys for personal data at rest: "id:base64key" entries, comma separated, newest first.
     "DATA_KEYS": os.environ.get("CUNWU_DATA_KEYS", ""),
     # Demo installs only: show the outbox's sign-in code on the code page (no real SMS is sent).

@@ -20,13 +20,14 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cunwu import sms
 from cunwu.audit.context import Actor
 from cunwu.audit.services import record
+from cunwu.sms.providers import DeliveryFailed
 
 from . import personal_data, throttle
 from .models import Assignment, OneTimeCode, SignInThrottle, User
 from .roles import Role
-from .sms import send_sms
 
 
 class LockedOut(Exception):
@@ -109,13 +110,16 @@ def request_code(phone: str, ip: str) -> CodeRequest:
     code = f"{secrets.randbelow(10**6):06d}"
     with transaction.atomic():
         OneTimeCode.objects.filter(phone=phone, used_at__isnull=True).update(used_at=now)  # only the newest works
-        OneTimeCode.objects.create(
+        row = OneTimeCode.objects.create(
             phone=phone, digest=_code_digest(phone, code),
             expires_at=now + dt.timedelta(seconds=_conf("OTP_TTL_SECONDS")),
         )
-        minutes = _conf("OTP_TTL_SECONDS") // 60
-        send_sms(phone, _("[cunwu] Your sign-in code is %(code)s, valid for %(m)d minutes. Do not share it.")
-                 % {"code": code, "m": minutes}, purpose="sign_in_code")
+    try:  # sent after the code is stored, while the person waits; a provider's failure is told at once
+        sms.send(phone, "sign_in_code", {"code": code, "m": _conf("OTP_TTL_SECONDS") // 60})
+    except DeliveryFailed as exc:
+        OneTimeCode.objects.filter(pk=row.pk).update(used_at=now)
+        raise ValidationError({"phone": _("The code could not be sent: %(r)s Please try again in a minute.")
+                               % {"r": exc.reason}}) from None
     return CodeRequest(phone)
 
 

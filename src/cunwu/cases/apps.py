@@ -9,6 +9,9 @@ class CasesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import policies
+        from cunwu.notify import hours
+
+        from . import alerts, clock, policies  # noqa: F401 - alerts registers the applicants' text purposes
 
         policies.register_policies()
+        hours.use_calendar(clock.is_workday)

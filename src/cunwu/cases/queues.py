@@ -121,6 +121,10 @@ def region_in_scope(actor: Actor, code: str) -> Region:
     raise permissions.NotFound
 
 
+def may_read_rates(actor: Actor, code: str) -> bool:
+    return actor.system or any(code.startswith(r) for r in _official_regions(actor))
+
+
 def department_in_scope(actor: Actor, department_id: int, start: dt.date, end: dt.date) -> rates.Rates:
     department = Department.objects.filter(pk=department_id).select_related("county").first()
     if department is None:

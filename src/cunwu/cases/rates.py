@@ -4,15 +4,19 @@ Definitions (docs/cases.md): the cases received in the period (by receipt date) 
 calls a department received in the period.
 
 - response rate   = cases taken in charge within the response limit / cases whose response is judged
-                    (taken in charge, or past the response limit)
+                    (taken in charge, or past the response limit whether or not the worker has marked it yet);
+                    cases still inside their response limit are shown apart as pending
 - resolution rate = cases with a result / cases received, less those withdrawn by the applicant and those
                     refused (redirected elsewhere)
 - satisfaction    = cases whose counted rating is fairly satisfied or better / cases with a counted rating
                     (the latest rating not set aside by a supervisor)
 - on-time rate    = cases whose first result came by the due time / cases with a result
 
-For a department: response = calls reported in within the sign-in limit / calls; resolution = calls answered /
-calls not returned; on-time = answers within the answer limit / answers; satisfaction over the cases it led.
+For a department: response = calls reported in within the sign-in limit / calls judged (reported in, or past
+the sign-in limit; calls still inside it are pending); resolution = calls answered / calls not returned;
+on-time = answers within the answer limit / answers; satisfaction over the cases it led.
+
+Every township and department of the place is ranked, those without cases last and shown as such.
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ class Rates:
     resolution: tuple[int, int]
     satisfaction: tuple[int, int]
     on_time: tuple[int, int]
+    pending: int = 0  # still inside the response (or sign-in) limit: judged neither way yet
 
     @staticmethod
     def ratio(pair: tuple[int, int]) -> float | None:
@@ -51,7 +56,7 @@ class Rates:
         return round(100.0 * done / total, 2) if total else None
 
     def as_dict(self) -> dict:
-        out = {"key": self.key, "name": self.name, "received": self.received}
+        out = {"key": self.key, "name": self.name, "received": self.received, "pending": self.pending}
         for name in ("response", "resolution", "satisfaction", "on_time"):
             done, total = getattr(self, name)
             out[name] = {"count": done, "of": total, "rate": self.ratio((done, total))}
@@ -121,13 +126,39 @@ def _tallies_in(region_code: str, start: dt.date, end: dt.date):
     return queryset.filter(permissions.within("county_code", region_code))
 
 
+def _unjudged(region_code: str, start: dt.date, end: dt.date):
+    """Cases nobody has taken charge of yet and whose lateness the worker has not marked (a partial index
+    holds only these): past their response limit they count against the rate now, inside it they are pending."""
+    return _cases_in(region_code, start, end).filter(responded_on_time__isnull=True).exclude(
+        state=State.WITHDRAWN)
+
+
+def _waiting(region_code: str, start: dt.date, end: dt.date, by: str | None = None) -> dict:
+    """{key: (late, pending)} of the unjudged cases, by township (or one row under "" for the whole region)."""
+    now = timezone.now()
+    rows = _unjudged(region_code, start, end)
+    counts = {"late": Count("pk", filter=Q(respond_by__lte=now)), "pending": Count("pk", filter=Q(respond_by__gt=now))}
+    if not by:
+        row = rows.aggregate(**counts)
+        return {"": (row["late"], row["pending"])}
+    return {row[by]: (row["late"], row["pending"]) for row in rows.values(by).annotate(**counts).order_by()}
+
+
+def _with_waiting(rates: Rates, waiting: tuple[int, int]) -> Rates:
+    late, pending = waiting
+    rates.response = (rates.response[0], rates.response[1] + late)
+    rates.pending = pending
+    return rates
+
+
 def region_rates(region: Region, start: dt.date, end: dt.date) -> Rates:
-    """A village's rates come from its cases; a township's and above from the daily tallies."""
+    """A village's rates come from its cases; a township's and above from the daily tallies, with the cases
+    still waiting for a first response read live."""
     if len(region.code) == 12:
         row = _cases_in(region.code, start, end).aggregate(**CASE_AGGREGATES)
     else:
         row = _tallies_in(region.code, start, end).aggregate(**TALLY_SUMS)
-    return _case_rates(region.code, region.name, row)
+    return _with_waiting(_case_rates(region.code, region.name, row), _waiting(region.code, start, end).get("", (0, 0)))
 
 
 # --- the daily tallies -----------------------------------------------------------------------------------------
@@ -203,6 +234,14 @@ def tally_differences() -> list[dict]:
     return wrong
 
 
+def _dispatch_aggregates() -> dict:
+    now = timezone.now()
+    return {**DISPATCH_AGGREGATES,
+            "n_judged": Count("pk", filter=~Q(state=DispatchState.WITHDRAWN)
+                              & (Q(signed_in_at__isnull=False) | Q(sign_in_by__lte=now))),
+            "n_pending": Count("pk", filter=Q(state=DispatchState.CALLED, sign_in_by__gt=now))}
+
+
 DISPATCH_AGGREGATES = {
     "n_calls": Count("pk", filter=~Q(state=DispatchState.WITHDRAWN)),
     "n_signed_ok": Count("pk", filter=~Q(state=DispatchState.WITHDRAWN) & Q(signed_in_at__lte=F("sign_in_by"))),
@@ -215,40 +254,52 @@ DISPATCH_AGGREGATES = {
 
 
 def _dispatch_rates(key: str, name: str, row: dict) -> Rates:
-    return Rates(key, name, row["n_calls"], (row["n_signed_ok"], row["n_calls"]), (row["n_answered"], row["n_answerable"]),
-                 (row["n_satisfied"], row["n_rated"]), (row["n_answered_ok"], row["n_answered"]))
+    return Rates(key, name, row["n_calls"], (row["n_signed_ok"], row["n_judged"]),
+                 (row["n_answered"], row["n_answerable"]), (row["n_satisfied"], row["n_rated"]),
+                 (row["n_answered_ok"], row["n_answered"]), row["n_pending"])
 
 
 def department_rates(department: Department, start: dt.date, end: dt.date) -> Rates:
     lo, hi = period_bounds(start, end)
     row = Dispatch.objects.filter(department=department, called_at__gte=lo, called_at__lt=hi).aggregate(
-        **DISPATCH_AGGREGATES)
+        **_dispatch_aggregates())
     return _dispatch_rates(str(department.pk), str(department), row)
 
 
+def _ranked(rows: list[Rates]) -> list[Rates]:
+    """Best first (by the mean of the four rates, then by cases received); those without cases last."""
+    return sorted(rows, key=lambda r: (r.received == 0, -r.score, -r.received, r.key))
+
+
 def township_ranking(region: Region, start: dt.date, end: dt.date) -> list[Rates]:
-    """Townships within the region, best first (by the mean of the four rates, then by cases received)."""
+    """Every township within the region, those without cases included."""
     if len(region.code) == 12:
         rows = (_cases_in(region.code, start, end).values("township_code").annotate(**CASE_AGGREGATES)
                 .order_by("township_code"))
+        townships = Region.objects.filter(code=region.code[:9])
     else:
         rows = (_tallies_in(region.code, start, end).values("township_code").annotate(**TALLY_SUMS)
                 .filter(n_received__gt=0).order_by("township_code"))
-    names = dict(Region.objects.filter(code__in=[r["township_code"] for r in rows]).values_list("code", "name"))
-    ranked = [_case_rates(r["township_code"], names.get(r["township_code"], r["township_code"]), r) for r in rows]
-    return sorted(ranked, key=lambda r: (-r.score, -r.received, r.key))
+        townships = Region.objects.active().within(region.code).filter(level=4)
+    by_code = {r["township_code"]: r for r in rows}
+    names = dict(townships.values_list("code", "name"))
+    names.update(Region.objects.filter(code__in=set(by_code) - set(names)).values_list("code", "name"))
+    empty = dict.fromkeys(CASE_AGGREGATES, 0)
+    waiting = _waiting(region.code, start, end, by="township_code")
+    return _ranked([_with_waiting(_case_rates(code, name, by_code.get(code, empty)), waiting.get(code, (0, 0)))
+                    for code, name in names.items()])
 
 
 def department_ranking(region: Region, start: dt.date, end: dt.date) -> list[Rates]:
     lo, hi = period_bounds(start, end)
-    rows = (Dispatch.objects.filter(called_at__gte=lo, called_at__lt=hi)
-            .filter(permissions.within("department__county_id", region.code[:6] if len(region.code) > 6
-                                       else region.code))
-            .values("department").annotate(**DISPATCH_AGGREGATES).order_by("department"))
-    departments = {d.pk: d for d in Department.objects.filter(pk__in=[r["department"] for r in rows])
-                   .select_related("county")}
-    ranked = [_dispatch_rates(str(r["department"]), str(departments[r["department"]]), r) for r in rows]
-    return sorted(ranked, key=lambda r: (-r.score, -r.received, r.key))
+    county = region.code[:6] if len(region.code) > 6 else region.code
+    rows = {r["department"]: r for r in (
+        Dispatch.objects.filter(called_at__gte=lo, called_at__lt=hi)
+        .filter(permissions.within("department__county_id", county))
+        .values("department").annotate(**_dispatch_aggregates()).order_by("department"))}
+    departments = Department.objects.filter(permissions.within("county_id", county)).select_related("county")
+    empty = dict.fromkeys([*DISPATCH_AGGREGATES, "n_judged", "n_pending"], 0)
+    return _ranked([_dispatch_rates(str(d.pk), str(d), rows.get(d.pk, empty)) for d in departments])
 
 
 def month_bounds(month: str) -> tuple[dt.date, dt.date]:

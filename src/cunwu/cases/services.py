@@ -27,13 +27,13 @@ from cunwu.accounts.models import Department, User
 from cunwu.accounts.permissions import VIEW
 from cunwu.accounts.roles import Role
 from cunwu.accounts.services import department_for
-from cunwu.accounts.sms import send_sms
 from cunwu.audit.context import Actor
 from cunwu.audit.services import record
 from cunwu.directory import services as directory
+from cunwu.notify import hours
 from cunwu.regions.models import Region
 
-from . import clock, rates
+from . import alerts, clock, rates
 from .choices import (
     BAD_GRADES,
     OPEN_STATES,
@@ -47,6 +47,7 @@ from .choices import (
     Grade,
     Stage,
     State,
+    Unit,
     Urgency,
 )
 from .clock import Limit
@@ -382,9 +383,8 @@ def _submit(actor: Actor, data: CaseInput, scoped_key: str) -> Case:
     _store(case, checked, user)
     via = _("on behalf of the applicant") if case.proxy_staff_id else ""
     _event(case, acting, Action.SUBMITTED, " ".join(p for p in [case.get_channel_display(), via] if p))
-    if phone:
-        send_sms(phone, _("Your request %(n)s has been received. Follow it on the village portal.")
-                 % {"n": case.number}, purpose="case")
+    alerts.new_case(case)
+    alerts.applicant(case, "case_received")
     record(acting, "case.submitted", case, region_code=village.code,
            detail={"number": case.number, "kind": case.kind, "channel": case.channel})
     return case
@@ -493,12 +493,6 @@ def _take_charge(case: Case, acting: Actor, now: dt.datetime) -> None:
         case.state = State.HANDLING
 
 
-def _tell_applicant(case: Case, body: str) -> None:
-    phone = case.applicant_phone()
-    if phone:
-        send_sms(phone, body, purpose="case")
-
-
 def _needs(text: str, field_name: str, message: str) -> str:
     text = (text or "").strip()
     if not text:
@@ -559,6 +553,7 @@ def hand_over(actor: Actor, number: str, to_username: str, note: str = "",
     _event(case, acting, Action.HANDED_OVER, _("to %(name)s") % {"name": successor.display_name}
            + (f"：{note.strip()}" if note.strip() else ""))
     _save(case)
+    alerts.handed_over(case, successor)
     return case
 
 
@@ -590,8 +585,7 @@ def return_for_materials(actor: Actor, number: str, missing: list[str], note: st
         text += "。" + _("Asked again because: %(r)s") % {"r": reason.strip()}
     _event(case, acting, Action.RETURNED, text)
     _save(case)
-    _tell_applicant(case, _("Request %(n)s: please bring or upload %(items)s. The time limit waits for you.")
-                    % {"n": case.number, "items": "、".join(items)})
+    alerts.applicant(case, "case_missing", items="、".join(items))
     record(acting, "case.returned", case, region_code=case.village_id,
            detail={"returns": case.returns, "reason": reason.strip()[:200]})
     return case
@@ -616,6 +610,7 @@ def supply(actor: Actor, number: str, materials: list[str] | None = None, note: 
     _resume_clock(case, now)
     _event(case, acting, Action.SUPPLIED, note.strip())
     _save(case)
+    alerts.materials_supplied(case)
     return case
 
 
@@ -636,8 +631,7 @@ def refuse(actor: Actor, number: str, reason: str, redirect_to: str = "",
     case.due_at = case.warn_at = None
     _event(case, acting, Action.REFUSED, reason + (f"；{_('go to')}：{redirect_to}" if redirect_to else ""))
     _save(case)
-    _tell_applicant(case, _("Request %(n)s was refused: %(r)s") % {"n": case.number, "r": reason}
-                    + (f" {_('Go to')}：{redirect_to}" if redirect_to else ""))
+    alerts.applicant(case, "case_refused", r=reason + (f" {_('Go to')}：{redirect_to}" if redirect_to else ""))
     return case
 
 
@@ -653,6 +647,7 @@ def escalate(actor: Actor, number: str, reason: str, expected_version: int | Non
     _to_township(case, now, reason)
     _event(case, acting, Action.ESCALATED, reason)
     _save(case)
+    alerts.to_township(case)
     return case
 
 
@@ -685,8 +680,7 @@ def _give_result(case: Case, acting: Actor, result: str, now: dt.datetime) -> No
     case.result, case.result_at, case.state = result, now, State.RESOLVED
     case.stage_due_at, case.stage_overdue = None, False
     _event(case, acting, Action.RESOLVED, result)
-    _tell_applicant(case, _("Request %(n)s has a result. Please read it and rate it on the village portal.")
-                    % {"n": case.number})
+    alerts.applicant(case, "case_result")
 
 
 # --- township and departments -------------------------------------------------------------------------------
@@ -740,19 +734,33 @@ def dispatch(actor: Actor, number: str, departments: list, lead=None, note: str 
     respond = _limit("department", case.urgency)
     case.dispatches.filter(state__in=[DispatchState.CALLED, DispatchState.SIGNED_IN]).update(
         state=DispatchState.WITHDRAWN, next_check_at=None)
+    sign_in_by = report_in_deadline(case, now, sign_in)
+    called = []
     for department in chosen:
         row = Dispatch(case=case, department=department, lead=department == lead_department, called_at=now,
                        called_by=actor.user, note=note.strip()[:2000], decided=decided,
-                       sign_in_by=clock.deadline(now, sign_in, case.village_id),
+                       sign_in_by=sign_in_by,
                        respond_by=clock.deadline(now, respond, case.village_id))
         _schedule_dispatch(row)
         row.save()
+        called.append(row)
     case.stage, case.stage_due_at, case.stage_overdue = Stage.DEPARTMENT, None, False
     names = "、".join(("★" if d == lead_department else "") + d.chinese_name for d in chosen)
     _event(case, acting, Action.REASSIGNED if decided else Action.DISPATCHED,
            names + (f"：{note.strip()}" if note.strip() else ""))
     _save(case)
+    alerts.dispatched(case, called)
     return case
+
+
+def report_in_deadline(case: Case, now: dt.datetime, limit: Limit) -> dt.datetime:
+    """Departments report in within office hours (CUNWU["WORKING_HOURS"] on working days): a call made in the
+    evening, on a weekend or a holiday is due that long after the next opening. An emergency or urgent case's
+    call runs around the clock (its officers are texted at once, day or night)."""
+    if case.urgency in (Urgency.EMERGENCY, Urgency.URGENT) or limit.unit not in (Unit.MINUTES, Unit.HOURS):
+        return clock.deadline(now, limit, case.village_id)
+    minutes = limit.amount * (60 if limit.unit == Unit.HOURS else 1)
+    return hours.add_office_minutes(now, minutes, case.village_id)
 
 
 def _schedule_dispatch(row: Dispatch) -> None:
@@ -810,6 +818,7 @@ def department_return(actor: Actor, number: str, reason: str, expected_version: 
         _to_township(case, now, case.escalation_reason)
     _event(case, acting, Action.DEPARTMENT_RETURNED, reason)
     _save(case)
+    alerts.returned_by_department(case, row)
     return case
 
 
@@ -872,6 +881,8 @@ def rate(actor: Actor, number: str, grade: int, comment: str = "", expected_vers
     else:
         _close(case, acting, now)
     _save(case)
+    if grade in BAD_GRADES:
+        alerts.bad_rating(case)
     return case
 
 

@@ -43,10 +43,15 @@ def queue(request):
     actor = Actor.from_request(request)
     roles = _roles(request)
     get = request.GET
+    # A queue opens at the level the person acts on: a township officer first sees what is at the township, a
+    # department officer what their department is called in on ("stage=" shows every stage).
+    default_stage = Stage.TOWNSHIP if roles == {Role.TOWNSHIP_OFFICER} else ""
+    called_default = roles == {Role.DEPARTMENT_OFFICER} and "called" not in get and not get.get("status")
     filters = queues.Filters(
-        status=get.get("status", "open"), stage=get.get("stage", ""), kind=get.get("kind", ""),
+        status=get.get("status", "open"), stage=get.get("stage", default_stage), kind=get.get("kind", ""),
         urgency=get.get("urgency", ""), village=get.get("village", ""), township=get.get("township", ""),
-        overdue=get.get("overdue") == "1", mine=get.get("mine") == "1", called=get.get("called") == "1",
+        overdue=get.get("overdue") == "1", mine=get.get("mine") == "1",
+        called=get.get("called") == "1" or called_default,
         q=get.get("q", "")[:50],
     )
     queryset = queues.queue(actor, filters)
@@ -261,5 +266,8 @@ def rates_page(request):
                                 "spreadsheetml.sheet")
         response["Content-Disposition"] = f'attachment; filename="rates-{region.code}-{report.month}.xlsx"'
         return response
-    return render(request, "cases/rates.html", {"report": report, "region": region, "Rates": rates.Rates})
+    path = [p for p in region.path() if queues.may_read_rates(actor, p.code)]
+    places = [*path, *region.children.filter(active=True).order_by("code")] if region.level < 5 else path
+    return render(request, "cases/rates.html", {"report": report, "region": region, "Rates": rates.Rates,
+                                                "path": path, "places": places})
 

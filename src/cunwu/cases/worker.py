@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from cunwu.audit.context import Actor
 
-from . import services
+from . import alerts, services
 from .choices import OPEN_STATES, Action, DispatchState, Stage, State
 from .models import Case, Dispatch
 
@@ -60,27 +60,33 @@ def _check_case(pk: int, now: dt.datetime, done: Counter) -> None:
     if case is None:
         return
     worker = Actor.worker()
+    told = []
     if case.responded_on_time is None and case.respond_by and case.respond_by <= now:
         case.responded_on_time = False
         services._event(case, worker, Action.OVERDUE, _("Nobody took charge within the response time limit."))
+        told.append(("overdue", "response"))
         done["late_response"] += 1
     if case.state in OPEN_STATES and case.due_at:
         if not case.warned and case.warn_at and case.warn_at <= now:
             case.warned = True
             services._event(case, worker, Action.WARNED)
+            told.append(("warned", ""))
             done["warned"] += 1
         if not case.overdue and case.due_at <= now:
             case.overdue = True
             services._event(case, worker, Action.OVERDUE)
+            told.append(("overdue", "result"))
             done["overdue"] += 1
         if case.overdue and case.stage == Stage.VILLAGE and case.state in (State.NEW, State.HANDLING):
             services._to_township(case, now, _("The village did not finish within the time limit."))
             services._event(case, worker, Action.AUTO_ESCALATED)
+            told.append(("township", ""))
             done["escalated"] += 1
     if case.state in OPEN_STATES and case.stage_due_at and not case.stage_overdue and case.stage_due_at <= now:
         case.stage_overdue = True
         what = _("rectification") if case.state == State.RECTIFYING else case.get_stage_display()
         services._event(case, worker, Action.OVERDUE, _("Time limit of the %(what)s passed.") % {"what": what})
+        told.append(("overdue", "stage"))
         done["stage_overdue"] += 1
     if case.state == State.RESOLVED and case.result_at:
         closes = services.clock.deadline(case.result_at, services._limit("UNRATED_CLOSE"), case.village_id)
@@ -88,6 +94,13 @@ def _check_case(pk: int, now: dt.datetime, done: Counter) -> None:
             services._close(case, worker, now, _("Closed without a rating."))
             done["closed_unrated"] += 1
     services._save(case)
+    for what, detail in told:  # written in this transaction: a worker that dies before commit tells nobody
+        if what == "warned":
+            alerts.warned(case)
+        elif what == "township":
+            alerts.to_township(case)
+        else:
+            alerts.overdue(case, detail)
 
 
 def _check_dispatch(pk: int, now: dt.datetime, done: Counter) -> None:
@@ -99,11 +112,13 @@ def _check_dispatch(pk: int, now: dt.datetime, done: Counter) -> None:
         row.sign_in_overdue = True
         services._event(row.case, worker, Action.OVERDUE,
                         _("%(d)s did not report in within the time limit.") % {"d": row.department.chinese_name})
+        alerts.dispatch_late(row.case, row, "sign_in")
         done["late_sign_in"] += 1
     if row.is_active and not row.respond_overdue and row.respond_by <= now:
         row.respond_overdue = True
         services._event(row.case, worker, Action.OVERDUE,
                         _("%(d)s did not answer within the time limit.") % {"d": row.department.chinese_name})
+        alerts.dispatch_late(row.case, row, "answer")
         done["late_answer"] += 1
     services._schedule_dispatch(row)
     row.save(update_fields=["sign_in_overdue", "respond_overdue", "next_check_at"])

@@ -25,10 +25,11 @@ from cunwu.accounts import permissions, personal_data
 from cunwu.accounts.models import Assignment, User
 from cunwu.accounts.permissions import CHANGE, MANAGE, VIEW
 from cunwu.accounts.roles import Role
-from cunwu.accounts.sms import send_sms
 from cunwu.audit.context import Actor
 from cunwu.audit.services import record
 from cunwu.cases import clock
+from cunwu.notify import services as notify
+from cunwu.sms import purposes
 
 from .models import (
     AdviserProfile,
@@ -113,18 +114,32 @@ def _bureau(actor: Actor, village_code: str):
                  and village_code.startswith(a.region_id)), None)
 
 
-def _tell_bureau(application: AidApplication, body: str) -> None:
-    phones = (Assignment.objects.active().filter(role=Role.DEPARTMENT_OFFICER, region_id=application.county_code,
-                                                 department__kind="justice")
-              .exclude(user__phone="").exclude(user__phone__isnull=True).values_list("user__phone", flat=True))
-    for phone in set(phones):
-        send_sms(phone, body, purpose="legal")
+purposes.register("aid_missing", gettext_lazy("Legal aid %(n)s: please bring %(m)s. The review waits for them."),
+                  "n", "m")
+purposes.register("aid_granted", gettext_lazy("Legal aid %(n)s is granted; a lawyer will be assigned."), "n")
+purposes.register("aid_refused", gettext_lazy("Legal aid %(n)s is refused: %(r)s You may object to the justice "
+                                              "bureau."), "n", "r")
+purposes.register("aid_objection", gettext_lazy("Your objection on legal aid %(n)s was decided: %(r)s"), "n", "r")
+purposes.register("aid_lawyer", gettext_lazy("Legal aid %(n)s: your lawyer is %(l)s, %(p)s."), "n", "l", "p")
+purposes.register("aid_closed", gettext_lazy("Legal aid %(n)s is closed: %(o)s"), "n", "o")
 
 
-def _tell_applicant(application: AidApplication, body: str) -> None:
-    phone = application.applicant_phone()
-    if phone:
-        send_sms(phone, body, purpose="legal")
+def _bureau_officers(county_code: str) -> list[User]:
+    ids = Assignment.objects.active().filter(role=Role.DEPARTMENT_OFFICER, region_id=county_code,
+                                             department__kind="justice").values_list("user_id", flat=True)
+    return list(User.objects.filter(pk__in=ids, is_active=True))
+
+
+def _tell_bureau(application: AidApplication, urgent: bool) -> None:
+    notify.tell(_bureau_officers(application.county_code), "legal_aid", f"aid:{application.pk}:applied",
+                f"{application.number} {application.village.name}", due=application.due_at,
+                link=f"/legal/aid/{application.pk}/", region_code=application.village_id,
+                role=Role.DEPARTMENT_OFFICER, urgent=urgent)
+
+
+def _tell_applicant(application: AidApplication, purpose: str, **params) -> None:
+    notify.text(application.applicant_phone(), purpose, {"n": application.number, **params},
+                f"aid:{application.pk}:{purpose}:{timezone.now().timestamp()}", region_code=application.village_id)
 
 
 def _load(actor: Actor, application_id: int, action: str, message: str) -> tuple[AidApplication, Actor]:
@@ -218,10 +233,7 @@ def apply(actor: Actor, data: AidInput) -> AidApplication:
         application.save(update_fields=["number"])
         record(actor.acting_as(acting_as), "legal.aid.applied", application, region_code=village.code,
                detail={"channel": channel, "matter": matter, "rural": rural, "no_means": no_means})
-        urgent = _("urgent: the limitation period ends soon; ") if needs_urgent_help(application) else ""
-        _tell_bureau(application, _("Legal aid application %(n)s from %(v)s: %(u)sdecide by %(d)s.") % {
-            "n": application.number, "v": village.name, "u": urgent,
-            "d": timezone.localtime(application.due_at).strftime("%m-%d")})
+        _tell_bureau(application, needs_urgent_help(application))
     return application
 
 
@@ -278,8 +290,7 @@ def ask_for_materials(actor: Actor, application_id: int, missing: list[str]) -> 
         application.save()
         record(acting, "legal.aid.materials_asked", application, region_code=application.village_id,
                detail={"missing": items})
-        _tell_applicant(application, _("Legal aid %(n)s: please bring %(m)s. The review waits for them.") % {
-            "n": application.number, "m": "、".join(items)})
+        _tell_applicant(application, "aid_missing", m="、".join(items))
     return application
 
 
@@ -362,9 +373,10 @@ def decide(actor: Actor, application_id: int, grant: bool, reasons: str = "",
         application.save()
         record(acting, "legal.aid.granted" if grant else "legal.aid.refused", application,
                region_code=application.village_id, detail={"on_time": application.decision_on_time})
-        _tell_applicant(application, (_("Legal aid %(n)s is granted; a lawyer will be assigned.") if grant else _(
-            "Legal aid %(n)s is refused: %(r)s You may object to the justice bureau.")) % {
-            "n": application.number, "r": reasons})
+        if grant:
+            _tell_applicant(application, "aid_granted")
+        else:
+            _tell_applicant(application, "aid_refused", r=reasons)
     return application
 
 
@@ -401,8 +413,7 @@ def decide_objection(actor: Actor, application_id: int, upheld: bool, reply: str
         application.save()
         record(acting, "legal.aid.objection_decided", application, region_code=application.village_id,
                detail={"upheld": upheld, "on_time": on_time})
-        _tell_applicant(application, _("Your objection on legal aid %(n)s was decided: %(r)s") % {
-            "n": application.number, "r": reply})
+        _tell_applicant(application, "aid_objection", r=reply)
     return application
 
 
@@ -428,15 +439,12 @@ def assign(actor: Actor, application_id: int, lawyer_username: str) -> AidApplic
         application.save()
         record(acting, "legal.aid.assigned", application, region_code=application.village_id,
                detail={"lawyer": lawyer.pk, "on_time": application.assigned_on_time})
-        if lawyer.phone:
-            send_sms(lawyer.phone, _("Legal aid %(n)s is assigned to you: sign the agreement with the applicant by "
-                                     "%(d)s.") % {"n": application.number,
-                                                  "d": timezone.localtime(application.due_at).strftime("%m-%d")},
-                     purpose="legal")
+        notify.tell([lawyer], "aid_assigned", f"aid:{application.pk}:lawyer:{lawyer.pk}", application.number,
+                    due=application.due_at, link=f"/legal/aid/{application.pk}/",
+                    region_code=application.village_id)
         profile = AdviserProfile.objects.filter(user=lawyer).first()
-        _tell_applicant(application, _("Legal aid %(n)s: your lawyer is %(l)s, %(p)s.") % {
-            "n": application.number, "l": lawyer.full_name or lawyer.username,
-            "p": profile.work_phone if profile else ""})
+        _tell_applicant(application, "aid_lawyer", l=lawyer.full_name or lawyer.username,
+                        p=profile.work_phone if profile else "")
     return application
 
 
@@ -480,8 +488,7 @@ def close(actor: Actor, application_id: int, result: str, outcome: str, recovere
         application.save()
         record(acting, "legal.aid.closed", application, region_code=application.village_id,
                detail={"result": result, "recovered": str(amount)})
-        _tell_applicant(application, _("Legal aid %(n)s is closed: %(o)s") % {"n": application.number,
-                                                                              "o": outcome[:200]})
+        _tell_applicant(application, "aid_closed", o=outcome[:200])
     return application
 
 

@@ -16,14 +16,16 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from cunwu.accounts import permissions, personal_data
 from cunwu.accounts.models import Assignment, User
 from cunwu.accounts.permissions import CHANGE, VIEW
 from cunwu.accounts.roles import Role
-from cunwu.accounts.sms import send_sms
 from cunwu.audit.context import Actor
 from cunwu.audit.services import record
+from cunwu.notify import services as notify
+from cunwu.sms import purposes
 
 from .aid import _amount
 from .models import (
@@ -49,6 +51,9 @@ from .services import _choice, _region, _text
 
 RECORDERS = (Role.VILLAGE_STAFF, Role.GRID_WORKER, Role.MEDIATOR, Role.TOWNSHIP_OFFICER)
 SIGN_METHODS = ("signature", "fingerprint")
+
+purposes.register("mediation_alert", gettext_lazy("High-risk dispute %(n)s in %(v)s (%(c)s): please act to prevent "
+                                                  "escalation."), "n", "v", "c")
 
 
 def _cfg(name: str):
@@ -226,6 +231,10 @@ def open_case(actor: Actor, data: MediationInput) -> MediationCase:
         case.save(update_fields=["number"])
         Party.objects.bulk_create([_party(case, p) for p in data.parties])
         case.mediators.set(mediators)
+        others = [m for m in mediators if actor.user is None or m.pk != actor.user.pk]
+        notify.tell(others, "mediation_assigned", f"mediation:{case.pk}:mediators", case.number,
+                    link=f"/legal/mediation/{case.pk}/",
+                    region_code=village.code, role=Role.MEDIATOR)
         record(acting, "legal.mediation.opened", case, region_code=village.code,
                detail={"source": source, "category": category, "risk": risk, "parties": len(data.parties)})
         if risk == Risk.RED:
@@ -236,18 +245,20 @@ def open_case(actor: Actor, data: MediationInput) -> MediationCase:
 def _alert(case: MediationCase, acting: Actor) -> None:
     """A red risk dispute: the township's officers and the village's police officer are told at once."""
     township = case.village_id[:9]
-    phones = set(Assignment.objects.active().filter(role=Role.TOWNSHIP_OFFICER, region_id=township)
-                 .exclude(user__phone="").exclude(user__phone__isnull=True).values_list("user__phone", flat=True))
+    officers = User.objects.filter(pk__in=Assignment.objects.active().filter(
+        role=Role.TOWNSHIP_OFFICER, region_id=township).values_list("user_id", flat=True), is_active=True)
+    told = notify.tell(officers, "mediation_alert", f"mediation:{case.pk}:alert", f"{case.number} {case.village.name}",
+                       link=f"/legal/mediation/{case.pk}/", region_code=case.village_id, role=Role.TOWNSHIP_OFFICER,
+                       urgent=True)
     police = list(PoliceOfficer.objects.filter(village_id=case.village_id, active=True))
-    phones |= {p.work_phone for p in police if p.work_phone}
-    body = _("High-risk dispute %(n)s in %(v)s (%(c)s): please act to prevent escalation.") % {
-        "n": case.number, "v": case.village.name, "c": DisputeCategory(case.category).label}
-    for phone in sorted(phones):
-        send_sms(phone, body, purpose="mediation_alert")
+    params = {"n": case.number, "v": case.village.name, "c": str(DisputeCategory(case.category).label)}
+    for officer in police:
+        notify.text(officer.work_phone, "mediation_alert", params, f"mediation:{case.pk}:alert:police:{officer.pk}",
+                    region_code=case.village_id)
     case.alerted_at = timezone.now()
     case.save(update_fields=["alerted_at"])
     record(acting, "legal.mediation.alerted", case, region_code=case.village_id,
-           detail={"sent": len(phones), "police": len(police)})
+           detail={"sent": told + sum(1 for p in police if p.work_phone), "police": len(police)})
 
 
 def _load(actor: Actor, case_id: int, action: str = CHANGE, states=(MediationState.OPEN,)) -> tuple[

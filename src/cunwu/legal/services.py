@@ -20,12 +20,13 @@ from cunwu.accounts import permissions, personal_data
 from cunwu.accounts.models import Assignment, User
 from cunwu.accounts.permissions import MANAGE, VIEW
 from cunwu.accounts.roles import Role
-from cunwu.accounts.sms import send_sms
 from cunwu.audit.context import Actor
 from cunwu.audit.services import record
 from cunwu.cases import clock
+from cunwu.notify import services as notify
 from cunwu.regions import codes
 from cunwu.regions.models import Region
+from cunwu.sms import purposes
 from cunwu.text import clean_text as _text
 
 from . import search
@@ -47,6 +48,9 @@ from .policies import ANSWER, is_justice
 
 LUP_TARGET = 3  # legal-understanding people per administrative village (DOMAIN.md)
 COMMITTEE_SIZE = (3, 9)
+
+purposes.register("legal_answered", gettext_lazy("Your legal question has been answered. Read the answer on the "
+                                                 "village portal."))
 
 
 def _region(code: str, levels: tuple[int, ...], field: str = "village") -> Region:
@@ -347,10 +351,10 @@ def ask(actor: Actor, data: ConsultationInput) -> Consultation:
             question=question, adviser=adviser, created_at=now, due_at=clock.deadline(now, _limit(), village.code))
         record(actor.acting_as(acting_as), "legal.consultation.asked", consultation, region_code=village.code,
                detail={"channel": channel, "adviser": adviser.pk if adviser else None})
-        if adviser is not None and adviser.phone:
-            send_sms(adviser.phone, _("A legal question from %(v)s is waiting for your answer by %(d)s.") % {
-                "v": village.name, "d": timezone.localtime(consultation.due_at).strftime("%m-%d %H:%M")},
-                purpose="legal")
+        if adviser is not None:
+            notify.tell([adviser], "legal_question", f"consultation:{consultation.pk}:asked", village.name,
+                        due=consultation.due_at, link=f"/legal/consultations/{consultation.pk}/",
+                        region_code=village.code, role=Role.LEGAL_ADVISER)
     return consultation
 
 
@@ -378,9 +382,8 @@ def answer(actor: Actor, consultation_id: int, text: str) -> Consultation:
         record(acting, "legal.consultation.answered", consultation, region_code=consultation.village_id,
                detail={"late": consultation.overdue})
         phone = personal_data.decrypt(consultation.asker_phone_sealed) if consultation.asker_phone_sealed else ""
-        if phone:
-            send_sms(phone, _("Your legal question has been answered. Read the answer on the village portal."),
-                     purpose="legal")
+        notify.text(phone, "legal_answered", {}, f"consultation:{consultation.pk}:answered",
+                    region_code=consultation.village_id)
     return consultation
 
 

@@ -10,7 +10,7 @@ log = logging.getLogger("cunwu.worker")
 
 
 @db_task(retries=3, retry_delay=30)
-def fan_out_task(warning_id: int, only_unacknowledged: bool = False) -> int:
-    sent = warnings.fan_out(warning_id, only_unacknowledged)
+def fan_out_task(warning_id: int, only_unacknowledged: bool = False, round_key: str = "issued") -> int:
+    sent = warnings.fan_out(warning_id, only_unacknowledged, round_key)
     log.info("warning %s: %s texts", warning_id, sent)
     return sent

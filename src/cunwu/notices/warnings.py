@@ -18,12 +18,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cunwu.accounts import permissions
-from cunwu.accounts.models import Assignment
+from cunwu.accounts.models import Assignment, User
 from cunwu.accounts.permissions import CHANGE, VIEW
 from cunwu.accounts.roles import Role
-from cunwu.accounts.sms import send_sms_many
 from cunwu.audit.context import Actor
 from cunwu.audit.services import record
+from cunwu.notify import services as notify
 from cunwu.regions.models import Region
 
 from .models import Kind, Level, Warning, WarningTarget
@@ -110,48 +110,49 @@ def issue(actor: Actor, data: WarningInput) -> Warning:
     return warning
 
 
-def _enqueue(warning_id: int, only_unacknowledged: bool) -> None:
+def _enqueue(warning_id: int, only_unacknowledged: bool, round_key: str = "issued") -> None:
     from .tasks import fan_out_task
 
-    fan_out_task(warning_id, only_unacknowledged)
+    fan_out_task(warning_id, only_unacknowledged, round_key)
 
 
-def fan_out(warning_id: int, only_unacknowledged: bool = False) -> int:
-    """Text the staff of every village of the warning (or of those that have not acknowledged): run by the
-    worker. Returns the number of texts."""
+def fan_out(warning_id: int, only_unacknowledged: bool = False, round_key: str = "issued") -> int:
+    """Tell the staff of every village of the warning (or of those that have not acknowledged), urgently, in
+    the platform and by text: run by the worker. A retried task tells nobody twice (one notification per
+    person and round). Returns the number of people newly told."""
     warning = Warning.objects.filter(pk=warning_id).first()
     if warning is None or not warning.in_force:
         return 0
     targets = WarningTarget.objects.filter(warning=warning)
     if only_unacknowledged:
         targets = targets.filter(acknowledged_at__isnull=True)
-    body = _("[%(level)s %(kind)s warning] %(title)s: %(text)s Valid until %(until)s. Reply on the platform to "
-             "acknowledge.") % {"level": warning.get_level_display(), "kind": warning.get_kind_display(),
-                                 "title": warning.title, "text": warning.text[:300],
-                                 "until": timezone.localtime(warning.valid_until).strftime("%m-%d %H:%M")}
-    sent = 0
+    ref = f"[{warning.get_level_display()}{warning.get_kind_display()}] {warning.title}"
+    told = 0
     villages = list(targets.values_list("village_id", flat=True))
     for start in range(0, len(villages), 2000):
         chunk = villages[start:start + 2000]
-        phones: dict[str, list[str]] = {}
-        for village, phone in (Assignment.objects.active().filter(role=Role.VILLAGE_STAFF, region_id__in=chunk)
-                               .exclude(user__phone__isnull=True).values_list("region_id", "user__phone")):
-            phones.setdefault(village, []).append(phone)
-        messages = [(phone, body, "warning") for village in chunk for phone in phones.get(village, [])]
+        staff = list(Assignment.objects.active().filter(role=Role.VILLAGE_STAFF, region_id__in=chunk)
+                     .values_list("region_id", "user_id"))
+        people = {u.pk: u for u in User.objects.filter(pk__in=[user for _v, user in staff], is_active=True)}
+        per_village: dict[str, int] = {}
+        for village, user in staff:
+            if user in people and people[user].phone:
+                per_village[village] = per_village.get(village, 0) + 1
         with transaction.atomic():
-            send_sms_many(messages)
+            told += notify.tell(people.values(), "warning", f"warning:{warning.pk}:{round_key}", ref,
+                                due=warning.valid_until, link=f"/warnings/{warning.pk}/",
+                                region_of={user: village for village, user in staff}, role=Role.VILLAGE_STAFF,
+                                urgent=True)
             now = timezone.now()
             by_count: dict[int, list[str]] = {}
-            for village in chunk:
-                if phones.get(village):
-                    by_count.setdefault(len(phones[village]), []).append(village)
+            for village, count in per_village.items():
+                by_count.setdefault(count, []).append(village)
             for count, same in by_count.items():
                 WarningTarget.objects.filter(warning=warning, village_id__in=same).update(
                     texted=F("texted") + count, texted_at=now)
-        sent += len(messages)
     if not only_unacknowledged:
         Warning.objects.filter(pk=warning.pk).update(fanned_out_at=timezone.now())
-    return sent
+    return told
 
 
 def get_warning(warning_id: int) -> Warning:
@@ -177,7 +178,8 @@ def resend(actor: Actor, warning_id: int) -> int:
         raise permissions.Forbidden(_("The warning is no longer in force."))
     waiting = WarningTarget.objects.filter(warning=warning, acknowledged_at__isnull=True).count()
     record(acting, "warning.resent", warning, region_code=warning.issuer_region_id, detail={"villages": waiting})
-    transaction.on_commit(lambda: _enqueue(warning.pk, True))
+    round_key = f"resent:{timezone.now().timestamp():.0f}"
+    transaction.on_commit(lambda: _enqueue(warning.pk, True, round_key))
     return waiting
 
 

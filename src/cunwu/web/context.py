@@ -12,4 +12,6 @@ def platform(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"my_assignments": [], **shared}
-    return {"my_assignments": assignments_of(user), **shared}
+    from cunwu.notify.services import unread_count
+
+    return {"my_assignments": assignments_of(user), "unread_notifications": unread_count(user), **shared}

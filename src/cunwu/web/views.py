@@ -1,6 +1,7 @@
 """Home pages: one per role, chosen from the signed-in person's assignments."""
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.shortcuts import redirect, render
@@ -60,6 +61,15 @@ def _villager_home(request, current, mine):
                                                       "current": current, "mine": mine})
 
 
+def _inbox(request, current) -> dict:
+    from cunwu.notify.services import unread_count
+
+    from . import inbox
+
+    actor = Actor.from_request(request)
+    return {"inbox": inbox.sections_for(actor, current), "unread": unread_count(request.user)}
+
+
 def _village_workbench(request, current, mine):
     village = current.region
     actor = Actor.from_request(request)
@@ -70,7 +80,7 @@ def _village_workbench(request, current, mine):
         "warnings": current_warnings(village.code),
         "village": village, "path": village.path(), "current": current, "mine": mine,
         "villager_count": villagers.count(), "recent": villagers[:10],
-        "can_register": Role.VILLAGER in GRANTS.get(current.role, ()),
+        "can_register": Role.VILLAGER in GRANTS.get(current.role, ()), **_inbox(request, current),
     })
 
 
@@ -89,7 +99,7 @@ def _jurisdiction_overview(request, current, mine):
         "is_auditor": current.role in (Role.AUDITOR, Role.SUPERVISOR),
         "may_compare": current.role != Role.DEPARTMENT_OFFICER,
         "can_manage": bool(GRANTS.get(current.role)),
-        "department": current.department,
+        "department": current.department, **_inbox(request, current),
     })
 
 
@@ -134,3 +144,28 @@ def speak(request):
     response = HttpResponse(audio, content_type="audio/wav")
     response["Cache-Control"] = "private, max-age=3600"
     return response
+
+
+@login_required
+def notifications(request):
+    """The person's own notifications, newest first; opening the page marks nothing read by itself."""
+    from django.utils.dateparse import parse_datetime
+
+    from cunwu.notify import kinds
+    from cunwu.notify.services import notifications_of
+
+    rows = list(notifications_of(Actor.from_request(request))[:200])
+    for n in rows:
+        n.label = kinds.label(n.kind)
+        n.due = parse_datetime(n.params.get("due") or "") if n.params.get("due") else None
+    request.cunwu_no_store = True
+    return render(request, "web/notifications.html", {"rows": rows, "unread": sum(1 for n in rows if not n.read_at)})
+
+
+@require_POST
+@login_required
+def notifications_read(request):
+    from cunwu.notify.services import mark_read
+
+    mark_read(Actor.from_request(request))
+    return redirect("web:notifications")

@@ -1,0 +1,27 @@
+"""What a notification is about. Each kind has a short label (the inbox, the text message's first words)."""
+
+from django.utils.translation import gettext_lazy as _
+
+KINDS = {
+    "case_new": _("New request"),
+    "case_materials": _("Materials supplied"),
+    "case_handed_over": _("Case handed to you"),
+    "case_escalated": _("Escalated to the township"),
+    "dispatch_called": _("Call to report in"),
+    "dispatch_returned": _("Returned by a department"),
+    "case_warning": _("Three quarters of the time limit used"),
+    "case_overdue": _("Overdue"),
+    "bad_rating": _("Dissatisfied rating: call the applicant back"),
+    "legal_question": _("Legal question to answer"),
+    "legal_aid": _("Legal aid application"),
+    "aid_assigned": _("Legal aid assigned to you"),
+    "mediation_assigned": _("Mediation assigned to you"),
+    "mediation_alert": _("High-risk dispute"),
+    "legal_overdue": _("Legal time limit"),
+    "warning": _("Emergency warning"),
+    "certificate_request": _("Certificate request"),
+}
+
+
+def label(kind: str) -> str:
+    return str(KINDS.get(kind, kind))

@@ -1,0 +1,257 @@
+"""Telling people: notifications in the platform and their texts, written in the caller's transaction and sent
+by the worker after it commits.
+
+- `tell(...)`: one notification per person and event (a retried task or a second worker adds nothing), and a
+  delivery row for its text. Officials' non-urgent texts wait for working hours and are grouped per person and
+  kind; urgent ones go at once.
+- `text(...)`: a text to a phone alone (an applicant who applied by phone, a police officer's work phone).
+- `deliver_due()`: the worker's half. A provider's failure never touches the action that caused the text: it is
+  recorded on the delivery and retried with backoff.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from cunwu import sms
+from cunwu.accounts import personal_data
+from cunwu.accounts.models import Assignment, User
+from cunwu.audit.context import Actor
+from cunwu.sms import purposes
+from cunwu.sms.providers import DeliveryFailed
+
+from . import hours, kinds
+from .models import Delivery, DeliveryState, Notification
+
+RETRY_MINUTES = (1, 5, 15, 60, 180, 360, 720)  # then the delivery is marked failed (about a day in all)
+
+
+def _due_text(due: dt.datetime | None) -> str:
+    return timezone.localtime(due).strftime("%m-%d %H:%M") if due else ""
+
+
+def tell(users: Iterable[User], kind: str, event_key: str, ref: str, *, due: dt.datetime | None = None,
+         link: str = "", region_code: str = "", role: str = "", urgent: bool = False,
+         extra: dict | None = None, region_of: dict | None = None) -> int:
+    """Notify each person once about one event. Returns how many new notifications were written.
+    `region_of` gives some people their own place (a warning told to many villages at once)."""
+    region_of = region_of or {}
+    people = {u.pk: u for u in users if u is not None and u.is_active}
+    if not people:
+        return 0
+    now = timezone.now()
+    already = set(Notification.objects.filter(event_key=event_key, recipient_id__in=list(people))
+                  .values_list("recipient_id", flat=True))
+    fresh = [u for pk, u in people.items() if pk not in already]
+    if not fresh:
+        return 0
+    params = {"ref": ref[:200], "due": due.isoformat() if due else "", **(extra or {})}
+    Notification.objects.bulk_create([
+        Notification(recipient=u, kind=kind, event_key=event_key, role=role,
+                     region_code=region_of.get(u.pk, region_code),
+                     urgent=urgent, params=params, link=link[:300], created_at=now) for u in fresh
+    ], ignore_conflicts=True, batch_size=2000)
+    quiet_until = None if urgent else hours.next_opening(now, region_code)
+    held = quiet_until is not None and quiet_until > now
+    window = dt.timedelta(seconds=group_seconds())
+    # Grouping: the first text of a kind goes at once; more of the same kind within the window wait for its end
+    # and leave as one text.
+    recent = set() if urgent else set(
+        Delivery.objects.filter(recipient_id__in=[u.pk for u in fresh], kind=kind, created_at__gt=now - window)
+        .values_list("recipient_id", flat=True))
+    text_params = ({"what": kinds.label(kind), "ref": ref[:60], "due": _due_text(due)} if due
+                   else {"what": kinds.label(kind), "ref": ref[:60]})
+    Delivery.objects.bulk_create([
+        Delivery(key=f"{event_key}:{u.pk}"[:140], recipient=u, kind=kind, region_code=region_of.get(u.pk, region_code),
+                 urgent=urgent,
+                 purpose="work" if due else "work_info", params=text_params,
+                 role=role, state=(DeliveryState.NO_PHONE if not u.phone else DeliveryState.HELD if held
+                                   else DeliveryState.PENDING),
+                 due_at=quiet_until if held else now + window if u.pk in recent else now, created_at=now)
+        for u in fresh
+    ], ignore_conflicts=True, batch_size=2000)
+    _after_commit()
+    return len(fresh)
+
+
+def text(phone: str, purpose: str, params: dict, event_key: str, region_code: str = "") -> None:
+    """A text to a phone number without a person's account behind it, sent after the transaction commits."""
+    if not phone:
+        return
+    ordered = purposes.ordered(purpose, params)
+    now = timezone.now()
+    Delivery.objects.bulk_create([
+        Delivery(key=event_key[:140], phone_sealed=personal_data.encrypt(phone), purpose=purpose, params=ordered,
+                 region_code=region_code, urgent=True, due_at=now, created_at=now)
+    ], ignore_conflicts=True)
+    _after_commit()
+
+
+def _after_commit() -> None:
+    transaction.on_commit(_enqueue)
+
+
+def _enqueue() -> None:
+    from huey.contrib.djhuey import HUEY
+
+    from .tasks import deliver_task
+
+    if HUEY.immediate:  # tests: the test sends explicitly with deliver_due()
+        return
+    deliver_task()
+
+
+# --- the worker ---------------------------------------------------------------------------------------------
+
+
+def _still_holds(row: Delivery, held: dict) -> bool:
+    """A person who lost the role the notification was for is no longer texted about it."""
+    if row.recipient_id is None or not row.role:
+        return True
+    return any(role == row.role and row.region_code.startswith(region)
+               for role, region in held.get(row.recipient_id, ()))
+
+
+def _claim(ids: list[int], now: dt.datetime) -> list[Delivery]:
+    """Take due rows for this worker: a row another worker already took is skipped."""
+    taken = []
+    for pk in ids:
+        with transaction.atomic():
+            n = Delivery.objects.filter(pk=pk, state__in=[DeliveryState.PENDING, DeliveryState.HELD],
+                                        due_at__lte=now).update(state=DeliveryState.SENT, sent_at=now)
+        if n:
+            taken.append(pk)
+    return list(Delivery.objects.filter(pk__in=taken).select_related("recipient").order_by("due_at", "id"))
+
+
+def deliver_due(now: dt.datetime | None = None, batch: int = 500) -> dict:
+    """Send every text whose time has come. Returns counts by outcome."""
+    now = now or timezone.now()
+    done: dict = defaultdict(int)
+    while True:
+        ids = list(Delivery.objects.filter(state__in=[DeliveryState.PENDING, DeliveryState.HELD], due_at__lte=now)
+                   .order_by("due_at", "id").values_list("pk", flat=True)[:batch])
+        if not ids:
+            break
+        rows = _claim(ids, now)
+        if not rows:
+            break
+        _send_batch(rows, now, done)
+        if len(ids) < batch:
+            break
+    return dict(done)
+
+
+def _held_roles(rows: list[Delivery]) -> dict:
+    held: dict = defaultdict(list)
+    for user, role, region in (Assignment.objects.active()
+                               .filter(user_id__in={r.recipient_id for r in rows if r.recipient_id})
+                               .values_list("user_id", "role", "region_id")):
+        held[user].append((role, region))
+    return held
+
+
+def _send_batch(rows: list[Delivery], now: dt.datetime, done: dict) -> None:
+    held = _held_roles(rows)
+    groups: dict = defaultdict(list)
+    for row in rows:
+        if row.recipient_id and not row.urgent:
+            groups[(row.recipient_id, row.kind)].append(row)
+        else:
+            groups[("row", row.pk)].append(row)
+    provider = sms.provider()
+    for group in groups.values():
+        live = []
+        for row in group:
+            if row.recipient_id and (not row.recipient.is_active or not _still_holds(row, held)):
+                _finish(row, DeliveryState.DROPPED, "")
+                done["dropped"] += 1
+            else:
+                live.append(row)
+        if not live:
+            continue
+        first = live[0]
+        phone = first.recipient.phone if first.recipient_id else personal_data.decrypt(first.phone_sealed)
+        if not phone:
+            for row in live:
+                _finish(row, DeliveryState.NO_PHONE, "")
+            done["no_phone"] += len(live)
+            continue
+        if len(live) > 1:
+            purpose, params = "work_digest", {"what": kinds.label(first.kind), "count": str(len(live))}
+        else:
+            purpose, params = first.purpose, first.params
+        try:
+            ordered = purposes.ordered(purpose, params)
+            provider_id = provider.send(phone, purpose, ordered, purposes.render(purpose, ordered))
+        except DeliveryFailed as exc:
+            for row in live:
+                _failed(row, exc, now)
+            done["failed"] += len(live)
+            continue
+        except Exception as exc:  # noqa: BLE001 - a provider's bug must not stop the other texts
+            for row in live:
+                _failed(row, DeliveryFailed(f"{type(exc).__name__}: {exc}"[:300]), now)
+            done["failed"] += len(live)
+            continue
+        Delivery.objects.filter(pk=first.pk).update(state=DeliveryState.SENT, sent_at=now, provider_id=provider_id[:100],
+                                                    attempts=first.attempts + 1, last_error="")
+        for row in live[1:]:
+            Delivery.objects.filter(pk=row.pk).update(state=DeliveryState.GROUPED, sent_at=now,
+                                                      provider_id=provider_id[:100], attempts=row.attempts + 1)
+        done["sent"] += 1
+        done["grouped"] += len(live) - 1
+
+
+def _finish(row: Delivery, state: str, error: str) -> None:
+    Delivery.objects.filter(pk=row.pk).update(state=state, last_error=error[:300])
+
+
+def _failed(row: Delivery, exc: DeliveryFailed, now: dt.datetime) -> None:
+    attempts = row.attempts + 1
+    if exc.retry and attempts <= len(RETRY_MINUTES):
+        Delivery.objects.filter(pk=row.pk).update(
+            state=DeliveryState.PENDING, attempts=attempts, last_error=exc.reason[:300], sent_at=None,
+            due_at=now + dt.timedelta(minutes=RETRY_MINUTES[attempts - 1]))
+    else:
+        Delivery.objects.filter(pk=row.pk).update(state=DeliveryState.FAILED, attempts=attempts,
+                                                  last_error=exc.reason[:300], sent_at=None)
+
+
+# --- reading ------------------------------------------------------------------------------------------------
+
+
+def unread_count(user) -> int:
+    if user is None or not user.is_authenticated:
+        return 0
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+def notifications_of(actor: Actor, unread_only: bool = False):
+    """A person's own notifications; nobody reads another's."""
+    rows = Notification.objects.filter(recipient=actor.user)
+    return rows.filter(read_at__isnull=True) if unread_only else rows
+
+
+@transaction.atomic
+def mark_read(actor: Actor, ids: list[int] | None = None) -> int:
+    """Mark the person's own notifications read (all when no ids are given)."""
+    rows = Notification.objects.filter(recipient=actor.user, read_at__isnull=True)
+    if ids is not None:
+        rows = rows.filter(pk__in=ids)
+    return rows.update(read_at=timezone.now())
+
+
+def deliveries_for(actor: Actor, region_code: str):
+    """The delivery list of a place, for its administrators (phones are never shown)."""
+    return Delivery.objects.filter(region_code__startswith=region_code).select_related("recipient")
+
+
+def group_seconds() -> int:
+    return int(settings.CUNWU.get("NOTIFY_GROUP_SECONDS", 180))
