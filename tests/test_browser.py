@@ -693,3 +693,20 @@ def test_work_finds_its_people_from_the_inbox(browser, live_server, demo):
     adviser.wait_for_url("**/legal/consultations/*/")
     assert adviser.get_by_role("button", name="发送答复").is_visible()
     shot(adviser, "63-inbox-adviser-question")
+
+
+def test_the_county_command_view_drills_down_to_a_village(browser, live_server, demo):
+    admin = sign_in_staff(browser, live_server, demo, "lishu.admin")
+    admin.get_by_role("link", name="指挥调度").click()
+    assert admin.get_by_role("heading", name="梨树县 · 指挥调度").is_visible()
+    assert admin.locator("svg polyline").count() >= 1
+    shot(admin, "64-command-view-county")
+    admin.get_by_role("link", name="梨树镇").first.click()
+    assert admin.get_by_role("heading", name="梨树镇 · 指挥调度").is_visible()
+    admin.get_by_role("link", name="南杏山村").first.click()
+    admin.wait_for_url("**/cases/?village=220322100201")
+    public = new_page(browser, phone=True)
+    public.goto(live_server.url + "/village/220322100201/")
+    public.get_by_role("link", name="本村诉求办理情况").click()
+    assert public.get_by_role("heading", name="南杏山村 · 三率与满意度").is_visible()
+    shot(public, "65-public-rates-village-phone")

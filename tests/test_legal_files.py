@@ -14,7 +14,7 @@ from django.utils import timezone
 from cunwu.accounts.permissions import Forbidden, NotFound
 from cunwu.audit.models import AuditEntry
 from cunwu.legal import aid, mediation, publicity, services, statistics
-from cunwu.legal.models import AdviserProfile, AidState, MediationState, PoliceOfficer, Position
+from cunwu.legal.models import AdviserProfile, AidState, Consultation, MediationState, PoliceOfficer, Position
 
 from .helpers import LISHU, PROVINCE, TOWN_A, VILLAGE_A1, VILLAGE_A2, actor, person, texts
 
@@ -436,3 +436,57 @@ def test_pages_for_the_provinces_limits_and_demonstration_villages(people, clien
     assert f"<span class=\"help\">{VILLAGE_A1}</span>" in page and 'name="level"' not in page
     assert client.post(f"/legal/demonstration/?region={LISHU}", {"village": VILLAGE_A2, "level": "county",
                                                                 "year": "2025"}).status_code == 404
+
+
+def test_legal_limits_are_supervised_like_cases(people, committee, monkeypatch):
+    """75% warnings to whoever must act, then overdue marks escalated to the county justice bureau; a second
+    sweep tells nobody twice."""
+    from cunwu.legal import supervise
+    from cunwu.notify.models import Notification
+
+    def told(user, kind):
+        return Notification.objects.filter(recipient=user, kind=kind).count()
+
+    clock = Clock(monkeypatch, at(2026, 11, 5, 10, 0))  # Thursday
+    application = _wages(people, rural="")
+    case = _case(people)
+    lawyer, justice, mediator = people["lawyer"].user, people["justice"].user, people["mediator"].user
+    question = services.ask(people["villager"], services.ConsultationInput(
+        VILLAGE_A1, "邻居家的树根把我家院墙顶裂了，找他说不理，我该怎么办？"))
+    adviser = question.adviser
+    assert supervise.sweep() == {}  # nothing near its limit yet
+    clock.now = question.due_at - (question.due_at - question.created_at) * 0.2  # 80% of the answer time used
+    done = supervise.sweep()
+    assert done["warned"] >= 1 and told(adviser, "legal_question") == 2  # asked, then warned
+    clock.now = question.due_at + dt.timedelta(minutes=1)
+    supervise.sweep()
+    supervise.sweep()  # a second worker, or the same run again
+    assert told(adviser, "legal_overdue") == 1 and told(justice, "legal_overdue") == 1  # escalated to the bureau
+    assert Consultation.objects.get(pk=question.pk).watch_level == 2
+    clock.now = application.due_at + dt.timedelta(hours=1)  # the bureau's decision is late
+    supervise.sweep()
+    assert Notification.objects.filter(recipient=justice, kind="legal_overdue",
+                                       event_key__startswith=f"legal_aid:{application.pk}:").count() == 1
+    clock.now = at(2026, 12, 4, 1, 0)  # the mediation's month is over
+    supervise.sweep()
+    assert told(mediator, "legal_overdue") == 1
+    assert Notification.objects.filter(recipient=justice, kind="legal_overdue",
+                                       event_key__startswith=f"mediation_assigned:{case.pk}:").count() == 1
+    assert told(people["township"].user, "legal_overdue") == 0  # not theirs
+    assert adviser == lawyer and told(lawyer, "legal_overdue") == 1  # the village's adviser: the question only
+    supervise.sweep()
+    assert Notification.objects.filter(kind="legal_overdue").count() == 5
+
+
+def test_the_justice_bureau_inbox_holds_aid_to_decide_and_assign(people, monkeypatch):
+    from cunwu.web import inbox
+
+    Clock(monkeypatch, at(2026, 11, 5, 10, 0))
+    application = _wages(people, rural="")
+    justice = people["justice"]
+    sections = {s.key: s for s in inbox.sections_for(justice, justice.user.assignments.get())}
+    assert sections["aid_decide"].count == 1 and sections["aid_decide"].rows[0].link == f"/legal/aid/{application.pk}/"
+    assert sections["aid_assign"].count == 0
+    aid.decide(justice, application.pk, grant=True)
+    sections = {s.key: s for s in inbox.sections_for(justice, justice.user.assignments.get())}
+    assert (sections["aid_decide"].count, sections["aid_assign"].count) == (0, 1)

@@ -271,3 +271,44 @@ def rates_page(request):
     return render(request, "cases/rates.html", {"report": report, "region": region, "Rates": rates.Rates,
                                                 "path": path, "places": places})
 
+
+
+@login_required
+def command_page(request):
+    """The command view of the person's township, county, city or province, with drill-down."""
+    from . import command
+
+    actor = Actor.from_request(request)
+    region = queues.region_in_scope(actor, request.GET.get("region", ""))
+    view = command.build(region)
+    if request.GET.get("format") == "xlsx":
+        response = HttpResponse(command.to_xlsx(view), content_type="application/vnd.openxmlformats-officedocument."
+                                "spreadsheetml.sheet")
+        response["Content-Disposition"] = f'attachment; filename="command-{region.code}-{view.month}.xlsx"'
+        return response
+    path = [p for p in region.path() if queues.may_read_rates(actor, p.code)]
+    lines = [(name, label, colour, command.chart_points(view.trend, name)) for name, label, colour in (
+        ("response", _("Response rate"), "#1f5fa8"), ("resolution", _("Resolution rate"), "#2f6f4f"),
+        ("satisfaction", _("Satisfaction rate"), "#c8102e"), ("on_time", _("On-time rate"), "#8a5a00"))]
+    top = max([n for _label, n, _b in view.categories] + [1])
+    return render(request, "cases/command.html", {
+        "view": view, "region": region, "path": path, "lines": lines, "top": top,
+        "village_level": region.level >= 4})
+
+
+def public_rates(request, code: str):
+    """A village's or a township's rates and satisfaction, public without signing in (results are published);
+    no names and no cases, only counts."""
+    from . import command
+
+    region = Region.objects.filter(code=code, active=True, level__in=(4, 5)).first()
+    if region is None:
+        raise permissions.NotFound
+    today = timezone.localdate()
+    current = rates.region_rates(region, today.replace(day=1), today)
+    trend = command.build_trend(region, today)
+    lines = [(name, label, colour, command.chart_points(trend, name)) for name, label, colour in (
+        ("response", _("Response rate"), "#1f5fa8"), ("resolution", _("Resolution rate"), "#2f6f4f"),
+        ("satisfaction", _("Satisfaction rate"), "#c8102e"), ("on_time", _("On-time rate"), "#8a5a00"))]
+    return render(request, "cases/public_rates.html", {"region": region, "current": current, "trend": trend,
+                                                       "path": region.path(), "lines": lines})

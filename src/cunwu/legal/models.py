@@ -181,6 +181,10 @@ class Consultation(models.Model):
     answered_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT,
                                     related_name="+")
     article = models.ForeignKey("Article", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # The worker's supervision of the running time limit: 1 warned at 75%, 2 marked overdue and escalated to the
+    # county justice bureau, for the limit that ended at `watch_due` (a new step's limit starts over).
+    watch_level = models.PositiveSmallIntegerField(default=0)
+    watch_due = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -378,6 +382,10 @@ class AidApplication(models.Model):
     outcome = models.TextField(_("outcome"), blank=True)
     recovered = models.DecimalField(_("amount recovered (yuan)"), max_digits=14, decimal_places=2, default=0)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # The worker's supervision of the running time limit: 1 warned at 75%, 2 marked overdue and escalated to the
+    # county justice bureau, for the limit that ended at `watch_due` (a new step's limit starts over).
+    watch_level = models.PositiveSmallIntegerField(default=0)
+    watch_due = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-applied_at"]
@@ -493,6 +501,10 @@ class MediationCase(models.Model):
     court_applied_on = models.DateField(null=True, blank=True)
     court_decided_on = models.DateField(null=True, blank=True)
     alerted_at = models.DateTimeField(null=True, blank=True)
+    # The worker's supervision of the running time limit: 1 warned at 75%, 2 marked overdue and escalated to the
+    # county justice bureau, for the limit that ended at `watch_due` (a new step's limit starts over).
+    watch_level = models.PositiveSmallIntegerField(default=0)
+    watch_due = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-opened_on", "-pk"]

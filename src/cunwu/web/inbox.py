@@ -175,6 +175,28 @@ def department_officer(actor: Actor, department_id: int) -> list[Section]:
     ]
 
 
+def justice_bureau(actor: Actor, county_code: str) -> list[Section]:
+    """The county justice bureau: legal aid to decide or assign, and the legal limits run out below it."""
+    aid = permissions.restrict(AidApplication.objects.all(), actor).filter(county_code=county_code)
+    decide = aid.filter(state=AidState.APPLIED).order_by("due_at", "id")
+    assign = aid.filter(state=AidState.GRANTED).order_by("due_at", "id")
+    late_questions = permissions.restrict(Consultation.objects.all(), actor).filter(
+        county_code=county_code, state=ConsultationState.OPEN, watch_level=2).order_by("due_at", "id")
+    files = reverse("legal:files")
+
+    def rows(queryset):
+        return [Row(a.number or str(a.pk), reverse("legal:aid", args=[a.pk]), a.due_at, a.applicant_name)
+                for a in queryset[:ROWS]]
+
+    return [
+        _section("aid_decide", _("Legal aid applications to decide"), decide, rows(decide), files, urgent=True),
+        _section("aid_assign", _("Legal aid granted: assign a lawyer"), assign, rows(assign), files),
+        _section("late_questions", _("Legal questions past their time"), late_questions,
+                 [Row(q.question[:40], reverse("legal:consultation", args=[q.pk]), q.due_at, q.village.name)
+                  for q in late_questions.select_related("village")[:ROWS]], reverse("legal:consultations")),
+    ]
+
+
 def legal_adviser(actor: Actor) -> list[Section]:
     questions = permissions.restrict(Consultation.objects.all(), actor).filter(
         adviser=actor.user, state=ConsultationState.OPEN).order_by("due_at", "id")
@@ -237,7 +259,10 @@ def sections_for(actor: Actor, assignment) -> list[Section]:
     if role == Role.TOWNSHIP_OFFICER:
         return township_officer(actor, assignment.region_id)
     if role == Role.DEPARTMENT_OFFICER and assignment.department_id:
-        return department_officer(actor, assignment.department_id)
+        sections = department_officer(actor, assignment.department_id)
+        if assignment.department.kind == "justice":
+            sections += justice_bureau(actor, assignment.region_id)
+        return sections
     if role == Role.LEGAL_ADVISER:
         return legal_adviser(actor)
     if role == Role.MEDIATOR:
