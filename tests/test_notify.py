@@ -249,3 +249,21 @@ def test_notifications_are_read_only_by_their_person(people, client):
     assert Notification.objects.filter(recipient=people["staff2"].user, read_at__isnull=True).exists()
     client.force_login(people["other_staff"].user)
     assert "村道塌陷" not in client.get("/notifications/").content.decode()
+
+
+def test_administrators_see_the_delivery_list_of_their_places_without_phones(people, client):
+    demand(people["villager"])
+    notify.deliver_due()
+    admin = person("county_admin", LISHU)
+    client.force_login(admin)
+    page = client.get("/notifications/deliveries/").content.decode()
+    assert "新诉求" in page and "已发送" in page and "13904342001" not in page and "13904341111" not in page
+    assert "<td>无手机号" not in page and "给申请人的短信" in page  # everyone here has a phone
+    Delivery.objects.filter(recipient=people["staff2"].user).update(state=DeliveryState.NO_PHONE)
+    only = client.get("/notifications/deliveries/?state=no_phone").content.decode()
+    assert only.count("<tr>") == 2 and people["staff2"].user.display_name in only  # header and the one row
+    client.force_login(people["staff"].user)
+    assert client.get("/notifications/deliveries/").status_code == 404
+    other = person("county_admin", OTHER_COUNTY)
+    client.force_login(other)
+    assert "新诉求" not in client.get("/notifications/deliveries/").content.decode()

@@ -248,9 +248,23 @@ def mark_read(actor: Actor, ids: list[int] | None = None) -> int:
     return rows.update(read_at=timezone.now())
 
 
-def deliveries_for(actor: Actor, region_code: str):
-    """The delivery list of a place, for its administrators (phones are never shown)."""
-    return Delivery.objects.filter(region_code__startswith=region_code).select_related("recipient")
+OVERSEEING = ("county_admin", "city_admin", "province_admin", "supervisor")
+
+
+def deliveries_for(actor: Actor):
+    """The delivery list of the places an administrator or supervisor oversees, newest first: who was told
+    what, and whether the text left (phones are never shown; no phone, held, failed and dropped are listed)."""
+    from django.db.models import Q
+
+    from cunwu.accounts import permissions
+
+    regions = [a.region_id for a in permissions.assignments_of(actor.user) if a.role in OVERSEEING]
+    if not regions:
+        raise permissions.NotFound
+    where = Q()
+    for code in regions:
+        where |= Q(region_code__startswith=code)
+    return Delivery.objects.filter(where).select_related("recipient")
 
 
 def group_seconds() -> int:

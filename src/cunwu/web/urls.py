@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/read/", views.notifications_read, name="notifications-read"),
+    path("notifications/deliveries/", views.deliveries, name="deliveries"),
     path("my-village/", views.choose_village, name="choose-village"),
     path("elder/", views.elder_mode, name="elder"),
     path("speech/", views.speak, name="speech"),

@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cunwu.accounts import permissions, services
@@ -169,3 +170,21 @@ def notifications_read(request):
 
     mark_read(Actor.from_request(request))
     return redirect("web:notifications")
+
+
+@login_required
+def deliveries(request):
+    """For administrators: the texts sent about their places, with what became of each."""
+    from cunwu.notify import kinds
+    from cunwu.notify.models import DeliveryState
+    from cunwu.notify.services import deliveries_for
+
+    rows = deliveries_for(Actor.from_request(request))
+    state = request.GET.get("state", "")
+    if state in DeliveryState.values:
+        rows = rows.filter(state=state)
+    rows = list(rows[:300])
+    for row in rows:
+        row.label = kinds.label(row.kind) if row.kind else _("Text about their request")
+    request.cunwu_no_store = True
+    return render(request, "web/deliveries.html", {"rows": rows, "states": DeliveryState.choices, "state": state})
