@@ -1,8 +1,10 @@
 """`make bench` part 7: an emergency warning to every village of Lishu County and to every village of Jilin.
 
-Two figures each: the issuer's time (the request: check the area, write one row per village, queue the texting)
-and the worker's time (text the staff of every village, two per village here). Beside them, in the same run, a
-plain bulk insert of as many bare rows as there are villages, and of as many outbox rows as texts.
+Three figures each: the issuer's time (the request: check the area, write one row per village, queue the
+fan-out), the worker's fan-out (one notification and one delivery row for each staff member of every village, two
+per village here) and the worker's texting (every delivery sent through the outbox provider). Beside them, in the
+same run, a plain bulk insert of as many bare rows as there are villages, of two rows per person told, and of as
+many outbox rows as texts.
 
 Expects part 1 to have run first (the regions are in the database).
 """
@@ -25,6 +27,8 @@ from cunwu.accounts.roles import Role  # noqa: E402
 from cunwu.audit.context import Actor  # noqa: E402
 from cunwu.notices import warnings  # noqa: E402
 from cunwu.notices.models import Warning  # noqa: E402
+from cunwu.notify.models import Delivery, Notification  # noqa: E402
+from cunwu.notify.services import deliver_due  # noqa: E402
 from cunwu.regions.models import Region  # noqa: E402
 
 STAFF_PER_VILLAGE = 2
@@ -67,18 +71,25 @@ def main():
     for name, area, runs in (("Lishu County", ["220322"], 10), ("Jilin", ["22"], 3)):
         count = Region.objects.active().filter(code__startswith=area[0], level=5).count()
         Warning.objects.all().delete()
-        OutboxMessage.objects.filter(purpose="warning").delete()
+        Notification.objects.filter(kind="warning").delete()
+        Delivery.objects.filter(kind="warning").delete()
+        OutboxMessage.objects.all().delete()
         issuing = timed(lambda a=area: issue(a), runs)
         made = Warning.objects.order_by("-pk").first()
         began = time.perf_counter()
-        texts = warnings.fan_out(made.pk)
-        worker = (time.perf_counter() - began) * 1000
+        told = warnings.fan_out(made.pk)
+        fan_out = (time.perf_counter() - began) * 1000
+        began = time.perf_counter()
+        sent = deliver_due(timezone.now() + dt.timedelta(seconds=1)).get("sent", 0)
+        texting = (time.perf_counter() - began) * 1000
         baseline = min(plain_insert(count) for _ in range(3))
-        outbox = min(plain_insert(texts) for _ in range(3))
+        pairs = min(plain_insert(2 * told) for _ in range(3))
+        outbox = min(plain_insert(sent) for _ in range(3))
         print(f"[{vendor}] warning to {name} ({count} villages): issuer p50 {pct(issuing, 50):.0f} ms, "
               f"max {max(issuing):.0f} ms (plain insert of {count} rows {baseline:.0f} ms, ratio "
-              f"{pct(issuing, 50) / baseline:.1f}); worker texted {texts} staff in {worker:.0f} ms (plain insert of "
-              f"{texts} rows {outbox:.0f} ms, ratio {worker / outbox:.1f})")
+              f"{pct(issuing, 50) / baseline:.1f}); worker told {told} staff in {fan_out:.0f} ms (plain insert of "
+              f"{2 * told} rows {pairs:.0f} ms, ratio {fan_out / pairs:.1f}); sent {sent} texts in {texting:.0f} ms "
+              f"(plain insert of {sent} rows {outbox:.0f} ms, ratio {texting / max(outbox, 0.001):.1f})")
     Warning.objects.all().delete()
     User.objects.filter(username__startswith="bench.w.").delete()
 

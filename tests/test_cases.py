@@ -7,6 +7,7 @@ import threading
 from unittest import mock
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
@@ -249,6 +250,10 @@ def test_idempotent_submission(lishu):
     again, made_again = services.submit(lishu["villager"], services.CaseInput(**data))
     assert made and not made_again and first.pk == again.pk
     assert Case.objects.filter(title="路灯不亮").count() == 1
+    with pytest.raises(ValidationError) as reused:  # the same key with another request is refused, not answered
+        services.submit(lishu["villager"], services.CaseInput(**{**data, "title": "自来水停了"}))
+    assert "idempotency_key" in reused.value.message_dict
+    assert Case.objects.count() == 1
 
 
 def test_api_minimal_demand_and_actions(lishu, client):

@@ -64,7 +64,7 @@ def api_client():
     from django.test import Client
 
     def make(user):
-        token = create_api_token(Actor.console(), user)
+        token = create_api_token(Actor.console(), user, "isolation test")
         return Client(HTTP_AUTHORIZATION=f"Bearer {token}")
 
     return make

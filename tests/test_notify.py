@@ -267,3 +267,27 @@ def test_administrators_see_the_delivery_list_of_their_places_without_phones(peo
     other = person("county_admin", OTHER_COUNTY)
     client.force_login(other)
     assert "新诉求" not in client.get("/notifications/deliveries/").content.decode()
+
+
+def test_a_worker_that_stops_mid_batch_sends_nothing_twice(people, monkeypatch):
+    clock = Clock(monkeypatch, at(2026, 11, 4, 10, 0))
+    demand(people["villager"])
+    sent = []
+
+    def crash_after_first(self, phone, purpose, params, text):
+        if sent:
+            raise SystemExit("the worker process stops")
+        sent.append(phone)
+        return "p-1"
+
+    monkeypatch.setattr("cunwu.sms.providers.outbox.OutboxSms.send", crash_after_first)
+    with pytest.raises(SystemExit):
+        notify.deliver_due()
+    assert Delivery.objects.filter(provider_id="p-1").count() == 1  # the one that left is recorded at once
+    monkeypatch.setattr("cunwu.sms.providers.outbox.OutboxSms.send",
+                        lambda self, phone, purpose, params, text: sent.append(phone) or "p-2")
+    notify.deliver_due()
+    assert len(sent) == 1  # the rest wait: claimed by a worker that may still be running
+    clock.now += dt.timedelta(minutes=11)
+    notify.deliver_due()
+    assert sorted(sent) == sorted(["13904341111", "13904342001", "13904342002"])  # each exactly once

@@ -1,6 +1,8 @@
 """Trust findings: account takeover through the outbox, throttles that one's own account resets, code
 requests without a per-address limit, and a TLS proxy that made every user one address."""
 
+import re
+
 import pytest
 from django.test import override_settings
 
@@ -122,3 +124,117 @@ def test_rate_limits_are_counted_where_every_process_sees_them(client, settings)
 
 def test_a_throttle_key_keeps_its_kind():
     assert signin._key("ip", "1.2.3.4").startswith("ip:") and len(signin._key("user", "x" * 200)) <= 64
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("path", "field"), [
+    ("/api/v1/stats/rates?region=220322&from=9999-12-01&to=9999-12-31", "to"),
+    ("/api/v1/stats/rates?region=220322&from=0001-01-01&to=2026-01-01", "from"),
+    ("/api/v1/certificates/figures?region=220322&from=2026-01-01&to=9999-12-31", "to"),
+    ("/api/v1/stats/ranking?region=220322&month=9999-12", "month"),
+    ("/api/v1/stats/ranking?region=220322&month=0001-01", "month"),
+    ("/api/v1/cases?offset=99999999999999999999999", "offset"),
+    ("/api/v1/users?offset=99999999999999999999999", "offset"),
+])
+def test_out_of_range_values_get_a_message_not_a_server_error(client, path, field):
+    client.force_login(person("county_admin", LISHU))
+    answer = client.get(path)
+    assert answer.status_code == 422, answer.content
+    assert field in answer.json().get("errors", {}) and answer.json()["detail"]
+
+
+@pytest.mark.django_db
+def test_a_lone_surrogate_in_json_is_refused_and_nothing_is_written(client):
+    from cunwu.cases.models import Case
+    from cunwu.directory import seed
+
+    seed.seed_jilin(__import__("cunwu.audit.context", fromlist=["Actor"]).Actor.console())
+    client.force_login(person("village_staff", VILLAGE_A1))
+    body = '{"village": "' + VILLAGE_A1 + '", "kind": "demand", "title": "\\ud800", "description": "x"}'
+    answer = client.post("/api/v1/cases", body, content_type="application/json")
+    assert answer.status_code == 422 and answer.json()["detail"] == "文本中含有无效的 Unicode 字符。"
+    assert not Case.objects.exists()
+
+
+@pytest.mark.django_db
+def test_pages_and_files_of_a_signed_in_person_are_never_stored(client):
+    from cunwu.audit.context import Actor
+    from cunwu.cases import services
+    from cunwu.directory import seed
+
+    seed.seed_jilin(Actor.console())
+    staff = person("village_staff", VILLAGE_A1)
+    png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89" \
+          b"\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82"
+    case, _made = services.submit(Actor(user=staff, source="127.0.0.1"), services.CaseInput(
+        village=VILLAGE_A1, kind="demand", title="身份证复印件", description="附件", applicant_name="王某",
+        applicant_phone="13904341111", consent="村民本人到场同意", files=[services.Upload("id.png", png)]))
+    client.force_login(staff)
+    attachment = case.attachments.get()
+    for path in ("/", f"/cases/{case.number}/", f"/cases/{case.number}/files/{attachment.pk}/", "/api/v1/me"):
+        answer = client.get(path)
+        assert answer.status_code == 200, path
+        assert answer["Cache-Control"] == "no-store", path
+    client.logout()
+    assert "no-store" not in client.get(f"/village/{VILLAGE_A1}/").get("Cache-Control", "")  # public pages may be
+
+
+@pytest.mark.django_db
+def test_the_demo_refuses_a_database_that_holds_real_people():
+    from django.core.management import CommandError, call_command
+
+    from cunwu.accounts.models import User
+
+    person("county_admin", LISHU, username="real.admin")
+    with pytest.raises(CommandError, match="empty database"):
+        call_command("demo")
+    assert not User.objects.filter(username="lishu.admin").exists()
+
+
+@pytest.mark.django_db
+def test_tokens_have_a_name_and_an_expiry_and_are_revoked_by_command_api_and_page(client):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from cunwu.accounts.models import ApiToken
+    from cunwu.accounts.services import create_api_token
+
+    from .conftest import run
+
+    staff = person("village_staff", VILLAGE_A1, username="staff.tokens")
+    out = run("tokens", "create", "staff.tokens", "--name", "村务大屏", "--days", "30")
+    token = out.strip().splitlines()[-1]
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    assert client.get("/api/v1/me", **auth).status_code == 200
+    row = ApiToken.objects.get(user=staff)
+    assert row.name == "村务大屏" and row.last_used_at is not None
+    assert abs((row.expires_at - timezone.now()) - dt.timedelta(days=30)) < dt.timedelta(minutes=1)
+    listed = run("tokens", "list", "staff.tokens")
+    assert "村务大屏" in listed and "usable" in listed and token not in listed
+    ApiToken.objects.filter(pk=row.pk).update(expires_at=timezone.now() - dt.timedelta(seconds=1))
+    assert client.get("/api/v1/me", **auth).status_code == 401  # expired
+    second = create_api_token(__import__("cunwu.audit.context", fromlist=["Actor"]).Actor.console(), staff, "系统二")
+    auth2 = {"HTTP_AUTHORIZATION": f"Bearer {second}"}
+    mine = client.get("/api/v1/tokens", **auth2).json()
+    assert {t["name"] for t in mine} == {"村务大屏", "系统二"} and all("token" not in t for t in mine)
+    second_id = next(t["id"] for t in mine if t["name"] == "系统二")
+    assert client.post(f"/api/v1/tokens/{second_id}/revoke", **auth2).json()["usable"] is False
+    assert client.get("/api/v1/me", **auth2).status_code == 401  # revoked, at once
+    client.force_login(staff)
+    page = client.post("/accounts/tokens/", {"name": "乡镇系统", "days": "7"}).content.decode()
+    made = re.search(r"<code>(cw_[^<]+)</code>", page).group(1)
+    third = ApiToken.objects.get(name="乡镇系统")
+    client.post("/accounts/tokens/", {"revoke": str(third.pk)})
+    client.logout()
+    assert client.get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {made}").status_code == 401
+    assert client.post("/api/v1/tokens", {"name": "", "days": 900}, content_type="application/json",
+                       HTTP_AUTHORIZATION=f"Bearer {made}").status_code == 401
+    other = person("village_staff", VILLAGE_A1)
+    client.force_login(other)
+    assert client.post(f"/api/v1/tokens/{third.pk}/revoke").status_code == 404  # not theirs
+    bad = client.post("/api/v1/tokens", {"name": "x", "days": 900}, content_type="application/json")
+    assert bad.status_code == 422 and "days" in bad.json()["errors"]
+    actions = set(AuditEntry.objects.filter(action__startswith="accounts.token.").values_list("action", flat=True))
+    assert actions == {"accounts.token.create", "accounts.token.revoke"}
+    assert AuditEntry.objects.filter(action="accounts.token.revoke").count() == 2

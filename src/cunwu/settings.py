@@ -65,6 +65,7 @@ MIDDLEWARE = [
     "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "cunwu.web.middleware.ChineseFirstLocaleMiddleware",
+    "cunwu.web.middleware.RefuseLoneSurrogatesMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -214,6 +215,8 @@ CUNWU = {
     # to, e.g. https://cunwu.example.gov.cn).
     "PUBLIC_URL": os.environ.get("CUNWU_PUBLIC_URL", "").rstrip("/"),
     "ATTACHMENT_MAX_COUNT": 10,
+    # API tokens expire after this many days unless made for fewer (at most 366).
+    "TOKEN_DAYS": int(os.environ.get("CUNWU_TOKEN_DAYS", 90)),
     # The reverse proxies (addresses or networks) whose X-Forwarded-For and X-Forwarded-Proto are believed.
     "TRUSTED_PROXIES": os.environ.get("CUNWU_TRUSTED_PROXIES", ""),
     # A demo install (make run): the text message outbox page exists, sign-in codes may show on screen.

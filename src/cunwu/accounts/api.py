@@ -3,6 +3,7 @@ from datetime import datetime
 from ninja import Router, Schema, Status
 
 from cunwu.audit.context import Actor
+from cunwu.paging import check_offset
 
 from . import permissions, services
 from .models import Assignment, User
@@ -89,7 +90,8 @@ def list_people(request, q: str = "", offset: int = 0, limit: int = 50):
     queryset = permissions.restrict(User.objects.all(), actor).order_by("id")
     if q:
         queryset = queryset.filter(full_name__contains=q[:50])
-    people = list(queryset[max(0, offset): max(0, offset) + max(1, min(limit, 200))])
+    offset = check_offset(offset)
+    people = list(queryset[offset: offset + max(1, min(limit, 200))])
     return [_person_out(p, actor) for p in people]
 
 
@@ -129,3 +131,48 @@ def reveal(request, person_id: int):
     return {"national_id": services.reveal_national_id(_actor(request), person_id)}
 
 
+
+
+class TokenOut(Schema):
+    id: int
+    name: str
+    prefix: str
+    created_at: datetime
+    expires_at: datetime | None
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+    usable: bool
+
+
+class TokenIn(Schema):
+    name: str
+    days: int | None = None
+
+
+class NewTokenOut(TokenOut):
+    token: str  # shown once
+
+
+def _token_out(row) -> dict:
+    return {"id": row.pk, "name": row.name, "prefix": row.prefix, "created_at": row.created_at,
+            "expires_at": row.expires_at, "last_used_at": row.last_used_at, "revoked_at": row.revoked_at,
+            "usable": row.usable}
+
+
+@router.get("/tokens", response=list[TokenOut], summary="The caller's API tokens (never their secret)")
+def list_tokens(request):
+    actor = _actor(request)
+    return [_token_out(row) for row in services.tokens_of(actor, actor.user)]
+
+
+@router.post("/tokens", response={201: NewTokenOut}, summary="A new API token for the caller, shown once")
+def create_token(request, body: TokenIn):
+    actor = _actor(request)
+    token = services.create_api_token(actor, actor.user, body.name, body.days)
+    row = services.tokens_of(actor, actor.user).get(digest=services.token_digest(token))
+    return Status(201, {**_token_out(row), "token": token})
+
+
+@router.post("/tokens/{token_id}/revoke", response=TokenOut, summary="Revoke one of the caller's tokens")
+def revoke_token(request, token_id: int):
+    return _token_out(services.revoke_api_token(_actor(request), token_id))

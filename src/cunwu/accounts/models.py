@@ -126,9 +126,14 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)  # a token without one (made before expiry) never works
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.name or self.user_id})"
+
+    @property
+    def usable(self) -> bool:
+        return self.revoked_at is None and self.expires_at is not None and self.expires_at > timezone.now()
 
 
 class OneTimeCode(models.Model):

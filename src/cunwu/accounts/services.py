@@ -3,6 +3,7 @@ appends to the audit log in one transaction; views, API endpoints and commands o
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import secrets
 from dataclasses import dataclass
@@ -272,32 +273,57 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_api_token(actor: Actor, person: User, name: str = "") -> str:
-    """A new bearer token for `person` (shown once). Only the person or the console operator make tokens."""
+def create_api_token(actor: Actor, person: User, name: str = "", days: int | None = None) -> str:
+    """A new bearer token for `person` (shown once), with a name and an expiry (CUNWU["TOKEN_DAYS"] by default,
+    at most a year). Only the person or the console operator make tokens."""
     if not actor.system and actor.user != person:
         raise permissions.Forbidden(_("Tokens are created by their owner."))
+    days = settings.CUNWU["TOKEN_DAYS"] if days in (None, "") else days
+    try:
+        days = int(days)
+    except (TypeError, ValueError):
+        days = 0
+    if not 1 <= days <= 366:
+        raise ValidationError({"days": [_("A token lasts between 1 and 366 days.")]})
+    name = (name or "").strip()[:100]
+    if not name:
+        raise ValidationError({"name": [_("Name the token after the system that will use it.")]})
     token = "cw_" + secrets.token_urlsafe(32)
     with transaction.atomic():
-        row = ApiToken.objects.create(user=person, name=name[:100], prefix=token[:10], digest=token_digest(token))
-        record(actor, "accounts.token.create", row, region_code=_home_region(person), detail={"user": person.pk})
+        row = ApiToken.objects.create(user=person, name=name, prefix=token[:10], digest=token_digest(token),
+                                      expires_at=timezone.now() + dt.timedelta(days=days))
+        record(actor, "accounts.token.create", row, region_code=_home_region(person),
+               detail={"user": person.pk, "name": name, "days": days})
     return token
 
 
-def revoke_api_token(actor: Actor, token_id: int) -> None:
+def tokens_of(actor: Actor, person: User):
+    """A person's tokens (never their secret): the person's own, or anyone's for the console operator."""
+    if not actor.system and actor.user != person:
+        raise permissions.NotFound
+    return ApiToken.objects.filter(user=person).order_by("-created_at")
+
+
+def revoke_api_token(actor: Actor, token_id: int) -> ApiToken:
+    """Revoke a token: its owner, or the console operator (`cunwu tokens revoke`). At once and for good."""
     with transaction.atomic():
         row = ApiToken.objects.select_for_update().filter(pk=token_id).first()
         if row is None or (not actor.system and row.user_id != getattr(actor.user, "pk", None)):
             raise permissions.NotFound
-        row.revoked_at = timezone.now()
-        row.save(update_fields=["revoked_at"])
-        record(actor, "accounts.token.revoke", row)
+        if row.revoked_at is None:
+            row.revoked_at = timezone.now()
+            row.save(update_fields=["revoked_at"])
+            record(actor, "accounts.token.revoke", row, region_code=_home_region(row.user),
+                   detail={"user": row.user_id, "name": row.name})
+    return row
 
 
 def user_for_token(token: str) -> User | None:
-    row = (ApiToken.objects.select_related("user").filter(digest=token_digest(token), revoked_at__isnull=True).first())
+    now = timezone.now()
+    row = (ApiToken.objects.select_related("user")
+           .filter(digest=token_digest(token), revoked_at__isnull=True, expires_at__gt=now).first())
     if row is None or not row.user.is_active:
         return None
-    now = timezone.now()
     if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 60:
         ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
     return row.user

@@ -10,6 +10,7 @@ urlpatterns = [
     path("sign-in/second-factor/", views.totp_step, name="totp"),
     path("sign-out/", views.sign_out, name="sign-out"),
     path("outbox/", views.outbox, name="outbox"),
+    path("tokens/", views.tokens, name="tokens"),
     path("people/", views.people, name="people"),
     path("people/new/", views.person_new, name="person-new"),
     path("people/<int:person_id>/", views.person_detail, name="person"),

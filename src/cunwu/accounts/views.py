@@ -279,3 +279,27 @@ def outbox(request):
     rows = services.read_outbox(Actor.from_request(request))
     request.cunwu_no_store = True
     return render(request, "accounts/outbox.html", {"rows": rows})
+
+
+@login_required
+def tokens(request):
+    """The person's API tokens: create one (shown once), see when each was last used, revoke."""
+    actor = Actor.from_request(request)
+    errors: dict = {}
+    created = ""
+    if request.method == "POST":
+        try:
+            if request.POST.get("revoke"):
+                services.revoke_api_token(actor, int(request.POST["revoke"]))
+                messages.success(request, _("The token was revoked; it no longer works."))
+                return redirect("accounts:tokens")
+            created = services.create_api_token(actor, request.user, request.POST.get("name", ""),
+                                                 request.POST.get("days") or None)
+        except ValidationError as exc:
+            errors = _errors(exc)
+        except (ValueError, permissions.NotFound):
+            raise Http404 from None
+    request.cunwu_no_store = True
+    return render(request, "accounts/tokens.html", {
+        "rows": services.tokens_of(actor, request.user), "created": created, "errors": errors,
+        "default_days": settings.CUNWU["TOKEN_DAYS"]})

@@ -13,6 +13,7 @@ from ninja import File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from cunwu.audit.context import Actor
+from cunwu.paging import check_offset
 
 from . import queues, rates, services
 from .models import Case
@@ -198,7 +199,7 @@ def list_cases(request, filters: Query[queues.Filters], limit: int = 50, offset:
     """Cases within the caller's scope, overdue first, then by due time."""
     actor = Actor.from_request(request, "api")
     limit = max(1, min(limit, 200))
-    offset = max(0, offset)
+    offset = check_offset(offset)
     queryset = queues.queue(actor, filters)
     page = list(queryset[offset:offset + limit])
     return {"count": queues.count(queryset), "limit": limit, "offset": offset,

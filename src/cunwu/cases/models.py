@@ -54,6 +54,7 @@ class Case(models.Model):
     submitted_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT,
                                      related_name="+")
     idempotency_key = models.CharField(max_length=100, null=True, blank=True, unique=True)
+    idempotency_digest = models.CharField(max_length=64, blank=True, default="")  # what the first request asked
     created_at = models.DateTimeField(_("received"), default=timezone.now)
 
     state = models.CharField(_("state"), max_length=24, choices=State.choices, default=State.NEW)

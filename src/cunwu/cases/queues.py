@@ -90,10 +90,22 @@ def count(queryset) -> int:
     return queryset.order_by()[:COUNT_CAP + 1].count()
 
 
+FIRST_YEAR = 2000  # no figure of the platform lies before this
+
+
+def check_year(day: dt.date, field_name: str) -> None:
+    last = timezone.localdate().year + 1
+    if not FIRST_YEAR <= day.year <= last:
+        raise ValidationError({field_name: [_("Choose a date between %(a)d and %(b)d.") % {"a": FIRST_YEAR,
+                                                                                          "b": last}]})
+
+
 def period(start: dt.date | None, end: dt.date | None) -> tuple[dt.date, dt.date]:
     today = timezone.localdate()
     end = end or today
+    check_year(end, "to")
     start = start or end.replace(day=1)
+    check_year(start, "from")
     if start > end:
         raise ValidationError({"from": [_("The period starts after it ends.")]})
     if (end - start).days > 3660:
@@ -158,8 +170,11 @@ class Ranking:
 def ranking(region: Region, month: str = "") -> Ranking:
     month = (month or "").strip() or timezone.localdate().strftime("%Y-%m")
     try:
-        start, end = rates.month_bounds(month)
+        start, end = rates.month_bounds(month) if FIRST_YEAR <= int(month[:4]) <= 9998 else (None, None)
     except ValueError:
         raise ValidationError({"month": [_("Give the month as YYYY-MM.")]}) from None
+    if start is None:
+        raise ValidationError({"month": [_("Give the month as YYYY-MM.")]})
+    check_year(start, "month")
     return Ranking(region, month, rates.region_rates(region, start, end),
                    rates.township_ranking(region, start, end), rates.department_ranking(region, start, end))

@@ -247,14 +247,32 @@ def _idempotency_scope(actor: Actor, key: str) -> str:
     return f"{actor.user.pk if actor.user else 'anon'}:{key}"
 
 
+def request_digest(data: CaseInput) -> str:
+    """What a submission asked, as a digest: a retry must ask the same to get the first answer."""
+    import json
+
+    fields = {name: getattr(data, name) for name in (
+        "village", "kind", "item", "title", "description", "demand_type", "category", "urgency", "answers",
+        "materials", "channel", "applicant_name", "applicant_phone", "consent")}
+    fields["files"] = [(u.name, u.material, hashlib.sha256(u.content).hexdigest()) for u in data.files]
+    return hashlib.sha256(json.dumps(fields, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
+
+
+def _replay(existing: Case, data: CaseInput) -> tuple[Case, bool]:
+    if existing.idempotency_digest and existing.idempotency_digest != request_digest(data):
+        raise _invalid("idempotency_key", _("This idempotency key was already used for a different request. Use a "
+                                            "new key for a new request."))
+    return existing, False
+
+
 def submit(actor: Actor, data: CaseInput) -> tuple[Case, bool]:
-    """Take a request in. Returns (case, created); a retried submission with the same idempotency key returns
-    the case the first one made."""
+    """Take a request in. Returns (case, created); a retried submission with the same idempotency key and the
+    same content returns the case the first one made; the same key with other content is refused."""
     scoped_key = _idempotency_scope(actor, data.idempotency_key)
     if scoped_key:
         existing = Case.objects.filter(idempotency_key=scoped_key).first()
         if existing is not None:
-            return existing, False
+            return _replay(existing, data)
     if actor.user is None:
         raise permissions.Forbidden(_("Sign in to submit a request."))
     try:
@@ -264,7 +282,7 @@ def submit(actor: Actor, data: CaseInput) -> tuple[Case, bool]:
         if scoped_key:
             existing = Case.objects.filter(idempotency_key=scoped_key).first()
             if existing is not None:
-                return existing, False
+                return _replay(existing, data)
         raise
 
 
@@ -287,7 +305,8 @@ def _submit(actor: Actor, data: CaseInput, scoped_key: str) -> Case:
     acting = actor.acting_as(own or intake)
 
     case = Case(village=village, township_code=village.code[:9], county_code=village.code[:6],
-                submitted_by=user, idempotency_key=scoped_key or None)
+                submitted_by=user, idempotency_key=scoped_key or None,
+                idempotency_digest=request_digest(data) if scoped_key else "")
     case.kind = data.kind if data.kind in CaseKind.values else ""
     if not case.kind:
         err("kind", _("Say whether this is an application for a service or a demand."))

@@ -12,11 +12,13 @@ by the worker after it commits.
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from cunwu import sms
@@ -119,21 +121,23 @@ def _still_holds(row: Delivery, held: dict) -> bool:
 
 
 def _claim(ids: list[int], now: dt.datetime) -> list[Delivery]:
-    """Take due rows for this worker: a row another worker already took is skipped."""
-    taken = []
-    for pk in ids:
-        with transaction.atomic():
-            n = Delivery.objects.filter(pk=pk, state__in=[DeliveryState.PENDING, DeliveryState.HELD],
-                                        due_at__lte=now).update(state=DeliveryState.SENT, sent_at=now)
-        if n:
-            taken.append(pk)
-    return list(Delivery.objects.filter(pk__in=taken).select_related("recipient").order_by("due_at", "id"))
+    """Take due rows for this worker in one statement, marked with a token of its own: a row another worker took
+    first is not in the answer (it is no longer pending), so no text leaves twice."""
+    token = f"claim-{uuid.uuid4().hex}"
+    with transaction.atomic():
+        Delivery.objects.filter(pk__in=ids, state__in=[DeliveryState.PENDING, DeliveryState.HELD],
+                                due_at__lte=now).update(state=DeliveryState.SENT, sent_at=now, provider_id=token)
+    return list(Delivery.objects.filter(provider_id=token).select_related("recipient").order_by("due_at", "id"))
 
 
 def deliver_due(now: dt.datetime | None = None, batch: int = 500) -> dict:
     """Send every text whose time has come. Returns counts by outcome."""
     now = now or timezone.now()
     done: dict = defaultdict(int)
+    # Rows a worker claimed and never sent (it stopped between the claim and the provider): due again.
+    Delivery.objects.filter(state=DeliveryState.SENT, provider_id__startswith="claim-",
+                            sent_at__lt=now - dt.timedelta(minutes=10)).update(state=DeliveryState.PENDING,
+                                                                              provider_id="")
     while True:
         ids = list(Delivery.objects.filter(state__in=[DeliveryState.PENDING, DeliveryState.HELD], due_at__lte=now)
                    .order_by("due_at", "id").values_list("pk", flat=True)[:batch])
@@ -166,11 +170,12 @@ def _send_batch(rows: list[Delivery], now: dt.datetime, done: dict) -> None:
         else:
             groups[("row", row.pk)].append(row)
     provider = sms.provider()
+    finished: list[Delivery] = []
     for group in groups.values():
         live = []
         for row in group:
             if row.recipient_id and (not row.recipient.is_active or not _still_holds(row, held)):
-                _finish(row, DeliveryState.DROPPED, "")
+                _set(row, DeliveryState.DROPPED, finished, sent_at=None)
                 done["dropped"] += 1
             else:
                 live.append(row)
@@ -180,7 +185,7 @@ def _send_batch(rows: list[Delivery], now: dt.datetime, done: dict) -> None:
         phone = first.recipient.phone if first.recipient_id else personal_data.decrypt(first.phone_sealed)
         if not phone:
             for row in live:
-                _finish(row, DeliveryState.NO_PHONE, "")
+                _set(row, DeliveryState.NO_PHONE, finished, sent_at=None)
             done["no_phone"] += len(live)
             continue
         if len(live) > 1:
@@ -190,38 +195,40 @@ def _send_batch(rows: list[Delivery], now: dt.datetime, done: dict) -> None:
         try:
             ordered = purposes.ordered(purpose, params)
             provider_id = provider.send(phone, purpose, ordered, purposes.render(purpose, ordered))
-        except DeliveryFailed as exc:
-            for row in live:
-                _failed(row, exc, now)
-            done["failed"] += len(live)
-            continue
         except Exception as exc:  # noqa: BLE001 - a provider's bug must not stop the other texts
+            failure = exc if isinstance(exc, DeliveryFailed) else DeliveryFailed(f"{type(exc).__name__}: {exc}")
             for row in live:
-                _failed(row, DeliveryFailed(f"{type(exc).__name__}: {exc}"[:300]), now)
+                _failed(row, failure, now, finished)
             done["failed"] += len(live)
             continue
-        Delivery.objects.filter(pk=first.pk).update(state=DeliveryState.SENT, sent_at=now, provider_id=provider_id[:100],
-                                                    attempts=first.attempts + 1, last_error="")
-        for row in live[1:]:
-            Delivery.objects.filter(pk=row.pk).update(state=DeliveryState.GROUPED, sent_at=now,
-                                                      provider_id=provider_id[:100], attempts=row.attempts + 1)
+        # Recorded at once, text by text: a worker that stops after this line never sends it again.
+        Delivery.objects.filter(pk=first.pk).update(provider_id=provider_id[:100], attempts=first.attempts + 1,
+                                                    last_error="")
+        if len(live) > 1:
+            Delivery.objects.filter(pk__in=[r.pk for r in live[1:]]).update(
+                state=DeliveryState.GROUPED, provider_id=provider_id[:100], attempts=F("attempts") + 1)
         done["sent"] += 1
         done["grouped"] += len(live) - 1
+    Delivery.objects.bulk_update(finished, ["state", "sent_at", "provider_id", "attempts", "last_error", "due_at"],
+                                 batch_size=500)
 
 
-def _finish(row: Delivery, state: str, error: str) -> None:
-    Delivery.objects.filter(pk=row.pk).update(state=state, last_error=error[:300])
+def _set(row: Delivery, state: str, finished: list, **values) -> None:
+    row.state = state
+    for name, value in values.items():
+        setattr(row, name, value)
+    if state not in (DeliveryState.SENT, DeliveryState.GROUPED):
+        row.provider_id = values.get("provider_id", "")
+    finished.append(row)
 
 
-def _failed(row: Delivery, exc: DeliveryFailed, now: dt.datetime) -> None:
+def _failed(row: Delivery, exc: DeliveryFailed, now: dt.datetime, finished: list) -> None:
     attempts = row.attempts + 1
     if exc.retry and attempts <= len(RETRY_MINUTES):
-        Delivery.objects.filter(pk=row.pk).update(
-            state=DeliveryState.PENDING, attempts=attempts, last_error=exc.reason[:300], sent_at=None,
-            due_at=now + dt.timedelta(minutes=RETRY_MINUTES[attempts - 1]))
+        _set(row, DeliveryState.PENDING, finished, attempts=attempts, last_error=exc.reason[:300], sent_at=None,
+             due_at=now + dt.timedelta(minutes=RETRY_MINUTES[attempts - 1]))
     else:
-        Delivery.objects.filter(pk=row.pk).update(state=DeliveryState.FAILED, attempts=attempts,
-                                                  last_error=exc.reason[:300], sent_at=None)
+        _set(row, DeliveryState.FAILED, finished, attempts=attempts, last_error=exc.reason[:300], sent_at=None)
 
 
 # --- reading ------------------------------------------------------------------------------------------------

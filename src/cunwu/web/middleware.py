@@ -75,7 +75,12 @@ class SecurityHeadersMiddleware:
         else:
             response.headers.setdefault("Content-Security-Policy", self.POLICY)
         response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        user = getattr(request, "user", None)
         if getattr(request, "cunwu_no_store", False):
+            response.headers["Cache-Control"] = "no-store"
+        elif user is not None and user.is_authenticated and "Cache-Control" not in response.headers:
+            # Whatever a signed-in person sees may be someone's personal data (a case, a legal file, an ID
+            # scan): no browser, proxy or shared terminal keeps a copy.
             response.headers["Cache-Control"] = "no-store"
         return response
 
@@ -101,3 +106,38 @@ class PermissionOutcomeMiddleware:
         if isinstance(exception, Forbidden):
             return render(request, "web/forbidden.html", {"message": exception.message}, status=403)
         return None
+
+
+def has_lone_surrogate(value) -> bool:
+    if isinstance(value, str):
+        return any("\ud800" <= c <= "\udfff" for c in value)
+    if isinstance(value, dict):
+        return any(has_lone_surrogate(k) or has_lone_surrogate(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(has_lone_surrogate(v) for v in value)
+    return False
+
+
+class RefuseLoneSurrogatesMiddleware:
+    """A JSON body whose strings hold a lone UTF-16 surrogate (a \\ud800 escape) cannot be stored as text: it is
+    refused with a message in the caller's language before any view runs (forms cannot carry one: their bytes
+    are decoded as UTF-8 with replacement)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method in ("POST", "PUT", "PATCH") and request.content_type == "application/json":
+            import json
+
+            from django.http import JsonResponse
+            from django.utils.translation import gettext as _
+
+            try:
+                data = json.loads(request.body or b"null")
+            except ValueError:
+                data = None  # the API answers a body it cannot read itself
+            if has_lone_surrogate(data):
+                message = _("The text contains a character that is not valid Unicode.")
+                return JsonResponse({"detail": message, "errors": {"body": [message]}}, status=422)
+        return self.get_response(request)

@@ -1,5 +1,5 @@
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from cunwu.web.demo import build_demo, demo_exists
 
@@ -14,6 +14,11 @@ class Command(BaseCommand):
             if notes.exists():
                 self.stdout.write(notes.read_text())
             return
+        from cunwu.accounts.models import User
+
+        if User.objects.exists():  # a real database: the demo's known passwords must never land there
+            raise CommandError("This database already holds people who are not the demo's; the demo (with its "
+                               "published passwords) is set up only on an empty database.")
         accounts = build_demo()
         lines = ["Demo: Lishu County, Jilin (220322). Sign in at http://127.0.0.1:8000/", ""]
         for a in accounts:
