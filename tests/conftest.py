@@ -21,6 +21,13 @@ def _fast_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _own_audit_checkpoints(settings, tmp_path):
+    """Each test keeps its own checkpoint key and file (a shared file would outlive the test's database)."""
+    settings.CUNWU = {**settings.CUNWU, "AUDIT_CHECKPOINT_KEY": str(tmp_path / "checkpoint.key"),
+                      "AUDIT_CHECKPOINTS": str(tmp_path / "checkpoints.jsonl")}
+
+
 @pytest.fixture
 def regions_loaded(transactional_db):
     """For transactional tests (live server), which start from an empty database."""

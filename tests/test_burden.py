@@ -4,6 +4,7 @@ from io import BytesIO
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
 from openpyxl import load_workbook
 
 from cunwu.accounts.permissions import Forbidden, NotFound
@@ -205,3 +206,29 @@ def test_a_county_sets_its_own_review_panel_and_publishes_its_forms_list(county,
     assert published.status_code == 200 and published.json()["published_at"]
     again = client.post(f"/api/v1/burden/forms-lists/{LISHU}/2026/publish")
     assert again.status_code == 422
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="real concurrent transactions need PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_requests_filed_at_the_same_moment_get_different_numbers(regions_loaded):
+    import threading
+
+    filers = [actor(person("department_officer", LISHU, department=kind)) for kind in ("agriculture", "education")]
+    numbers, failures, barrier = [], [], threading.Barrier(2)
+
+    def file(who):
+        try:
+            barrier.wait()
+            numbers.append(services.file_request(who, good_request()).number)
+        except Exception as exc:  # noqa: BLE001 - the test reports it
+            failures.append(exc)
+        finally:
+            connection.close()
+
+    for _round in range(5):
+        threads = [threading.Thread(target=file, args=(f,)) for f in filers]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert failures == [] and len(numbers) == 10 and len(set(numbers)) == 10

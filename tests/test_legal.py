@@ -12,7 +12,7 @@ from django.utils import timezone
 from cunwu.accounts.permissions import Forbidden, NotFound
 from cunwu.audit.models import AuditEntry
 from cunwu.legal import search, services
-from cunwu.legal.models import Consultation
+from cunwu.legal.models import Article, Consultation
 
 from .helpers import LISHU, OTHER_COUNTY, TOWN_A, VILLAGE_A1, VILLAGE_A2, actor, person, texts
 
@@ -119,6 +119,10 @@ def test_answer_publish_and_who_reads(legal):
                                "属于工伤的，可以申请工伤认定。")
     assert Consultation.objects.get(pk=c.pk).article_id == article.pk
     assert services.similar("打工受伤了找谁", VILLAGE_A1)[0][0].pk == article.pk
+    with pytest.raises(Forbidden, match="已发布|already published"):  # a second click makes no second article
+        services.publish(legal["adviser"], c.pk, "在工地干活摔伤了怎么办", "在工地摔伤，老板不给医药费。",
+                         "属于工伤的，可以申请工伤认定。")
+    assert Article.objects.filter(title="在工地干活摔伤了怎么办").count() == 1
 
 
 def test_bad_input_is_refused_with_the_field_named(legal):

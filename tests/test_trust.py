@@ -238,3 +238,92 @@ def test_tokens_have_a_name_and_an_expiry_and_are_revoked_by_command_api_and_pag
     actions = set(AuditEntry.objects.filter(action__startswith="accounts.token.").values_list("action", flat=True))
     assert actions == {"accounts.token.create", "accounts.token.revoke"}
     assert AuditEntry.objects.filter(action="accounts.token.revoke").count() == 2
+
+
+@pytest.mark.django_db
+def test_every_case_action_and_the_workers_steps_reach_the_audit_chain():
+    import datetime as dt
+    from unittest import mock
+
+    from django.utils import timezone
+
+    from cunwu.audit.context import Actor
+    from cunwu.cases import services, worker
+    from cunwu.directory import seed
+
+    from .helpers import TOWN_A, actor
+
+    seed.seed_jilin(Actor.console())
+    villager, staff = actor(person("villager", VILLAGE_A1, phone="13904341111")), actor(person("village_staff", VILLAGE_A1))
+    staff2, township = actor(person("village_staff", VILLAGE_A1)), actor(person("township_officer", TOWN_A))
+    housing = actor(person("department_officer", LISHU, department="housing"))
+
+    def demand(title, **extra):
+        return services.submit(villager, services.CaseInput(village=VILLAGE_A1, kind="demand", title=title,
+                                                            description="说明", **extra))[0]
+
+    case = demand("路灯不亮")
+    services.take(staff, case.number)
+    services.add_note(staff, case.number, "已联系电工")
+    services.hand_over(staff, case.number, staff2.user.username)
+    services.attach(staff2, case.number, [services.Upload("a.pdf", b"%PDF-1.4\n%%EOF\n")])
+    services.escalate(staff2, case.number, "需要县里")
+    services.dispatch(township, case.number, ["housing"])
+    services.sign_in(housing, case.number)
+    services.respond(housing, case.number, "已修好")
+    services.rate(villager, case.number, 1, "没修好")
+    services.callback(staff2, case.number, "申请人说灯还是不亮")
+    withdrawn = demand("撤回的")
+    services.withdraw(villager, withdrawn.number, "自己修好了")
+    late = demand("没人管的", urgency="emergency")
+    with mock.patch("django.utils.timezone.now", return_value=timezone.now() + dt.timedelta(hours=3)):
+        worker.sweep()
+    actions = set(AuditEntry.objects.filter(object_id__in=[str(c.pk) for c in (case, withdrawn, late)])
+                  .values_list("action", flat=True))
+    for step in ("submitted", "taken", "note", "handed_over", "attached", "escalated", "dispatched", "signed_in",
+                 "responded", "resolved", "rated", "reopened", "callback", "withdrawn", "overdue", "auto_escalated"):
+        assert f"case.{step}" in actions, step
+    worker_entry = AuditEntry.objects.filter(action="case.auto_escalated").get()
+    assert worker_entry.role == "system" and worker_entry.channel == "worker"
+    from .conftest import run
+
+    assert "audit chain intact" in run("audit", "verify")
+
+
+@pytest.mark.django_db
+def test_a_chain_cut_short_or_signed_by_another_key_is_caught_by_the_checkpoints(settings):
+    import json
+    from pathlib import Path
+
+    from django.core.management import CommandError
+
+    from cunwu.audit.models import AuditHead
+
+    from .conftest import run
+
+    for i in range(6):
+        person("village_staff", VILLAGE_A1, username=f"audit.{i}")
+    assert "checkpoint at entry" in run("audit", "checkpoint")
+    assert "has not moved" in run("audit", "checkpoint")
+    assert "1 signed checkpoints agree" in run("audit", "verify")
+    assert len(run("audit", "checkpoint", "--public-key").strip()) == 44
+    # Cut the tail and make the head agree: the chain alone still verifies ...
+    head = AuditHead.objects.get()
+    last = AuditEntry.objects.get(seq=head.seq - 3)
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute("DELETE FROM audit_auditentry WHERE seq > %s", [last.seq])
+    AuditHead.objects.update(seq=last.seq, hash=last.hash)
+    from cunwu.audit.services import verify
+
+    assert verify().ok
+    # ... but not against the checkpoint kept outside the database
+    with pytest.raises(CommandError, match="entries were removed or an older copy was restored"):
+        run("audit", "verify")
+    # A checkpoint file edited by hand (to match the cut chain) fails its signature
+    path = Path(settings.CUNWU["AUDIT_CHECKPOINTS"])
+    line = json.loads(path.read_text())
+    path.write_text(json.dumps({**line, "seq": last.seq, "hash": last.hash}) + "\n")
+    with pytest.raises(CommandError, match="not signed by the checkpoint key"):
+        run("audit", "verify")

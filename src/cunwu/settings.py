@@ -215,6 +215,10 @@ CUNWU = {
     # to, e.g. https://cunwu.example.gov.cn).
     "PUBLIC_URL": os.environ.get("CUNWU_PUBLIC_URL", "").rstrip("/"),
     "ATTACHMENT_MAX_COUNT": 10,
+    # Signed checkpoints of the audit chain, outside the database (docs/security.md): the private key's file and
+    # the append-only file of checkpoints. Production keeps both off the database server.
+    "AUDIT_CHECKPOINT_KEY": os.environ.get("CUNWU_AUDIT_CHECKPOINT_KEY", str(VAR_DIR / "audit-checkpoint.key")),
+    "AUDIT_CHECKPOINTS": os.environ.get("CUNWU_AUDIT_CHECKPOINTS", str(VAR_DIR / "audit-checkpoints.jsonl")),
     # API tokens expire after this many days unless made for fewer (at most 366).
     "TOKEN_DAYS": int(os.environ.get("CUNWU_TOKEN_DAYS", 90)),
     # The reverse proxies (addresses or networks) whose X-Forwarded-For and X-Forwarded-Proto are believed.

@@ -201,3 +201,18 @@ class DemandReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.village_id} {self.demanded_by}"
+
+
+class RequestCounter(models.Model):
+    """The last admission-request number given in a county in a year: taken with one atomic UPDATE, so two
+    requests filed at the same moment never get the same number."""
+
+    county = models.ForeignKey("regions.Region", on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["county", "year"], name="one_request_counter_per_year")]
+
+    def __str__(self) -> str:
+        return f"{self.county_id} {self.year}: {self.last}"

@@ -165,11 +165,25 @@ def _clean_request(data: RequestInput, county: Region) -> dict:
 
 
 def _next_number(county: Region) -> str:
+    """ZR + county + year + a serial from the county's counter (inside the filing transaction)."""
+    from django.db import IntegrityError
+    from django.db.models import F
+
+    from .models import RequestCounter
+
     year = timezone.localdate().year
-    prefix = f"ZR{county.code}{year}"
-    last = (AdmissionRequest.objects.select_for_update().filter(number__startswith=prefix)
-            .order_by("-number").values_list("number", flat=True).first())
-    return f"{prefix}{int(last[len(prefix):]) + 1 if last else 1:04d}"
+    counters = RequestCounter.objects.filter(county=county, year=year)
+    if not counters.update(last=F("last") + 1):
+        prefix = f"ZR{county.code}{year}"
+        numbered = (AdmissionRequest.objects.filter(number__startswith=prefix).order_by("-number")
+                    .values_list("number", flat=True).first())  # requests filed before the counter existed
+        try:
+            with transaction.atomic():
+                RequestCounter.objects.create(county=county, year=year,
+                                              last=(int(numbered[len(prefix):]) if numbered else 0) + 1)
+        except IntegrityError:  # another filing made the counter first
+            counters.update(last=F("last") + 1)
+    return f"ZR{county.code}{year}{counters.values_list('last', flat=True).get():04d}"
 
 
 def file_request(actor: Actor, data: RequestInput) -> AdmissionRequest:

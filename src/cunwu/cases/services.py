@@ -401,11 +401,10 @@ def _submit(actor: Actor, data: CaseInput, scoped_key: str) -> Case:
     rates.count_case(case, new=True)
     _store(case, checked, user)
     via = _("on behalf of the applicant") if case.proxy_staff_id else ""
-    _event(case, acting, Action.SUBMITTED, " ".join(p for p in [case.get_channel_display(), via] if p))
+    _event(case, acting, Action.SUBMITTED, " ".join(p for p in [case.get_channel_display(), via] if p),
+           detail={"kind": case.kind, "channel": case.channel})
     alerts.new_case(case)
     alerts.applicant(case, "case_received")
-    record(acting, "case.submitted", case, region_code=village.code,
-           detail={"number": case.number, "kind": case.kind, "channel": case.channel})
     return case
 
 
@@ -466,11 +465,17 @@ def role_label(actor: Actor) -> str:
     return f"{a.region.name}{a.get_role_display()}"
 
 
-def _event(case: Case, actor: Actor, action: str, note: str = "") -> CaseEvent:
-    return CaseEvent.objects.create(
+def _event(case: Case, actor: Actor, action: str, note: str = "", detail: dict | None = None) -> CaseEvent:
+    """One step on the case's timeline, and the same step in the audit chain (every action and every step of
+    the worker, each with who, in which role, from where)."""
+    event = CaseEvent.objects.create(
         case=case, actor=actor.user, actor_label=actor.user.display_name if actor.user else _("system"),
         role_label=role_label(actor), action=action, note=note[:4000], state_after=case.state,
     )
+    record(actor, f"case.{action}", case, region_code=case.village_id,
+           detail={"number": case.number, "event": event.pk, "state": case.state, "stage": case.stage,
+                   **(detail or {})})
+    return event
 
 
 def _load(actor: Actor, number: str, action: str, expected_version: int | None = None,
@@ -602,11 +607,9 @@ def return_for_materials(actor: Actor, number: str, missing: list[str], note: st
         text += f"。{note.strip()}"
     if case.returns > 1:
         text += "。" + _("Asked again because: %(r)s") % {"r": reason.strip()}
-    _event(case, acting, Action.RETURNED, text)
+    _event(case, acting, Action.RETURNED, text, detail={"returns": case.returns, "reason": reason.strip()[:200]})
     _save(case)
     alerts.applicant(case, "case_missing", items="、".join(items))
-    record(acting, "case.returned", case, region_code=case.village_id,
-           detail={"returns": case.returns, "reason": reason.strip()[:200]})
     return case
 
 
@@ -956,14 +959,13 @@ def exclude_rating(actor: Actor, number: str, reason: str, round_number: int | N
     case.grade = counted.grade if counted else None
     case.satisfied = (counted.grade not in BAD_GRADES) if counted else None
     now = timezone.now()
-    _event(case, acting, Action.RATING_EXCLUDED, reason)
+    _event(case, acting, Action.RATING_EXCLUDED, reason, detail={"round": rating.round})
     if case.state == State.RECTIFYING and rating.round == case.round - 1:
         case.round -= 1
         case.dispatches.filter(state=DispatchState.SIGNED_IN, lead=True).update(
             state=DispatchState.RESPONDED, next_check_at=None)
         _close(case, acting, now)
     _save(case)
-    record(acting, "case.rating_excluded", case, region_code=case.village_id, detail={"round": rating.round})
     return case
 
 

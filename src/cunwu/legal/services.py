@@ -122,6 +122,7 @@ def add_member(actor: Actor, committee_id: int, name: str, sex: str, position: s
         if user is None:
             raise ValidationError({"username": [_("No active user named %(u)s.") % {"u": username}]})
     with transaction.atomic():
+        Committee.objects.select_for_update().filter(pk=committee.pk).first()  # members are added one at a time
         current = committee.members.filter(left_on__isnull=True).count()
         if current >= COMMITTEE_SIZE[1]:
             raise ValidationError({"name": [_("A mediation committee has at most %(n)s members.") % {
@@ -411,6 +412,9 @@ def publish(actor: Actor, consultation_id: int, title: str, question: str, text:
     text = _text(text, "answer", 8000)
     _anonymised(found, [title, question, text])
     with transaction.atomic():
+        # the row lock makes a second click (or a second adviser) wait and then find the article already made
+        if Consultation.objects.select_for_update().filter(pk=found.pk).values_list("article_id", flat=True).get():
+            raise permissions.Forbidden(_("This answer is already published in the knowledge base."))
         article = Article.objects.create(title=title, question=question, answer=text, topic=found.topic,
                                          region_code=found.county_code, published_by=actor.user,
                                          terms=search.terms_of(f"{title} {question} {text}"))
