@@ -57,3 +57,21 @@ def texts(**filters):
 
     deliver_due(timezone.now() + dt.timedelta(days=30))
     return OutboxMessage.objects.filter(**filters)
+
+
+class Clock:
+    """timezone.now, moved by the test (`clock.now = ...`)."""
+
+    def __init__(self, monkeypatch, start):
+        from django.utils import timezone
+
+        self.now = start
+        monkeypatch.setattr(timezone, "now", lambda: self.now)
+
+
+def at(*args):
+    """A moment in China's time zone: at(2026, 11, 4, 10, 0)."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    return dt.datetime(*args, tzinfo=ZoneInfo("Asia/Shanghai"))

@@ -16,21 +16,7 @@ from cunwu.audit.models import AuditEntry
 from cunwu.legal import aid, mediation, publicity, services, statistics
 from cunwu.legal.models import AdviserProfile, AidState, Consultation, MediationState, PoliceOfficer, Position
 
-from .helpers import LISHU, PROVINCE, TOWN_A, VILLAGE_A1, VILLAGE_A2, actor, person, texts
-
-ZONE = timezone.get_current_timezone()
-
-
-def at(*args) -> dt.datetime:
-    return dt.datetime(*args, tzinfo=ZONE)
-
-
-class Clock:
-    """timezone.now, moved by the test."""
-
-    def __init__(self, monkeypatch, start):
-        self.now = start
-        monkeypatch.setattr(timezone, "now", lambda: self.now)
+from .helpers import LISHU, PROVINCE, TOWN_A, VILLAGE_A1, VILLAGE_A2, Clock, actor, at, person, texts
 
 
 @pytest.fixture

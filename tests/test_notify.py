@@ -2,7 +2,6 @@
 retries and failures, a lost role, and the report-in clock in office hours."""
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.checks import run_checks
@@ -20,19 +19,19 @@ from cunwu.notify import services as notify
 from cunwu.notify.models import Delivery, DeliveryState, Notification
 from cunwu.sms.providers import DeliveryFailed
 
-from .helpers import LISHU, OTHER_COUNTY, TOWN_A, TOWN_B, VILLAGE_A1, VILLAGE_A2, actor, person, texts
-
-ZONE = ZoneInfo("Asia/Shanghai")
-
-
-def at(*args) -> dt.datetime:
-    return dt.datetime(*args, tzinfo=ZONE)
-
-
-class Clock:
-    def __init__(self, monkeypatch, start):
-        self.now = start
-        monkeypatch.setattr(timezone, "now", lambda: self.now)
+from .helpers import (
+    LISHU,
+    OTHER_COUNTY,
+    TOWN_A,
+    TOWN_B,
+    VILLAGE_A1,
+    VILLAGE_A2,
+    Clock,
+    actor,
+    at,
+    person,
+    texts,
+)
 
 
 @pytest.fixture

@@ -6,22 +6,17 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.utils import timezone
 
 from cunwu.audit.context import Actor
 from cunwu.cases import rates, services, worker
 from cunwu.directory import seed
 from cunwu.regions.models import Region
 
-from .helpers import LISHU, TOWN_A, VILLAGE_A1, actor, person
+from .helpers import LISHU, TOWN_A, VILLAGE_A1, Clock, actor, person
 
 ZONE = ZoneInfo("Asia/Shanghai")
 
 
-class Clock:
-    def __init__(self, monkeypatch, start):
-        self.now = start
-        monkeypatch.setattr(timezone, "now", lambda: self.now)
 
 
 @pytest.fixture

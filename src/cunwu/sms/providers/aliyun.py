@@ -7,7 +7,6 @@ import base64
 import datetime as dt
 import hashlib
 import hmac
-import http.client
 import json
 import urllib.error
 import urllib.parse
@@ -17,7 +16,7 @@ import uuid
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from .base import DeliveryFailed, SmsProvider
+from .base import DeliveryFailed, SmsProvider, fetch_json
 
 DEFAULT_ENDPOINT = "https://dysmsapi.aliyuncs.com/"
 DEFAULT_TIMEOUT = 5
@@ -94,25 +93,8 @@ def _unreachable(error: object) -> DeliveryFailed:
 
 
 def _http(url: str, *, timeout: float) -> dict:
-    """GET the URL and return its JSON answer. An error answer (4xx) that carries JSON is returned like any
-    other; no answer, a 5xx or anything that is not a JSON object raises DeliveryFailed(retry=True)."""
-    try:
-        try:
-            with urllib.request.urlopen(url, timeout=timeout) as response:
-                raw = response.read()
-        except urllib.error.HTTPError as exc:
-            if exc.code >= 500:
-                raise _unreachable(f"HTTP {exc.code}") from exc
-            raw = exc.read()
-    except (http.client.HTTPException, OSError) as exc:
-        raise _unreachable(getattr(exc, "reason", None) or exc) from exc
-    try:
-        answer = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise _unreachable(_("the answer is not JSON")) from exc
-    if not isinstance(answer, dict):
-        raise _unreachable(_("the answer is not JSON"))
-    return answer
+    """GET the URL and return its JSON answer (an error answer that carries JSON included)."""
+    return fetch_json(urllib.request.Request(url), timeout, _unreachable)
 
 
 def _mainland(phone: str) -> str:

@@ -7,6 +7,14 @@ purpose (which names the provider's template) and its parameters, never free tex
 
 from __future__ import annotations
 
+import http.client
+import json
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+
+from django.utils.translation import gettext as _
+
 
 class DeliveryFailed(Exception):
     def __init__(self, reason: str, *, retry: bool = True, code: str = ""):
@@ -54,3 +62,27 @@ class MessengerProvider:
 
     def send(self, account: str, text: str) -> str:
         raise NotImplementedError
+
+
+def fetch_json(request: urllib.request.Request, timeout: float, unreachable: Callable[[object], DeliveryFailed],
+               error_bodies: bool = True) -> dict:
+    """Send the request and return its JSON answer. With `error_bodies`, an error answer (4xx) that carries JSON
+    is returned like any other; no answer, a 5xx (or any HTTP error without `error_bodies`) or anything that is
+    not a JSON object raises `unreachable(reason)`, a DeliveryFailed with retry."""
+    try:
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response:
+                raw = response.read()
+        except urllib.error.HTTPError as exc:
+            if exc.code >= 500 or not error_bodies:
+                raise unreachable(f"HTTP {exc.code}") from exc
+            raw = exc.read()
+    except (http.client.HTTPException, OSError) as exc:
+        raise unreachable(getattr(exc, "reason", None) or exc) from exc
+    try:
+        answer = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise unreachable(_("the answer is not JSON")) from exc
+    if not isinstance(answer, dict):
+        raise unreachable(_("the answer is not JSON"))
+    return answer

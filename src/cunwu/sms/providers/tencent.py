@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
-import http.client
 import json
 import time
 import urllib.error
@@ -16,7 +15,7 @@ import urllib.request
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from .base import DeliveryFailed, SmsProvider
+from .base import DeliveryFailed, SmsProvider, fetch_json
 
 DEFAULT_ENDPOINT = "https://sms.tencentcloudapi.com/"
 DEFAULT_REGION = "ap-guangzhou"
@@ -127,26 +126,8 @@ def _unreachable(error: object) -> DeliveryFailed:
 
 
 def _http(url: str, *, timeout: float, data: bytes, headers: dict[str, str]) -> dict:
-    """POST `data` to the URL and return its JSON answer. An error answer (4xx) that carries JSON is returned
-    like any other; no answer, a 5xx or anything that is not a JSON object raises DeliveryFailed(retry=True)."""
-    request = urllib.request.Request(url, data=data, headers=headers, method="POST")
-    try:
-        try:
-            with urllib.request.urlopen(request, timeout=timeout) as response:
-                raw = response.read()
-        except urllib.error.HTTPError as exc:
-            if exc.code >= 500:
-                raise _unreachable(f"HTTP {exc.code}") from exc
-            raw = exc.read()
-    except (http.client.HTTPException, OSError) as exc:
-        raise _unreachable(getattr(exc, "reason", None) or exc) from exc
-    try:
-        answer = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise _unreachable(_("the answer is not JSON")) from exc
-    if not isinstance(answer, dict):
-        raise _unreachable(_("the answer is not JSON"))
-    return answer
+    """POST `data` to the URL and return its JSON answer (an error answer that carries JSON included)."""
+    return fetch_json(urllib.request.Request(url, data=data, headers=headers, method="POST"), timeout, _unreachable)
 
 
 def _e164_mainland(phone: str) -> str:

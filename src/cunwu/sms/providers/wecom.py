@@ -4,7 +4,6 @@ WeCom account."""
 from __future__ import annotations
 
 import hashlib
-import http.client
 import json
 import time
 import urllib.error
@@ -15,7 +14,7 @@ from django.core.cache import cache
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from .base import DeliveryFailed, MessengerProvider
+from .base import DeliveryFailed, MessengerProvider, fetch_json
 
 DEFAULT_ENDPOINT = "https://qyapi.weixin.qq.com/"
 DEFAULT_TIMEOUT = 5
@@ -54,25 +53,12 @@ def _unreachable(error: object) -> DeliveryFailed:
 
 
 def _http(url: str, *, timeout: float, body: dict | None = None) -> dict:
-    """GET the URL, or POST `body` as JSON to it, and return its JSON answer. No answer, an HTTP error or
-    anything that is not a JSON object raises DeliveryFailed(retry=True)."""
+    """GET the URL, or POST `body` as JSON to it, and return its JSON answer; any HTTP error counts as
+    unreachable (WeCom answers its errors with 200 and an errcode)."""
     data = None if body is None else json.dumps(body, ensure_ascii=False).encode()
     headers = {} if body is None else {"Content-Type": "application/json; charset=utf-8"}
     request = urllib.request.Request(url, data=data, headers=headers, method="GET" if body is None else "POST")
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            raw = response.read()
-    except urllib.error.HTTPError as exc:
-        raise _unreachable(f"HTTP {exc.code}") from exc
-    except (http.client.HTTPException, OSError) as exc:
-        raise _unreachable(getattr(exc, "reason", None) or exc) from exc
-    try:
-        answer = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise _unreachable(_("the answer is not JSON")) from exc
-    if not isinstance(answer, dict):
-        raise _unreachable(_("the answer is not JSON"))
-    return answer
+    return fetch_json(request, timeout, _unreachable, error_bodies=False)
 
 
 def _errcode(answer: dict) -> int:
