@@ -5,6 +5,7 @@ import datetime as dt
 
 import pytest
 from django.core.checks import run_checks
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -290,3 +291,19 @@ def test_a_worker_that_stops_mid_batch_sends_nothing_twice(people, monkeypatch):
     clock.now += dt.timedelta(minutes=11)
     notify.deliver_due()
     assert sorted(sent) == sorted(["13904341111", "13904342001", "13904342002"])  # each exactly once
+
+
+def test_officials_with_a_wecom_account_are_told_there_too(people, monkeypatch, settings):
+    from cunwu.sms.providers.wecom import WeComApp
+
+    settings.CUNWU = {**settings.CUNWU, "WECOM": {"CORP_ID": "ww1", "CORP_SECRET": "s", "AGENT_ID": "1000002"}}
+    sent = []
+    monkeypatch.setattr(WeComApp, "send", lambda self, account, text: sent.append((account, text)) or "msg-1")
+    Clock(monkeypatch, at(2026, 11, 6, 22, 0))  # Friday night: the text waits, WeCom does not
+    accounts.set_wecom_id(Actor.console(), people["staff"].user.pk, "ZhangJianGuo")
+    demand(people["villager"])
+    assert notify.deliver_due()["wecom"] == 1
+    assert sent[0][0] == "ZhangJianGuo" and "新诉求" in sent[0][1] and "村道塌陷" in sent[0][1]
+    assert Delivery.objects.get(recipient=people["staff"].user, channel="sms").state == DeliveryState.HELD
+    with pytest.raises(ValidationError):
+        accounts.set_wecom_id(Actor.console(), people["staff"].user.pk, "has space")

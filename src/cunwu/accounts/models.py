@@ -31,6 +31,7 @@ class User(AbstractBaseUser):
     totp_sealed = models.TextField(blank=True)
     totp_confirmed = models.BooleanField(default=False)
     totp_last_step = models.BigIntegerField(default=0)
+    wecom_id = models.CharField(_("WeCom account"), max_length=64, blank=True)  # officials told in WeCom too
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(default=timezone.now)
 

@@ -266,6 +266,20 @@ def set_active(actor: Actor, person_id: int, active: bool) -> User:
     return person
 
 
+def set_wecom_id(actor: Actor, person_id: int, wecom_id: str) -> User:
+    """The official's WeCom account id (企业微信 userid), so notifications reach them there too ("" removes it)."""
+    wecom_id = (wecom_id or "").strip()
+    if len(wecom_id) > 64 or any(c.isspace() for c in wecom_id):
+        raise ValidationError({"wecom_id": [_("A WeCom account id is at most 64 characters, without spaces.")]})
+    with transaction.atomic():
+        person = permissions.get_or_404(User.objects.select_for_update(), actor, permissions.VIEW, pk=person_id)
+        acting = permissions.require(actor, permissions.MANAGE, person, _("You may not change this account."))
+        person.wecom_id = wecom_id
+        person.save(update_fields=["wecom_id"])
+        record(acting, "accounts.user.wecom", person, region_code=_home_region(person), detail={"set": bool(wecom_id)})
+    return person
+
+
 # --- API tokens -------------------------------------------------------------------------------------------
 
 

@@ -78,6 +78,13 @@ def tell(users: Iterable[User], kind: str, event_key: str, ref: str, *, due: dt.
                  due_at=quiet_until if held else now + window if u.pk in recent else now, created_at=now)
         for u in fresh
     ], ignore_conflicts=True, batch_size=2000)
+    if sms.messenger_configured():  # officials with a WeCom account are told there too, at once
+        Delivery.objects.bulk_create([
+            Delivery(key=f"{event_key}:{u.pk}:wecom"[:140], channel="wecom", recipient=u, kind=kind,
+                     region_code=region_of.get(u.pk, region_code), role=role, urgent=urgent,
+                     purpose="work" if due else "work_info", params=text_params, due_at=now, created_at=now)
+            for u in fresh if u.wecom_id
+        ], ignore_conflicts=True, batch_size=2000)
     _after_commit()
     return len(fresh)
 
@@ -165,7 +172,7 @@ def _send_batch(rows: list[Delivery], now: dt.datetime, done: dict) -> None:
     held = _held_roles(rows)
     groups: dict = defaultdict(list)
     for row in rows:
-        if row.recipient_id and not row.urgent:
+        if row.recipient_id and not row.urgent and row.channel == "sms":  # texts are grouped; WeCom is not
             groups[(row.recipient_id, row.kind)].append(row)
         else:
             groups[("row", row.pk)].append(row)
@@ -182,6 +189,9 @@ def _send_batch(rows: list[Delivery], now: dt.datetime, done: dict) -> None:
         if not live:
             continue
         first = live[0]
+        if first.channel == "wecom":
+            _send_wecom(first, now, finished, done)
+            continue
         phone = first.recipient.phone if first.recipient_id else personal_data.decrypt(first.phone_sealed)
         if not phone:
             for row in live:
@@ -211,6 +221,25 @@ def _send_batch(rows: list[Delivery], now: dt.datetime, done: dict) -> None:
         done["grouped"] += len(live) - 1
     Delivery.objects.bulk_update(finished, ["state", "sent_at", "provider_id", "attempts", "last_error", "due_at"],
                                  batch_size=500)
+
+
+def _send_wecom(row: Delivery, now: dt.datetime, finished: list, done: dict) -> None:
+    messenger = sms.messenger()
+    if messenger is None or not row.recipient.wecom_id:
+        _set(row, DeliveryState.DROPPED, finished, sent_at=None, last_error="WeCom is not set up for this person")
+        done["dropped"] += 1
+        return
+    try:
+        ordered = purposes.ordered(row.purpose, row.params)
+        message_id = messenger.send(row.recipient.wecom_id, purposes.render(row.purpose, ordered))
+    except Exception as exc:  # noqa: BLE001 - a provider's bug must not stop the other messages
+        _failed(row, exc if isinstance(exc, DeliveryFailed) else DeliveryFailed(f"{type(exc).__name__}: {exc}"),
+                now, finished)
+        done["failed"] += 1
+        return
+    Delivery.objects.filter(pk=row.pk).update(provider_id=str(message_id)[:100], attempts=row.attempts + 1,
+                                              last_error="")
+    done["wecom"] += 1
 
 
 def _set(row: Delivery, state: str, finished: list, **values) -> None:

@@ -22,6 +22,10 @@ def provider():
     return import_string(config["BACKEND"])(config)
 
 
+def messenger_configured() -> bool:
+    return bool((settings.CUNWU.get("WECOM") or {}).get("CORP_ID"))
+
+
 def messenger():
     """The WeCom application, or None when it is not configured."""
     config = settings.CUNWU.get("WECOM") or {}

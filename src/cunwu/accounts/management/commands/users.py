@@ -33,6 +33,10 @@ class Command(BaseCommand):
         revoke = sub.add_parser("revoke", help="revoke a role assignment by its number")
         revoke.add_argument("assignment", type=int)
         add_actor_argument(revoke)
+        wecom = sub.add_parser("wecom", help="set an official's WeCom account id (\"\" removes it)")
+        wecom.add_argument("username")
+        wecom.add_argument("wecom_id")
+        add_actor_argument(wecom)
         for name, help_text in (("disable", "refuse this account at once"), ("enable", "allow it again")):
             p = sub.add_parser(name, help=help_text)
             p.add_argument("username")
@@ -86,6 +90,10 @@ class Command(BaseCommand):
     def _disable(self, actor, options):
         services.set_active(actor, self._find(actor, options["username"]).pk, False)
         self.stdout.write(f"disabled {options['username']}")
+
+    def _wecom(self, actor, options):
+        services.set_wecom_id(actor, self._find(actor, options["username"]).pk, options["wecom_id"])
+        self.stdout.write(f"WeCom account of {options['username']}: {options['wecom_id'] or 'removed'}")
 
     def _enable(self, actor, options):
         services.set_active(actor, self._find(actor, options["username"]).pk, True)
