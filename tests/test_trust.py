@@ -327,3 +327,89 @@ def test_a_chain_cut_short_or_signed_by_another_key_is_caught_by_the_checkpoints
     path.write_text(json.dumps({**line, "seq": last.seq, "hash": last.hash}) + "\n")
     with pytest.raises(CommandError, match="not signed by the checkpoint key"):
         run("audit", "verify")
+
+
+def _production_environment(tmp_path) -> dict:
+    """The production environment docs/deployment.md documents (with made-up keys)."""
+    import base64
+    import json
+    import os
+    import secrets
+
+    from cunwu.sms import purposes
+
+    def key(name):
+        return f"{name}:" + base64.urlsafe_b64encode(secrets.token_bytes(32)).decode().rstrip("=")
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CUNWU_", "DATABASE_URL"))}
+    env.update({
+        "CUNWU_VAR_DIR": str(tmp_path), "CUNWU_SECRET_KEY": secrets.token_urlsafe(64),
+        "CUNWU_DATA_KEYS": key("d2026"), "CUNWU_AUDIT_KEYS": key("a2026"),
+        "CUNWU_ALLOWED_HOSTS": "cunwu.lishu.gov.cn", "CUNWU_TRUSTED_PROXIES": "10.0.0.5",
+        "CUNWU_HSTS_SECONDS": "31536000", "CUNWU_SMS_BACKEND": "cunwu.sms.providers.aliyun.AliyunSms",
+        "CUNWU_SMS_ACCESS_KEY_ID": "LTAI-example", "CUNWU_SMS_ACCESS_KEY_SECRET": "example-secret",
+        "CUNWU_SMS_SIGN_NAME": "梨树村务",
+        "CUNWU_SMS_TEMPLATES": json.dumps({name: f"SMS_{i:06d}" for i, name in enumerate(purposes.PURPOSES)}),
+    })
+    return env
+
+
+def _check_deploy(env):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    cunwu = Path(sys.executable).with_name("cunwu")
+    return subprocess.run([str(cunwu), "check", "--deploy", "--fail-level", "WARNING"], env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_check_deploy_is_clean_with_the_documented_production_environment(tmp_path):
+    done = _check_deploy(_production_environment(tmp_path))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "no issues" in done.stdout
+
+
+@pytest.mark.parametrize(("change", "expected"), [
+    ({"CUNWU_DATA_KEYS": ""}, "cunwu.E101"),
+    ({"CUNWU_AUDIT_KEYS": ""}, "cunwu.E102"),
+    ({"CUNWU_SMS_BACKEND": "cunwu.sms.providers.outbox.OutboxSms"}, "cunwu.E106"),
+    ({"CUNWU_DEMO": "1"}, "cunwu.E105"),
+    ({"CUNWU_TRUSTED_PROXIES": ""}, "cunwu.W107"),
+    ({"CUNWU_SMS_SIGN_NAME": ""}, "cunwu.E010"),
+])
+def test_check_deploy_refuses_each_missing_guard_rail(tmp_path, change, expected):
+    env = _production_environment(tmp_path)
+    env.update(change)
+    done = _check_deploy(env)
+    assert done.returncode != 0 and expected in done.stdout + done.stderr
+
+
+def test_the_data_and_audit_keys_cannot_be_one_key(tmp_path):
+    env = _production_environment(tmp_path)
+    env["CUNWU_AUDIT_KEYS"] = "a2026:" + env["CUNWU_DATA_KEYS"].split(":", 1)[1]
+    done = _check_deploy(env)
+    assert done.returncode != 0 and "cunwu.E103" in done.stdout + done.stderr
+
+
+@pytest.mark.django_db
+def test_audit_entries_name_their_key_and_an_old_key_still_verifies(settings):
+    import base64
+    import secrets
+
+    from cunwu.audit.services import verify
+
+    def key(name):
+        return f"{name}:" + base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
+
+    person("village_staff", VILLAGE_A1)  # entries under the key derived from SECRET_KEY (an embedded install)
+    first, second = key("a1"), key("a2")
+    settings.CUNWU = {**settings.CUNWU, "AUDIT_KEYS": first}
+    person("village_staff", VILLAGE_A1)
+    settings.CUNWU = {**settings.CUNWU, "AUDIT_KEYS": f"{second},{first}"}  # rotated: newest first
+    person("village_staff", VILLAGE_A1)
+    assert list(AuditEntry.objects.order_by("seq").values_list("key_id", flat=True).distinct()) == ["", "a1", "a2"]
+    assert verify().ok
+    settings.CUNWU = {**settings.CUNWU, "AUDIT_KEYS": second}  # the old key dropped: its entries cannot be checked
+    result = verify()
+    assert not result.ok and "no longer configured" in result.reason

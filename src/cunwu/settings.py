@@ -180,6 +180,8 @@ CUNWU = {
     "NOTIFY_GROUP_SECONDS": 180,
     # Keys for personal data at rest: "id:base64key" entries, comma separated, newest first.
     "DATA_KEYS": os.environ.get("CUNWU_DATA_KEYS", ""),
+    # Keys of the audit chain's HMAC, the same form; separate from the data keys and from SECRET_KEY.
+    "AUDIT_KEYS": os.environ.get("CUNWU_AUDIT_KEYS", ""),
     # Demo installs only: show the outbox's sign-in code on the code page (no real SMS is sent).
     "DEMO_SMS_ON_SCREEN": _env_bool("CUNWU_DEMO_SMS_ON_SCREEN", False),
     # The county departments that jointly review a request to admit new village work (a county may set its own).
@@ -274,6 +276,11 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_HSTS_SECONDS = int(os.environ.get("CUNWU_HSTS_SECONDS", "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("CUNWU_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = _env_bool("CUNWU_HSTS_PRELOAD", True)
+# A production deployment (its secret key from the environment) sends every plain-HTTP request to HTTPS; the
+# scheme is the trusted proxy's (TrustedProxyMiddleware runs first).
+SECURE_SSL_REDIRECT = _env_bool("CUNWU_SSL_REDIRECT", not DEBUG and "CUNWU_SECRET_KEY" in os.environ)
 # Behind a TLS proxy, CUNWU_TRUSTED_PROXIES names it; TrustedProxyMiddleware then takes the scheme and the client
 # address from its headers (and from nobody else's), so SECURE_PROXY_SSL_HEADER stays unset.
 SECURE_PROXY_SSL_HEADER = None

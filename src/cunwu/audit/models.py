@@ -26,6 +26,7 @@ class AuditEntry(models.Model):
     detail = models.JSONField(default=dict, blank=True)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
+    key_id = models.CharField(max_length=16, blank=True, default="")  # "" : the key derived from SECRET_KEY
 
     class Meta:
         ordering = ["-seq"]

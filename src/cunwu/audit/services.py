@@ -22,8 +22,32 @@ _HASHED_FIELDS = (
 )
 
 
-def _chain_key() -> bytes:
-    return hashlib.sha256(b"cunwu-audit-chain:" + settings.SECRET_KEY.encode()).digest()
+def chain_keys() -> list[tuple[str, bytes]]:
+    """CUNWU_AUDIT_KEYS: "id:base64 of 32 bytes" entries, newest first; an older key stays to verify the entries
+    it made. Without it (an embedded install), one key derived from SECRET_KEY, under the id "" (the deploy
+    check refuses that in production)."""
+    import base64
+
+    keys = []
+    for item in filter(None, (s.strip() for s in settings.CUNWU.get("AUDIT_KEYS", "").split(","))):
+        key_id, _sep, b64 = item.partition(":")
+        key = base64.urlsafe_b64decode(b64 + "=" * (-len(b64) % 4))
+        if len(key) != 32 or not key_id.isalnum() or len(key_id) > 16:
+            raise ValueError("CUNWU_AUDIT_KEYS entries are 'id:base64 of 32 bytes'")
+        keys.append((key_id, key))
+    return keys or [("", hashlib.sha256(b"cunwu-audit-chain:" + settings.SECRET_KEY.encode()).digest())]
+
+
+def _chain_key(key_id: str | None = None) -> bytes:
+    keys = chain_keys()
+    if key_id is None:
+        return keys[0][1]
+    if key_id == "":
+        return hashlib.sha256(b"cunwu-audit-chain:" + settings.SECRET_KEY.encode()).digest()
+    found = dict(keys).get(key_id)
+    if found is None:
+        raise LookupError(f"no audit key {key_id!r}")
+    return found
 
 
 def _digest(entry: AuditEntry) -> str:
@@ -34,7 +58,7 @@ def _digest(entry: AuditEntry) -> str:
             value = value.astimezone(dt.UTC).isoformat(timespec="microseconds")
         values[name] = value
     payload = json.dumps(values, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
-    return hmac.new(_chain_key(), payload.encode(), hashlib.sha256).hexdigest()
+    return hmac.new(_chain_key(entry.key_id), payload.encode(), hashlib.sha256).hexdigest()
 
 
 def _object_ref(obj) -> tuple[str, str]:
@@ -77,6 +101,7 @@ def record(
             result=result,
             detail=detail or {},
             prev_hash=head.hash,
+            key_id=chain_keys()[0][0],
         )
         entry.hash = _digest(entry)
         entry.save(force_insert=True)
@@ -102,7 +127,12 @@ def verify() -> Verification:
             return Verification(False, checked, expected_seq, f"entry #{expected_seq} is missing")
         if entry.prev_hash != prev:
             return Verification(False, checked, entry.seq, f"entry #{entry.seq} does not follow entry #{entry.seq - 1}")
-        if _digest(entry) != entry.hash:
+        try:
+            altered = _digest(entry) != entry.hash
+        except LookupError:
+            return Verification(False, checked, entry.seq, f"entry #{entry.seq} was made with audit key "
+                                                           f"{entry.key_id!r}, which is no longer configured")
+        if altered:
             return Verification(False, checked, entry.seq, f"entry #{entry.seq} was altered")
         prev = entry.hash
         expected_seq += 1
