@@ -75,3 +75,32 @@ def at(*args):
     from zoneinfo import ZoneInfo
 
     return dt.datetime(*args, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+def _tiny_png() -> bytes:
+    """A real 4×4 photo, written as the platform itself writes photos again (so a stored copy is the same bytes)."""
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (4, 4), (200, 30, 30)).save(out, format="PNG", optimize=True)
+    return out.getvalue()
+
+
+PNG = _tiny_png()
+
+
+def _blank_pdf() -> bytes:
+    import io
+
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(200, 200)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+PDF = _blank_pdf()

@@ -12,7 +12,7 @@ import pytest
 from cunwu.accounts.models import OutboxMessage
 from cunwu.web.demo import DEMO_PASSWORD, build_demo
 
-from .helpers import texts
+from .helpers import PNG, texts
 
 SHOTS = Path(__file__).resolve().parent.parent / "artifacts" / "screenshots"
 CHROMIUM = os.environ.get("CUNWU_CHROMIUM", "/usr/bin/chromium")
@@ -228,7 +228,7 @@ def test_a_case_from_online_application_to_a_good_rating(browser, live_server, d
     form = _act(villager, "supply")
     form.locator("input[name=materials][value='居民户口簿']").check()
     form.locator("input[type=file]").set_input_files(
-        files=[{"name": "hukou.png", "mimeType": "image/png", "buffer": b"\x89PNG\r\n\x1a\n" + b"\x00" * 64}])
+        files=[{"name": "hukou.png", "mimeType": "image/png", "buffer": PNG}])
     form.get_by_role("button", name="提交").click()
     assert villager.get_by_text("申请人已补充材料").is_visible()
 

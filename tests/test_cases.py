@@ -20,12 +20,10 @@ from cunwu.cases.models import Case, CaseEvent, CaseTally, Dispatch
 from cunwu.directory import seed
 from cunwu.regions.models import Region
 
-from .helpers import LISHU, OTHER_COUNTY, TOWN_A, VILLAGE_A1, VILLAGE_A2, actor, person, texts
+from .helpers import LISHU, OTHER_COUNTY, PNG, TOWN_A, VILLAGE_A1, VILLAGE_A2, actor, person, texts
 
 pytestmark = pytest.mark.django_db
 ITEM = "22-YB-001"  # 城乡居民基本医疗保险参保登记: ID card and household register, phone and insured year
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\n%%EOF"
 
 
 @pytest.fixture(autouse=True)

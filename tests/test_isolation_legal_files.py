@@ -14,7 +14,7 @@ from cunwu.legal import aid, mediation, scans, services
 from cunwu.legal.models import AdviserProfile, AidApplication
 
 from .conftest import run
-from .helpers import actor, person
+from .helpers import PNG, actor, person
 from .test_isolation import HOMES, TARGETS
 
 HOMES_HERE = {**HOMES, "justice": (HOMES[Role.DEPARTMENT_OFFICER][0], "justice")}
@@ -46,7 +46,6 @@ def _files_in(code: str, me, role: str, here: bool):
     return application, case
 
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
 @pytest.mark.django_db

@@ -16,7 +16,7 @@ from cunwu.audit.models import AuditEntry
 from cunwu.legal import aid, mediation, publicity, services, statistics
 from cunwu.legal.models import AdviserProfile, AidState, Consultation, MediationState, PoliceOfficer, Position
 
-from .helpers import LISHU, PROVINCE, TOWN_A, VILLAGE_A1, VILLAGE_A2, Clock, actor, at, person, texts
+from .helpers import LISHU, PNG, PROVINCE, TOWN_A, VILLAGE_A1, VILLAGE_A2, Clock, actor, at, person, texts
 
 
 @pytest.fixture
@@ -341,7 +341,6 @@ def test_pages_for_files_and_figures(people, committee, client):
     assert case.number in listing and "张家盖房" not in listing
 
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
 def test_scans_on_files_checked_stored_and_read_by_those_who_read_the_file(people, committee, client, settings,

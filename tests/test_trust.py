@@ -164,8 +164,7 @@ def test_pages_and_files_of_a_signed_in_person_are_never_stored(client):
 
     seed.seed_jilin(Actor.console())
     staff = person("village_staff", VILLAGE_A1)
-    png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89" \
-          b"\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82"
+    from .helpers import PNG as png
     case, _made = services.submit(Actor(user=staff, source="127.0.0.1"), services.CaseInput(
         village=VILLAGE_A1, kind="demand", title="身份证复印件", description="附件", applicant_name="王某",
         applicant_phone="13904341111", consent="村民本人到场同意", files=[services.Upload("id.png", png)]))
@@ -251,7 +250,7 @@ def test_every_case_action_and_the_workers_steps_reach_the_audit_chain():
     from cunwu.cases import services, worker
     from cunwu.directory import seed
 
-    from .helpers import TOWN_A, actor
+    from .helpers import PDF, TOWN_A, actor
 
     seed.seed_jilin(Actor.console())
     villager, staff = actor(person("villager", VILLAGE_A1, phone="13904341111")), actor(person("village_staff", VILLAGE_A1))
@@ -266,7 +265,7 @@ def test_every_case_action_and_the_workers_steps_reach_the_audit_chain():
     services.take(staff, case.number)
     services.add_note(staff, case.number, "已联系电工")
     services.hand_over(staff, case.number, staff2.user.username)
-    services.attach(staff2, case.number, [services.Upload("a.pdf", b"%PDF-1.4\n%%EOF\n")])
+    services.attach(staff2, case.number, [services.Upload("a.pdf", PDF)])
     services.escalate(staff2, case.number, "需要县里")
     services.dispatch(township, case.number, ["housing"])
     services.sign_in(housing, case.number)
@@ -413,3 +412,96 @@ def test_audit_entries_name_their_key_and_an_old_key_still_verifies(settings):
     settings.CUNWU = {**settings.CUNWU, "AUDIT_KEYS": second}  # the old key dropped: its entries cannot be checked
     result = verify()
     assert not result.ok and "no longer configured" in result.reason
+
+
+def _png(**info) -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (4, 4), (200, 30, 30)).save(out, format="PNG", **info)
+    return out.getvalue()
+
+
+def _jpeg_with_gps() -> bytes:
+    import io
+
+    from PIL import Image
+
+    exif = Image.Exif()
+    exif[0x010F] = "村民的手机"  # Make
+    exif[0x8825] = {1: "N", 2: (43.0, 18.0, 0.0)}  # GPS
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), (10, 120, 30)).save(out, format="JPEG", exif=exif)
+    return out.getvalue()
+
+
+def test_photos_are_written_again_without_what_was_hidden_in_them():
+    import io
+
+    from PIL import Image
+
+    from cunwu.uploads import Upload, check_uploads
+
+    polyglot = _png() + b"<script>alert(document.cookie)</script>"
+    gps = _jpeg_with_gps()
+    assert Image.open(io.BytesIO(gps)).getexif()
+    (png, _m1), (jpeg, _m2) = check_uploads([Upload("a.png", polyglot), Upload("b.jpg", gps)])
+    assert b"<script>" not in png.content and png.content.endswith(b"IEND\xaeB`\x82")
+    assert not Image.open(io.BytesIO(jpeg.content)).getexif()  # no make, no GPS
+    with pytest.raises(Exception, match="无法作为照片读取|cannot be read"):
+        check_uploads([Upload("c.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)])
+
+
+def test_a_pdf_with_active_content_is_refused():
+    import io
+
+    from pypdf import PdfWriter
+
+    from cunwu.uploads import Upload, check_uploads
+
+    plain, active = PdfWriter(), PdfWriter()
+    plain.add_blank_page(200, 200)
+    active.add_blank_page(200, 200)
+    from pypdf.generic import DictionaryObject, NameObject, TextStringObject
+
+    active._root_object[NameObject("/OpenAction")] = DictionaryObject({  # JavaScript run on opening
+        NameObject("/S"): NameObject("/JavaScript"), NameObject("/JS"): TextStringObject("app.alert('hi');")})
+    docs = []
+    for writer in (plain, active):
+        out = io.BytesIO()
+        writer.write(out)
+        docs.append(out.getvalue())
+    assert len(check_uploads([Upload("scan.pdf", docs[0])])) == 1
+    with pytest.raises(Exception, match="active content|活动内容"):
+        check_uploads([Upload("evil.pdf", docs[1])])
+
+
+@pytest.mark.django_db
+def test_a_file_of_a_rolled_back_action_is_swept(settings, tmp_path):
+    import time
+
+    from django.db import transaction
+
+    from cunwu.audit.context import Actor
+    from cunwu.cases import services
+    from cunwu.directory import seed
+    from cunwu.uploads import Upload, sweep_orphans
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    seed.seed_jilin(Actor.console())
+    staff = Actor(user=person("village_staff", VILLAGE_A1), source="127.0.0.1")
+    kept, _made = services.submit(staff, services.CaseInput(
+        village=VILLAGE_A1, kind="demand", title="留下的", description="x", applicant_name="王某",
+        applicant_phone="13904341111", consent="本人同意", files=[Upload("a.png", _png())]))
+    with pytest.raises(RuntimeError), transaction.atomic():
+        services.submit(staff, services.CaseInput(
+            village=VILLAGE_A1, kind="demand", title="回滚的", description="x", applicant_name="李某",
+            applicant_phone="13904341112", consent="本人同意", files=[Upload("b.png", _png(dpi=(300, 300)))]))
+        raise RuntimeError("the request failed after the file was written")
+    files = sorted(p.name for p in tmp_path.rglob("*.png"))
+    assert len(files) == 2  # the rolled-back one is on disk, with no row
+    assert sweep_orphans() == 0  # too young: an action may still be running
+    assert sweep_orphans(now=time.time() + 7200) == 1
+    assert [p.name for p in tmp_path.rglob("*.png")] == [kept.attachments.get().file.name.rsplit("/", 1)[-1]]

@@ -12,10 +12,8 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
 
-import filetype
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -32,6 +30,7 @@ from cunwu.audit.services import record
 from cunwu.directory import services as directory
 from cunwu.notify import hours
 from cunwu.regions.models import Region
+from cunwu.uploads import Upload, check_uploads, save_upload
 
 from . import alerts, clock, rates
 from .choices import (
@@ -97,13 +96,6 @@ def may(actor: Actor, action: str, case: Case) -> bool:
 
 
 @dataclass
-class Upload:
-    name: str
-    content: bytes
-    material: str = ""
-
-
-@dataclass
 class CaseInput:
     village: str = ""
     kind: str = CaseKind.DEMAND
@@ -135,48 +127,6 @@ def _intake_assignment(user, village_code: str):
         if a.role in INTAKE_ROLES and village_code.startswith(a.region_id):
             return a
     return None
-
-
-def check_uploads(files: list[Upload], already: int = 0) -> list[tuple[Upload, str]]:
-    """Each file's sniffed type, or a ValidationError naming every refused file."""
-    allowed = set(_cfg("ATTACHMENT_TYPES"))
-    limit = _cfg("ATTACHMENT_MAX_BYTES")
-    problems: list[str] = []
-    if already + len(files) > _cfg("ATTACHMENT_MAX_COUNT"):
-        problems.append(_("A case holds at most %(n)s files.") % {"n": _cfg("ATTACHMENT_MAX_COUNT")})
-    checked = []
-    for upload in files:
-        name = (upload.name or "file")[-200:]
-        if len(upload.content) > limit:
-            problems.append(_("“%(name)s” is larger than %(mb)s MB.") % {"name": name, "mb": limit // (1024 * 1024)})
-            continue
-        if not upload.content:
-            problems.append(_("“%(name)s” is empty.") % {"name": name})
-            continue
-        kind = filetype.guess(upload.content)
-        mime = kind.mime if kind else ""
-        if mime not in allowed:
-            problems.append(_("“%(name)s” is not a photo (JPEG, PNG, WebP) or a PDF scan.") % {"name": name})
-            continue
-        checked.append((upload, mime))
-    if problems:
-        raise ValidationError({"files": problems})
-    return checked
-
-
-EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "application/pdf": "pdf"}
-
-
-def save_upload(attachment, prefix: str, upload: Upload, mime: str, user):
-    """Fill and save a stored file of any kind (a case's attachment, a legal file's scan) from a checked upload:
-    its name, type, size and hash, and the content under a name that does not reveal the original."""
-    attachment.name, attachment.content_type = (upload.name or "file")[-200:], mime
-    attachment.size, attachment.sha256 = len(upload.content), hashlib.sha256(upload.content).hexdigest()
-    attachment.uploaded_by = user
-    attachment.file.save(f"{prefix}-{attachment.sha256[:12]}.{EXTENSIONS[mime]}", ContentFile(upload.content),
-                         save=False)
-    attachment.save()
-    return attachment
 
 
 def _store(case: Case, checked: list[tuple[Upload, str]], user) -> list[Attachment]:

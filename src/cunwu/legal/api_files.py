@@ -9,8 +9,8 @@ from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from cunwu.audit.context import Actor
-from cunwu.cases.services import Upload
 from cunwu.cases.views import stored_file_response
+from cunwu.uploads import Upload
 
 from . import aid, mediation, publicity, scans, services, statistics
 from .models import AidApplication, MediationCase

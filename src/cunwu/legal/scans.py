@@ -1,5 +1,5 @@
 """Scans and photos on legal-aid and mediation files, checked and stored as the cases' attachments are
-(cases.services.check_uploads / save_upload): photos or PDF scans only, size and count limits, contents sniffed.
+(cunwu.uploads): photos or PDF scans only, size and count limits, contents sniffed.
 
 Who adds them: on a legal-aid file the applicant, the assigned lawyer and the justice bureau; on a mediation file
 its mediators and the bureau. Who reads them: whoever may read the file (VIEW), each read audited."""
@@ -14,7 +14,7 @@ from cunwu.accounts import permissions
 from cunwu.accounts.permissions import CHANGE, MANAGE, VIEW
 from cunwu.audit.context import Actor
 from cunwu.audit.services import record
-from cunwu.cases.services import Upload, check_uploads, save_upload
+from cunwu.uploads import Upload, check_uploads, save_upload
 
 from .models import AidApplication, MediationCase, Scan
 from .policies import OBJECT, TRACK

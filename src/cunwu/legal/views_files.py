@@ -17,8 +17,8 @@ from cunwu.accounts import permissions
 from cunwu.accounts.permissions import CHANGE, MANAGE
 from cunwu.accounts.roles import Role
 from cunwu.audit.context import Actor
-from cunwu.cases.services import Upload
 from cunwu.cases.views import stored_file_response
+from cunwu.uploads import Upload
 from cunwu.web.feedback import act_and_return, errors_of, form_page, parse_date
 
 from . import aid, mediation, publicity, scans, services, statistics
