@@ -505,3 +505,27 @@ def test_a_file_of_a_rolled_back_action_is_swept(settings, tmp_path):
     assert sweep_orphans() == 0  # too young: an action may still be running
     assert sweep_orphans(now=time.time() + 7200) == 1
     assert [p.name for p in tmp_path.rglob("*.png")] == [kept.attachments.get().file.name.rsplit("/", 1)[-1]]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("fields", "field", "words"), [
+    ({"title": "灯" * 201}, "title", "最多 200 个字符"),
+    ({"description": "坑" * 5001}, "description", "最多 5000 个字符"),
+    ({"title": "路灯\x00不亮"}, "title", "控制字符"),
+    ({"description": "三组\x1b[31m路口"}, "description", "控制字符"),
+])
+def test_long_or_unprintable_text_is_refused_not_cut(fields, field, words):
+    from django.core.exceptions import ValidationError
+
+    from cunwu.audit.context import Actor
+    from cunwu.cases import services
+    from cunwu.cases.models import Case
+    from cunwu.directory import seed
+
+    seed.seed_jilin(Actor.console())
+    villager = Actor(user=person("villager", VILLAGE_A1, phone="13904341111"), source="127.0.0.1")
+    data = {"village": VILLAGE_A1, "kind": "demand", "title": "路灯不亮", "description": "三组路口", **fields}
+    with pytest.raises(ValidationError) as refused:
+        services.submit(villager, services.CaseInput(**data))
+    assert words in " ".join(refused.value.message_dict[field])
+    assert not Case.objects.exists()

@@ -22,6 +22,7 @@ from cunwu.audit.context import Actor
 from cunwu.audit.services import record
 from cunwu.regions import codes
 from cunwu.regions.models import Region
+from cunwu.text import clean_text, text_problem
 
 from .choices import (
     NEGATIVE_WORDS,
@@ -116,13 +117,19 @@ def _clean_request(data: RequestInput, county: Region) -> dict:
     cleaned["kind"] = data.kind if data.kind in DemandKind.values else ""
     if not cleaned["kind"]:
         err("kind", _("Choose what villages would take on: a work item, a form, a mechanism or a plaque."))
-    cleaned["title"] = (data.title or "").strip()[:200]
+    cleaned["title"] = (data.title or "").strip()
+    if text_problem(cleaned["title"], 200):
+        err("title", text_problem(cleaned["title"], 200))
     if not cleaned["title"]:
         err("title", _("A request needs a title."))
-    cleaned["description"] = (data.description or "").strip()[:4000]
+    cleaned["description"] = (data.description or "").strip()
+    if text_problem(cleaned["description"], 4000):
+        err("description", text_problem(cleaned["description"], 4000))
     if not cleaned["description"]:
         err("description", _("Say what villages would have to do."))
-    cleaned["legal_basis"] = (data.legal_basis or "").strip()[:4000]
+    cleaned["legal_basis"] = (data.legal_basis or "").strip()
+    if text_problem(cleaned["legal_basis"], 4000):
+        err("legal_basis", text_problem(cleaned["legal_basis"], 4000))
     cleaned["frequency"] = data.frequency if data.frequency in Frequency.values else ""
     if not cleaned["frequency"]:
         err("frequency", _("Say how often villages would have to do it."))
@@ -133,8 +140,12 @@ def _clean_request(data: RequestInput, county: Region) -> dict:
         cleaned["funding_yuan"] = funding
     except (InvalidOperation, ValueError):
         err("funding_yuan", _("The funding is an amount in yuan, zero or more."))
-    cleaned["funding_source"] = (data.funding_source or "").strip()[:200]
-    cleaned["working_conditions"] = (data.working_conditions or "").strip()[:4000]
+    cleaned["funding_source"] = (data.funding_source or "").strip()
+    if text_problem(cleaned["funding_source"], 200):
+        err("funding_source", text_problem(cleaned["funding_source"], 200))
+    cleaned["working_conditions"] = (data.working_conditions or "").strip()
+    if text_problem(cleaned["working_conditions"], 4000):
+        err("working_conditions", text_problem(cleaned["working_conditions"], 4000))
     scope = list(dict.fromkeys(c.strip() for c in data.scope if c and c.strip())) or [county.code]
     outside = [c for c in scope if not codes.is_valid(c) or not codes.contains(county.code, c)]
     if outside:
@@ -234,7 +245,7 @@ def approvable_problems(request: AdmissionRequest) -> list[str]:
 def review(actor: Actor, request_id: int, decision: str, reason: str) -> Review:
     """One reviewing department approves or rejects, with a reason. A rejection ends the review; approval by all
     sends the request to the county for its decision."""
-    reason = (reason or "").strip()[:4000]
+    reason = clean_text(reason, "reason", 4000, required=False)
     if decision not in Decision.values:
         raise ValidationError({"decision": _("Choose approve or reject.")})
     if not reason:
@@ -271,7 +282,7 @@ def review(actor: Actor, request_id: int, decision: str, reason: str) -> Review:
 
 def decide(actor: Actor, request_id: int, approve: bool, reason: str = "") -> AdmissionRequest:
     """The county approves the reviewed request onto its list (villages' registries gain it) or declines it."""
-    reason = (reason or "").strip()[:4000]
+    reason = clean_text(reason, "reason", 4000, required=False)
     with transaction.atomic():
         request, acting = _locked(actor, DECIDE, request_id, _("Only the county administrator decides."))
         if request.state != RequestState.REVIEWED:

@@ -30,6 +30,7 @@ from cunwu.audit.services import record
 from cunwu.directory import services as directory
 from cunwu.notify import hours
 from cunwu.regions.models import Region
+from cunwu.text import clean_text, text_problem
 from cunwu.uploads import Upload, check_uploads, save_upload
 
 from . import alerts, clock, rates
@@ -287,9 +288,11 @@ def _submit(actor: Actor, data: CaseInput, scoped_key: str) -> Case:
         case.urgency = Urgency.NORMAL
         case.category = Category.OTHER
     elif case.kind == CaseKind.DEMAND:
-        case.title = (data.title or "").strip()[:200]
+        case.title = (data.title or "").strip()
         if not case.title:
             err("title", _("Say in a few words what the problem is."))
+        elif text_problem(case.title, 200):
+            err("title", text_problem(case.title, 200))
         case.demand_type = data.demand_type or DemandType.PROBLEM
         if case.demand_type not in DemandType.values:
             err("demand_type", _("Choose a problem, a complaint or a suggestion."))
@@ -300,7 +303,9 @@ def _submit(actor: Actor, data: CaseInput, scoped_key: str) -> Case:
         case.urgency = data.urgency or default_urgency
         if case.urgency not in Urgency.values:
             err("urgency", _("Choose how urgent it is."))
-    case.description = (data.description or "").strip()[:5000]
+    case.description = (data.description or "").strip()
+    if text_problem(case.description, 5000):
+        err("description", text_problem(case.description, 5000))
     if case.kind == CaseKind.DEMAND and not case.description and case.title:
         case.description = case.title
 
@@ -309,7 +314,9 @@ def _submit(actor: Actor, data: CaseInput, scoped_key: str) -> Case:
         case.applicant_name = user.full_name
         phone = user.phone or ""
     else:
-        case.applicant_name = (data.applicant_name or "").strip()[:100]
+        case.applicant_name = (data.applicant_name or "").strip()
+        if text_problem(case.applicant_name, 100):
+            err("applicant_name", text_problem(case.applicant_name, 100))
         phone = ""
         try:
             phone = personal_data.normalize_phone(data.applicant_phone)
@@ -317,9 +324,11 @@ def _submit(actor: Actor, data: CaseInput, scoped_key: str) -> Case:
             err("applicant_phone", exc.messages[0])
         if case.channel == Channel.COUNTER:
             case.proxy_staff = user
-            case.consent = (data.consent or "").strip()[:200]
+            case.consent = (data.consent or "").strip()
             if not case.consent:
                 err("consent", _("Record the villager's consent to handle this on their behalf."))
+            elif text_problem(case.consent, 200):
+                err("consent", text_problem(case.consent, 200))
         if phone:
             linked = User.objects.filter(phone=phone, assignments__role=Role.VILLAGER,
                                          assignments__region_id=village.code, assignments__active=True).first()
@@ -471,7 +480,7 @@ def _needs(text: str, field_name: str, message: str) -> str:
     text = (text or "").strip()
     if not text:
         raise _invalid(field_name, message)
-    return text[:4000]
+    return clean_text(text, field_name, 4000)
 
 
 # --- village handling ---------------------------------------------------------------------------------------
@@ -539,7 +548,7 @@ def return_for_materials(actor: Actor, number: str, missing: list[str], note: st
     case, acting = _handler(actor, number, expected_version)
     if case.state not in (State.NEW, State.HANDLING):
         raise _not_now(case)
-    items = [m.strip()[:200] for m in missing if m and m.strip()]
+    items = [clean_text(m, "missing", 200) for m in missing if m and m.strip()]
     items = list(dict.fromkeys(items))
     if not items:
         raise _invalid("missing", _("List every missing material, all at once."))
@@ -710,7 +719,7 @@ def dispatch(actor: Actor, number: str, departments: list, lead=None, note: str 
     called = []
     for department in chosen:
         row = Dispatch(case=case, department=department, lead=department == lead_department, called_at=now,
-                       called_by=actor.user, note=note.strip()[:2000], decided=decided,
+                       called_by=actor.user, note=clean_text(note, "note", 2000, required=False), decided=decided,
                        sign_in_by=sign_in_by,
                        respond_by=clock.deadline(now, respond, case.village_id))
         _schedule_dispatch(row)
@@ -842,7 +851,8 @@ def rate(actor: Actor, number: str, grade: int, comment: str = "", expected_vers
     now = timezone.now()
     try:
         with transaction.atomic():
-            Rating.objects.create(case=case, round=case.round, grade=grade, comment=(comment or "").strip()[:2000],
+            Rating.objects.create(case=case, round=case.round, grade=grade,
+                                  comment=clean_text(comment, "comment", 2000, required=False),
                                   rated_by=actor.user, at=now)
     except IntegrityError:
         raise permissions.Forbidden(_("This result has already been rated; a result is rated once.")) from None

@@ -20,6 +20,7 @@ from cunwu.accounts.roles import Role
 from cunwu.audit.context import Actor
 from cunwu.audit.services import record
 from cunwu.regions.models import Region
+from cunwu.text import clean_text
 
 from . import catalogue, keys, signing
 from .models import Certificate, CertificateRequest, CertificateType, RequestState, Status, VerificationTally
@@ -130,7 +131,7 @@ def record_review(actor: Actor, request_id: int, note: str) -> CertificateReques
         req, acting = _load_request(actor, request_id, ISSUE)
         if req.state != RequestState.REVIEW:
             raise permissions.Forbidden(_("This request is not waiting for deliberation."))
-        req.state, req.reason = RequestState.PENDING, note[:2000]
+        req.state, req.reason = RequestState.PENDING, clean_text(note, "note", 2000)
         req.save(update_fields=["state", "reason"])
         record(acting, "certificates.reviewed", req, region_code=req.village_id)
     return req
@@ -144,7 +145,7 @@ def refuse(actor: Actor, request_id: int, reason: str) -> CertificateRequest:
         req, acting = _load_request(actor, request_id, ISSUE)
         if req.state not in (RequestState.PENDING, RequestState.REVIEW):
             raise permissions.Forbidden(_("This request has already been decided."))
-        req.state, req.reason, req.decided_at, req.decided_by = RequestState.REFUSED, reason[:2000], timezone.now(), actor.user
+        req.state, req.reason, req.decided_at, req.decided_by = RequestState.REFUSED, clean_text(reason, "reason", 2000), timezone.now(), actor.user
         req.save(update_fields=["state", "reason", "decided_at", "decided_by"])
         record(acting, "certificates.refused", req, region_code=req.village_id)
     return req
@@ -206,7 +207,7 @@ def revoke(actor: Actor, serial: str, reason: str) -> Certificate:
         certificate = Certificate.objects.select_for_update().get(pk=found.pk)
         if certificate.revoked_at:
             raise permissions.Forbidden(_("This certificate is already revoked."))
-        certificate.revoked_at, certificate.revoked_reason, certificate.revoked_by = timezone.now(), reason[:2000], actor.user
+        certificate.revoked_at, certificate.revoked_reason, certificate.revoked_by = timezone.now(), clean_text(reason, "reason", 2000), actor.user
         certificate.save(update_fields=["revoked_at", "revoked_reason", "revoked_by"])
         record(acting, "certificates.revoked", certificate, region_code=certificate.village_id)
     return certificate
