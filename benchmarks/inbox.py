@@ -27,11 +27,13 @@ from django.utils import timezone  # noqa: E402
 from foundation import pct, timed  # noqa: E402
 from waitress import create_server  # noqa: E402
 
+from cunwu.accounts import permissions  # noqa: E402
 from cunwu.accounts import services as accounts  # noqa: E402
 from cunwu.accounts.models import Assignment, Department, User  # noqa: E402
 from cunwu.accounts.roles import Role  # noqa: E402
 from cunwu.audit.context import Actor  # noqa: E402
 from cunwu.cases import command  # noqa: E402
+from cunwu.cases.models import Case  # noqa: E402
 from cunwu.notify import services as notify  # noqa: E402
 from cunwu.notify.models import Delivery, Notification  # noqa: E402
 from cunwu.regions.models import Region  # noqa: E402
@@ -52,12 +54,12 @@ def inboxes(vendor: str) -> None:
         actor = Actor(user=user)
         first = inbox.sections_for(actor, Assignment.objects.filter(user=user).first())[0]
         # the baseline: the same first section's rows, read by one plain SELECT
-        queryset = {"village1.staff": inbox._cases(actor).filter(village_id=user.assignments.first().region_id,
-                                                                  state="new"),
-                    "township1.officer": inbox._cases(actor).filter(township_code=user.assignments.first().region_id,
-                                                                     stage="township")}.get(username)
+        cases = permissions.restrict(Case.objects.all(), actor, own=False)
+        region = user.assignments.first().region_id
+        queryset = {"village1.staff": cases.filter(village_id=region, state="new"),
+                    "township1.officer": cases.filter(township_code=region, stage="township")}.get(username)
         if queryset is None:
-            queryset = inbox._cases(actor).filter(overdue=True)
+            queryset = cases.filter(overdue=True)
         sql, params = queryset[:inbox.ROWS].query.sql_with_params()
 
         def raw(sql=sql, params=params):

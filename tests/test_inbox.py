@@ -130,3 +130,14 @@ def test_every_inbox_row_opens_in_one_click(scene, client, who):
     links = set(re.findall(r'<section class="inbox".*?</section>', page, re.S)[0].split('href="')[1:])
     for href in {h.split('"')[0] for h in links}:
         assert client.get(href.replace("&amp;", "&")).status_code == 200, href
+
+
+def test_the_county_inbox_holds_its_burden_and_notice_duties(scene):
+    from cunwu.burden import services as burden
+
+    p, _cases, _q, _c = scene
+    burden.report_demand(p["staff"], VILLAGE_A1, "县某局", "要求每周上报表格", "2026-11-01")
+    county = _sections(p["county"])
+    assert county["demand_reports"].count == 1 and county["demand_reports"].rows[0].note == "南杏山村"
+    assert county["admission"].count == 0
+    assert county["notices_behind"].count > 0  # no village of the test county has published this period

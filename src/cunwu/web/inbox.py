@@ -249,7 +249,41 @@ def supervisor(actor: Actor, region_code: str) -> list[Section]:
                 f"{queue}?stage=department"),
         _section("rectify", _("Dissatisfied ratings being put right"), rectify, _case_rows(rectify, "stage_due_at"),
                  f"{queue}?status=rectifying"),
+        *burden_and_notices(actor, region_code),
     ]
+
+
+def burden_and_notices(actor: Actor, region_code: str) -> list[Section]:
+    """What the county's burden rules ask of its overseers: reviewed admission requests to decide, demands
+    villages reported outside admission, and (for a county) the villages behind on what they must publish."""
+    from cunwu.burden.choices import ReportState
+    from cunwu.burden.choices import RequestState as AdmissionState
+    from cunwu.burden.models import AdmissionRequest, DemandReport
+    from cunwu.notices.services import overdue as notices_behind
+
+    decide = permissions.restrict(AdmissionRequest.objects.all(), actor).filter(
+        permissions.within("county_id", region_code), state=AdmissionState.REVIEWED).order_by("created_at")
+    reports = permissions.restrict(DemandReport.objects.select_related("village"), actor).filter(
+        permissions.within("village_id", region_code), state=ReportState.OPEN).order_by("created_at")
+    sections = [
+        _section("admission", _("Admission requests reviewed, waiting for the county"), decide,
+                 [Row(r.title, reverse("burden:request", args=[r.pk]), None, r.number) for r in decide[:ROWS]],
+                 reverse("burden:requests")),
+        _section("demand_reports", _("Demands villages reported outside admission"), reports,
+                 [Row(r.what[:40], reverse("burden:reports"), None, r.village.name) for r in reports[:ROWS]],
+                 reverse("burden:reports")),
+    ]
+    if len(region_code) >= 6:  # a county's villages are counted here; a city or province follows the link
+        try:
+            _region, lacking, _total = notices_behind(actor, region_code)
+        except permissions.NotFound:
+            lacking = None
+        if lacking is not None:
+            sections.append(Section("notices_behind", _("Villages behind on what they must publish"), len(lacking),
+                                    [Row(v.name, reverse("notices:board", args=[v.code]), None,
+                                         "、".join(label for _c, label, _l in v.missing)) for v in lacking[:ROWS]],
+                                    f"{reverse('notices:due')}?region={region_code}"))
+    return sections
 
 
 def sections_for(actor: Actor, assignment) -> list[Section]:
