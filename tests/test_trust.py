@@ -529,3 +529,32 @@ def test_long_or_unprintable_text_is_refused_not_cut(fields, field, words):
         services.submit(villager, services.CaseInput(**data))
     assert words in " ".join(refused.value.message_dict[field])
     assert not Case.objects.exists()
+
+
+def test_every_api_schema_has_its_own_name_in_the_openapi_document():
+    """Two schemas of one name: the document keeps one and describes the other endpoint with the wrong shape."""
+    from collections import Counter
+
+    from ninja import Schema
+
+    from cunwu.api import api
+
+    api.get_openapi_schema()  # every router imported
+
+    def all_subclasses(cls):
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from all_subclasses(sub)
+
+    ours = [c for c in all_subclasses(Schema) if c.__module__.startswith("cunwu.")]
+    twice = [name for name, n in Counter(c.__name__ for c in ours).items() if n > 1]
+    assert twice == []
+
+
+@pytest.mark.django_db
+def test_the_provinces_rural_limits_are_reachable_through_the_api(client):
+    from .helpers import PROVINCE
+
+    client.force_login(person("province_admin", PROVINCE))
+    answer = client.put("/api/v1/legal/aid/priority-limits", {"decision": 5}, content_type="application/json")
+    assert answer.status_code != 405, answer.content  # no longer taken for /aid/{id}

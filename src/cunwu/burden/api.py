@@ -18,7 +18,7 @@ from .models import AdmissionRequest, DemandReport, FormsList
 router = Router(tags=["burden"])
 
 
-class RequestIn(Schema):
+class AdmissionRequestIn(Schema):
     kind: DemandKind
     title: str
     description: str
@@ -40,14 +40,14 @@ class ReviewOut(Schema):
     at: dt.datetime
 
 
-class EventOut(Schema):
+class AdmissionEventOut(Schema):
     at: dt.datetime
     who: str
     action: str
     note: str
 
 
-class RequestOut(Schema):
+class AdmissionRequestOut(Schema):
     id: int
     number: str
     county: str
@@ -69,7 +69,7 @@ class RequestOut(Schema):
     reason: str
     created_at: dt.datetime
     reviews: list[ReviewOut]
-    events: list[EventOut]
+    events: list[AdmissionEventOut]
 
 
 class ReviewIn(Schema):
@@ -77,12 +77,12 @@ class ReviewIn(Schema):
     reason: str
 
 
-class DecisionIn(Schema):
+class AdmissionDecisionIn(Schema):
     approve: bool
     reason: str = ""
 
 
-class ReasonIn(Schema):
+class AdmissionReasonIn(Schema):
     reason: str
 
 
@@ -206,13 +206,13 @@ def _row(row: figures.BurdenRow) -> dict:
     return {**row.__dict__, "index": row.index}
 
 
-@router.post("/requests", response={201: RequestOut}, summary="File an admission request")
-def file_request(request, data: RequestIn):
+@router.post("/requests", response={201: AdmissionRequestOut}, summary="File an admission request")
+def file_request(request, data: AdmissionRequestIn):
     made = services.file_request(_actor(request), services.RequestInput(**data.dict()))
     return 201, _request_out(made)
 
 
-@router.get("/requests", response=list[RequestOut], summary="Admission requests the caller may see")
+@router.get("/requests", response=list[AdmissionRequestOut], summary="Admission requests the caller may see")
 def list_requests(request, state: str = "", limit: int = 100):
     queryset = permissions.restrict(AdmissionRequest.objects.select_related("applicant_department__county",
                                                                               "applicant_region"), _actor(request))
@@ -222,7 +222,7 @@ def list_requests(request, state: str = "", limit: int = 100):
     return [_request_out(r) for r in queryset[: max(1, min(limit, 500))]]
 
 
-@router.get("/requests/{request_id}", response=RequestOut, summary="One admission request with its history")
+@router.get("/requests/{request_id}", response=AdmissionRequestOut, summary="One admission request with its history")
 def get_request(request, request_id: int):
     return _request_out(permissions.get_or_404(AdmissionRequest.objects.all(), _actor(request), pk=request_id))
 
@@ -233,13 +233,13 @@ def review(request, request_id: int, data: ReviewIn):
     return 201, {"reviewer": made.reviewer_kind, "decision": made.decision, "reason": made.reason, "at": made.at}
 
 
-@router.post("/requests/{request_id}/decision", response=RequestOut, summary="The county admits or declines")
-def decide(request, request_id: int, data: DecisionIn):
+@router.post("/requests/{request_id}/decision", response=AdmissionRequestOut, summary="The county admits or declines")
+def decide(request, request_id: int, data: AdmissionDecisionIn):
     return _request_out(services.decide(_actor(request), request_id, data.approve, data.reason))
 
 
-@router.post("/requests/{request_id}/withdraw", response=RequestOut, summary="Withdraw a request or admitted item")
-def withdraw(request, request_id: int, data: ReasonIn):
+@router.post("/requests/{request_id}/withdraw", response=AdmissionRequestOut, summary="Withdraw a request or admitted item")
+def withdraw(request, request_id: int, data: AdmissionReasonIn):
     return _request_out(services.withdraw(_actor(request), request_id, data.reason))
 
 

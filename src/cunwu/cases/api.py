@@ -38,7 +38,7 @@ class CaseIn(Schema):
     consent: str = ""
 
 
-class EventOut(Schema):
+class CaseEventOut(Schema):
     at: dt.datetime
     who: str
     role: str
@@ -116,7 +116,7 @@ class CaseOut(CaseSummary):
     redirect_to: str
     round: int
     actions: list[str]
-    events: list[EventOut]
+    events: list[CaseEventOut]
     dispatches: list[DispatchOut]
     ratings: list[RatingOut]
     attachments: list[AttachmentOut]

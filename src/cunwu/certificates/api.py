@@ -35,7 +35,7 @@ class TypeOut(Schema):
     verify_instead: str
 
 
-class RequestIn(Schema):
+class CertificateRequestIn(Schema):
     village: str
     type: str
     purpose: str = ""
@@ -43,7 +43,7 @@ class RequestIn(Schema):
     applicant_name: str = ""
 
 
-class RequestOut(Schema):
+class CertificateRequestOut(Schema):
     id: int
     village: str
     type: str
@@ -59,11 +59,11 @@ class RequestOut(Schema):
     certificate: str | None
 
 
-class NoteIn(Schema):
+class CertificateNoteIn(Schema):
     note: str
 
 
-class ReasonIn(Schema):
+class CertificateReasonIn(Schema):
     reason: str
 
 
@@ -183,33 +183,33 @@ def types(request, village: str):
     return [_type(t) for group in groups.values() for t in group]
 
 
-@router.post("/requests", response={201: RequestOut}, summary="Ask a village for a certificate")
-def submit(request, data: RequestIn):
+@router.post("/requests", response={201: CertificateRequestOut}, summary="Ask a village for a certificate")
+def submit(request, data: CertificateRequestIn):
     """A type the village must not issue is answered at once (state `refused`, with who verifies instead); a
     commitment type with `committed`; otherwise the request waits for the staff (`pending`, or `review` first on
     a major matter)."""
     return Status(201, _request(services.submit(_actor(request), services.RequestInput(**data.dict()))))
 
 
-@router.get("/requests", response=list[RequestOut], summary="Certificate requests the caller may see")
+@router.get("/requests", response=list[CertificateRequestOut], summary="Certificate requests the caller may see")
 def list_requests(request, state: str = "all", limit: int = 100):
     queryset = services.visible_requests(_actor(request), state).select_related("certificate")
     return [_request(r) for r in queryset[: max(1, min(limit, 500))]]
 
 
-@router.get("/requests/{request_id}", response=RequestOut, summary="One certificate request")
+@router.get("/requests/{request_id}", response=CertificateRequestOut, summary="One certificate request")
 def get_request(request, request_id: int):
     return _request(services.get_request(_actor(request), request_id))
 
 
-@router.post("/requests/{request_id}/review", response=RequestOut,
+@router.post("/requests/{request_id}/review", response=CertificateRequestOut,
              summary="Record the deliberation or the township's answer on a major matter")
-def review(request, request_id: int, data: NoteIn):
+def review(request, request_id: int, data: CertificateNoteIn):
     return _request(services.record_review(_actor(request), request_id, data.note))
 
 
-@router.post("/requests/{request_id}/refuse", response=RequestOut, summary="Refuse after the checks, with a reason")
-def refuse(request, request_id: int, data: ReasonIn):
+@router.post("/requests/{request_id}/refuse", response=CertificateRequestOut, summary="Refuse after the checks, with a reason")
+def refuse(request, request_id: int, data: CertificateReasonIn):
     return _request(services.refuse(_actor(request), request_id, data.reason))
 
 
@@ -234,7 +234,7 @@ def certificate_pdf(request, serial: str):
 
 
 @router.post("/issued/{serial}/revoke", response=CertificateOut, summary="Revoke a certificate, with a reason")
-def revoke(request, serial: str, data: ReasonIn):
+def revoke(request, serial: str, data: CertificateReasonIn):
     return _certificate(request, services.revoke(_actor(request), serial, data.reason))
 
 

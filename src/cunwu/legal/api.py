@@ -116,7 +116,7 @@ class MemberIn(Schema):
     username: str = ""
 
 
-class PersonIn(Schema):
+class NetworkPersonIn(Schema):
     village: str
     name: str
     sex: str
@@ -124,7 +124,7 @@ class PersonIn(Schema):
     phone: str = ""
 
 
-class PersonOut(Schema):
+class NetworkPersonOut(Schema):
     id: int
     village: str
     name: str
@@ -157,7 +157,7 @@ class CoverageRowOut(Schema):
     people: int
 
 
-class LackingOut(Schema):
+class CoverageLackingOut(Schema):
     code: str
     name: str
     missing: list[str]
@@ -167,7 +167,7 @@ class CoverageOut(Schema):
     region: str
     total: CoverageRowOut
     rows: list[CoverageRowOut]
-    lacking: list[LackingOut] | None
+    lacking: list[CoverageLackingOut] | None
 
 
 def _actor(request) -> Actor:
@@ -267,8 +267,8 @@ def remove_member(request, member_id: int):
     return _committee(services.remove_member(_actor(request), member_id).committee)
 
 
-@router.post("/understanding-people", response={201: PersonOut}, summary="Register a legal-understanding person")
-def add_person(request, data: PersonIn):
+@router.post("/understanding-people", response={201: NetworkPersonOut}, summary="Register a legal-understanding person")
+def add_person(request, data: NetworkPersonIn):
     p = services.add_understanding_person(_actor(request), data.village, data.name, data.sex, data.occupation,
                                           data.phone)
     return Status(201, {"id": p.pk, "village": p.village_id, "name": p.name, "sex": p.sex,

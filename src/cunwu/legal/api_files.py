@@ -90,11 +90,11 @@ class MaterialsIn(Schema):
     missing: list[str]
 
 
-class NoteIn(Schema):
+class LegalNoteIn(Schema):
     note: str = ""
 
 
-class DecisionIn(Schema):
+class LegalDecisionIn(Schema):
     grant: bool
     reasons: str = ""
     at: dt.datetime | None = None
@@ -172,22 +172,22 @@ def aid_tracked(request, village: str = "", limit: int = 200):
     return [{"id": r["pk"], "number": r["number"], "village": r["village_id"], "state": r["state"]} for r in rows]
 
 
-@router.get("/aid/{application_id}", response=AidOut, summary="One legal-aid file (read audited)")
+@router.get("/aid/{int:application_id}", response=AidOut, summary="One legal-aid file (read audited)")
 def aid_one(request, application_id: int):
     return _aid(aid.get_application(_actor(request), application_id))
 
 
-@router.post("/aid/{application_id}/materials", response=AidOut, summary="List every missing material at once")
+@router.post("/aid/{int:application_id}/materials", response=AidOut, summary="List every missing material at once")
 def aid_materials(request, application_id: int, data: MaterialsIn):
     return _aid_step(request, application_id, aid.ask_for_materials, data.missing)
 
 
-@router.post("/aid/{application_id}/supplied", response=AidOut, summary="The missing materials arrived")
-def aid_supplied(request, application_id: int, data: NoteIn):
+@router.post("/aid/{int:application_id}/supplied", response=AidOut, summary="The missing materials arrived")
+def aid_supplied(request, application_id: int, data: LegalNoteIn):
     return _aid_step(request, application_id, aid.supply_materials, data.note)
 
 
-@router.post("/aid/{application_id}/scans", response=AidOut, summary="Add scans or photos (multipart: files, what)")
+@router.post("/aid/{int:application_id}/scans", response=AidOut, summary="Add scans or photos (multipart: files, what)")
 def aid_scans(request, application_id: int, files: File[list[UploadedFile]], what: Form[str]):
     return _aid_step(request, application_id, lambda a, pk: scans.add(a, "aid", pk, _uploads(files), what))
 
@@ -199,37 +199,37 @@ def read_scan(request, scan_id: int):
     return response
 
 
-@router.post("/aid/{application_id}/urgent", response=AidOut, summary="Urgent help before the decision")
-def aid_urgent(request, application_id: int, data: NoteIn):
+@router.post("/aid/{int:application_id}/urgent", response=AidOut, summary="Urgent help before the decision")
+def aid_urgent(request, application_id: int, data: LegalNoteIn):
     return _aid_step(request, application_id, aid.give_urgent_help, data.note)
 
 
-@router.post("/aid/{application_id}/decision", response=AidOut, summary="Grant, or refuse in writing with reasons")
-def aid_decide(request, application_id: int, data: DecisionIn):
+@router.post("/aid/{int:application_id}/decision", response=AidOut, summary="Grant, or refuse in writing with reasons")
+def aid_decide(request, application_id: int, data: LegalDecisionIn):
     return _aid_step(request, application_id, aid.decide, data.grant, data.reasons, data.at)
 
 
-@router.post("/aid/{application_id}/objection", response=AidOut, summary="Object to a refusal")
+@router.post("/aid/{int:application_id}/objection", response=AidOut, summary="Object to a refusal")
 def aid_object(request, application_id: int, data: ObjectionIn):
     return _aid_step(request, application_id, aid.object_to_refusal, data.objection)
 
 
-@router.post("/aid/{application_id}/objection/decision", response=AidOut, summary="Decide an objection")
+@router.post("/aid/{int:application_id}/objection/decision", response=AidOut, summary="Decide an objection")
 def aid_objection_decision(request, application_id: int, data: ObjectionDecisionIn):
     return _aid_step(request, application_id, aid.decide_objection, data.upheld, data.reply)
 
 
-@router.post("/aid/{application_id}/assign", response=AidOut, summary="Assign a lawyer")
+@router.post("/aid/{int:application_id}/assign", response=AidOut, summary="Assign a lawyer")
 def aid_assign(request, application_id: int, data: AssignIn):
     return _aid_step(request, application_id, aid.assign, data.lawyer)
 
 
-@router.post("/aid/{application_id}/accept", response=AidOut, summary="The lawyer accepts the case")
+@router.post("/aid/{int:application_id}/accept", response=AidOut, summary="The lawyer accepts the case")
 def aid_accept(request, application_id: int):
     return _aid_step(request, application_id, aid.accept)
 
 
-@router.post("/aid/{application_id}/close", response=AidOut, summary="Close with the result and amount recovered")
+@router.post("/aid/{int:application_id}/close", response=AidOut, summary="Close with the result and amount recovered")
 def aid_close(request, application_id: int, data: CloseIn):
     return _aid_step(request, application_id, aid.close, data.result, data.outcome, data.recovered)
 
@@ -506,7 +506,7 @@ class EventIn(Schema):
     subsidy: Decimal = Decimal(0)
 
 
-class EventOut(Schema):
+class LegalEventOut(Schema):
     id: int
     region: str
     kind: str
@@ -529,13 +529,13 @@ def _event(e) -> dict:
             "day": e.day, "attendance": e.attendance, "subsidy": e.subsidy}
 
 
-@router.post("/publicity", response={201: EventOut}, summary="Record a legal publicity event or performance")
+@router.post("/publicity", response={201: LegalEventOut}, summary="Record a legal publicity event or performance")
 def publicity_event(request, data: EventIn):
     return Status(201, _event(publicity.record_event(_actor(request), **data.dict(exclude={"region"}),
                                                      region_code=data.region)))
 
 
-@router.get("/publicity", response=list[EventOut], auth=None, summary="Legal publicity events (public)")
+@router.get("/publicity", response=list[LegalEventOut], auth=None, summary="Legal publicity events (public)")
 def publicity_events(request, region: str = "", limit: int = 100):
     return [_event(e) for e in publicity.events(_actor(request), region)[:max(1, min(limit, 500))]]
 

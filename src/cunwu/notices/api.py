@@ -70,13 +70,13 @@ def notice_archive(request, code: str, category: str = "", offset: int = 0, limi
     return [_notice(n) for n in services.archive(code, category)[offset:offset + limit]]
 
 
-class LackingOut(Schema):
+class NoticeLackingOut(Schema):
     village: str
     name: str
     missing: list[str]
 
 
-@router.get("/notices/due", response=list[LackingOut], summary="Villages that have not published what is due")
+@router.get("/notices/due", response=list[NoticeLackingOut], summary="Villages that have not published what is due")
 def notices_due(request, region: str):
     _region, lacking, _total = services.overdue(_actor(request), region)
     return [{"village": v.code, "name": v.name, "missing": [c for c, _l, _at in v.missing]} for v in lacking]
