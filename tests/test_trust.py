@@ -340,7 +340,8 @@ def _production_environment(tmp_path) -> dict:
     def key(name):
         return f"{name}:" + base64.urlsafe_b64encode(secrets.token_bytes(32)).decode().rstrip("=")
 
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("CUNWU_", "DATABASE_URL"))}
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("CUNWU_", "DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"))}  # the browser tests set it
     env.update({
         "CUNWU_VAR_DIR": str(tmp_path), "CUNWU_SECRET_KEY": secrets.token_urlsafe(64),
         "CUNWU_DATA_KEYS": key("d2026"), "CUNWU_AUDIT_KEYS": key("a2026"),
