@@ -307,3 +307,26 @@ def test_officials_with_a_wecom_account_are_told_there_too(people, monkeypatch, 
     assert Delivery.objects.get(recipient=people["staff"].user, channel="sms").state == DeliveryState.HELD
     with pytest.raises(ValidationError):
         accounts.set_wecom_id(Actor.console(), people["staff"].user.pk, "has space")
+
+
+def test_a_second_limit_of_the_same_stage_is_told_again_and_the_owner_hears_of_a_bad_rating(people, monkeypatch):
+    clock = Clock(monkeypatch, at(2026, 11, 4, 9, 0))
+    case = demand(people["villager"])
+    services.take(people["staff"], case.number)
+    services.escalate(people["staff"], case.number, "需要县里")
+    case.refresh_from_db()
+    clock.now = case.stage_due_at + dt.timedelta(minutes=1)
+    worker.sweep()
+    services.dispatch(people["township"], case.number, ["housing"])
+    services.department_return(people["housing"], case.number, "不归我们管")  # back at the township, a new limit
+    case.refresh_from_db()
+    clock.now = case.stage_due_at + dt.timedelta(minutes=1)
+    worker.sweep()
+    assert Notification.objects.filter(recipient=people["township"].user, kind="case_overdue").count() == 2
+    services.dispatch(people["township"], case.number, ["natural_resources"], decided=True)
+    services.sign_in(people["water"], case.number)
+    services.respond(people["water"], case.number, "已处理")
+    services.rate(people["villager"], case.number, 1, "没处理好")
+    told = Delivery.objects.get(recipient=people["staff"].user, kind="bad_rating")
+    notify.deliver_due(clock.now + dt.timedelta(days=3))
+    assert Delivery.objects.get(pk=told.pk).state == "sent"  # the official in charge, though the case left the village

@@ -559,3 +559,23 @@ def test_the_provinces_rural_limits_are_reachable_through_the_api(client):
     client.force_login(person("province_admin", PROVINCE))
     answer = client.put("/api/v1/legal/aid/priority-limits", {"decision": 5}, content_type="application/json")
     assert answer.status_code != 405, answer.content  # no longer taken for /aid/{id}
+
+
+def test_an_image_larger_than_the_pixel_limit_is_refused_before_decoding(monkeypatch):
+    from cunwu import uploads
+
+    monkeypatch.setattr(uploads, "MAX_PIXELS", 15)  # the 4×4 photo has 16
+    with pytest.raises(Exception, match="无法作为照片读取|cannot be read"):
+        uploads.check_uploads([uploads.Upload("big.png", _png())])
+
+
+@pytest.mark.django_db
+def test_a_code_guessed_as_often_as_allowed_is_spent_even_when_guesses_came_at_once(client):
+    from cunwu.accounts.models import OneTimeCode
+
+    client.post("/accounts/villager/", {"phone": "13904349991"})
+    code = "".join(c for c in OutboxMessage.objects.get(phone="13904349991").body if c.isdigit())[:6]
+    OneTimeCode.objects.filter(phone="13904349991").update(failures=5)  # five wrong guesses raced the lockout
+    answer = client.post("/accounts/villager/code/", {"code": code})
+    assert answer.status_code == 200 and "验证码错误或已过期" in answer.content.decode()
+    assert client.get("/api/v1/me").status_code == 401

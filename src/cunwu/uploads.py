@@ -51,6 +51,8 @@ def reencode_image(content: bytes, mime: str) -> bytes | None:
     Image.MAX_IMAGE_PIXELS = MAX_PIXELS
     try:
         with Image.open(io.BytesIO(content)) as image:
+            if image.width * image.height > MAX_PIXELS:  # refused before decoding (Pillow only warns below 2x)
+                return None
             image.load()
             image = ImageOps.exif_transpose(image)  # keep the way it was meant to be seen, then drop the EXIF
             fmt = IMAGE_FORMATS[mime]
@@ -152,18 +154,23 @@ def sweep_orphans(older_than: dt.timedelta = dt.timedelta(hours=1), now: float |
     from django.apps import apps
 
     root = settings.MEDIA_ROOT
-    known: set[str] = set()
-    for label in ("cases.Attachment", "legal.Scan"):
-        known.update(apps.get_model(label).objects.values_list("file", flat=True))
-    cutoff = (now or time.time()) - older_than.total_seconds()
+    moment = now or time.time()
+    cutoff = moment - older_than.total_seconds()
+    from django.utils import timezone
+
+    this_month = dt.datetime.fromtimestamp(moment, tz=timezone.get_current_timezone())  # as upload_to names them
+    months = {this_month.strftime("%Y/%m"), (this_month.replace(day=1) - dt.timedelta(days=1)).strftime("%Y/%m")}
     removed = 0
-    for folder in ("cases", "legal"):
-        base = os.path.join(root, folder)
-        for dirpath, _dirs, names in os.walk(base):
-            for filename in names:
-                path = os.path.join(dirpath, filename)
-                relative = os.path.relpath(path, root).replace(os.sep, "/")
-                if relative not in known and os.path.getmtime(path) < cutoff:
+    for folder, label in (("cases", "cases.Attachment"), ("legal", "legal.Scan")):
+        for month in months:  # files are stored under the month they came in: only recent ones can be orphans
+            base = os.path.join(root, folder, *month.split("/"))
+            if not os.path.isdir(base):
+                continue
+            names = {f"{folder}/{month}/{n}" for n in os.listdir(base)}
+            known = set(apps.get_model(label).objects.filter(file__in=names).values_list("file", flat=True))
+            for relative in names - known:
+                path = os.path.join(root, *relative.split("/"))
+                if os.path.isfile(path) and os.path.getmtime(path) < cutoff:
                     os.remove(path)
                     removed += 1
     return removed

@@ -89,5 +89,5 @@ def resolve_forwarded(remote_addr: str, forwarded_for: str, forwarded_proto: str
         client = hop
         if not _trusted(hop, networks):
             break
-    proto = (forwarded_proto or "").split(",")[0].strip().lower()
+    proto = (forwarded_proto or "").split(",")[-1].strip().lower()  # the value our own proxy added last
     return client[:64], proto if proto in ("http", "https") else None

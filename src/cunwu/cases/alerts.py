@@ -108,8 +108,11 @@ def warned(case) -> None:
 
 
 def overdue(case, what: str) -> None:
+    """Each limit once: the key names the limit's own moment (a case sent back to the township gets a new one)."""
     people, role = responsible(case)
-    _tell(people, case, "case_overdue", f"overdue:{what}:{case.round}:{case.stage}", role, urgent=True)
+    limit = case.stage_due_at if what == "stage" else case.due_at if what == "result" else case.respond_by
+    moment = int(limit.timestamp()) if limit else 0
+    _tell(people, case, "case_overdue", f"overdue:{what}:{case.round}:{case.stage}:{moment}", role, urgent=True)
 
 
 def dispatch_late(case, row, what: str) -> None:
@@ -120,9 +123,9 @@ def dispatch_late(case, row, what: str) -> None:
 
 def bad_rating(case) -> None:
     people, role = responsible(case)
-    if case.owner_id and case.owner not in people:
-        people = [*people, case.owner]
     _tell(people, case, "bad_rating", f"bad:{case.round}", role, due=case.stage_due_at)
+    if case.owner_id and case.owner not in people:  # the official in charge, whatever the stage now
+        _tell([case.owner], case, "bad_rating", f"bad:{case.round}:owner", "", due=case.stage_due_at)
 
 
 def applicant(case, purpose: str, **params) -> None:

@@ -13,6 +13,7 @@ from django.db.models import Count, Q
 from django.db.models.functions import Substr
 from django.utils import timezone
 
+from cunwu.accounts import permissions
 from cunwu.accounts.models import Department
 from cunwu.regions.models import Region
 
@@ -87,7 +88,7 @@ def build(region: Region, today: dt.date | None = None) -> CommandView:
         whistles=Count("pk", filter=Q(stage=Stage.TOWNSHIP, state__in=[State.HANDLING, State.RECTIFYING])))
     county = region.code[:6] if len(region.code) > 6 else region.code
     calls = Dispatch.objects.filter(case__in=open_cases) if len(region.code) > 6 else Dispatch.objects.filter(
-        case__county_code__startswith=county, case__state__in=list(OPEN_STATES))
+        permissions.within("case__county_code", county), case__state__in=list(OPEN_STATES))
     figures["report_in_late"] = calls.filter(state=DispatchState.CALLED, sign_in_by__lt=now).count()
     figures["rates"] = rates.region_rates(region, this_month, today)
 

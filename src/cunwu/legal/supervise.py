@@ -81,11 +81,13 @@ def sweep(now: dt.datetime | None = None) -> Counter:
     for a in running.select_related("lawyer").iterator(chunk_size=500):
         lawyer_step = a.state == AidState.ASSIGNED and a.lawyer is not None
         actors = [a.lawyer] if lawyer_step else _bureau(a.county_code)
+        # the lawyer may be the adviser of another village of the county: told as the file's lawyer, not by place
         _watch(a, a.due_at, a.clock_from, now, "legal_aid", a.number or str(a.pk), f"/legal/aid/{a.pk}/", actors,
-               Role.LEGAL_ADVISER if lawyer_step else Role.DEPARTMENT_OFFICER, done)
+               "" if lawyer_step else Role.DEPARTMENT_OFFICER, done)
     tz = timezone.get_current_timezone()
-    for m in MediationCase.objects.filter(state=MediationState.OPEN).exclude(watch_level=2).prefetch_related(
-            "mediators").iterator(chunk_size=500):
+    # open mediations only (an extension after the limit brings a watched one back: its due moment moves)
+    for m in MediationCase.objects.filter(state=MediationState.OPEN).prefetch_related("mediators").iterator(
+            chunk_size=500):
         due = timezone.make_aware(dt.datetime.combine(m.due_on + dt.timedelta(days=1), dt.time.min), tz)
         start = timezone.make_aware(dt.datetime.combine(m.opened_on, dt.time.min), tz)
         _watch(m, due, start, now, "mediation_assigned", m.number or str(m.pk), f"/legal/mediation/{m.pk}/",

@@ -36,6 +36,7 @@ class Notification(models.Model):
 
 class DeliveryState(models.TextChoices):
     PENDING = "pending", _("waiting to be sent")
+    CLAIMED = "claimed", _("being sent")
     HELD = "held", _("held until working hours")
     SENT = "sent", _("sent")
     GROUPED = "grouped", _("sent within a grouped text")
@@ -72,6 +73,7 @@ class Delivery(models.Model):
             models.Index(fields=["due_at"], name="delivery_due",
                          condition=Q(state__in=["pending", "held"])),
             models.Index(fields=["region_code", "created_at"], name="delivery_region"),
+            models.Index(fields=["sent_at"], name="delivery_claimed", condition=Q(state="claimed")),
         ]
 
     def __str__(self) -> str:
