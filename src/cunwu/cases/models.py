@@ -115,6 +115,8 @@ class Case(models.Model):
             models.Index(fields=["applicant", "created_at"], name="case_applicant"),
             models.Index(fields=["next_check_at"], name="case_next_check",
                          condition=Q(next_check_at__isnull=False)),
+            # open cases of a province or a city (the command view): the open states first, then the code range
+            models.Index(fields=["state", "county_code"], name="case_state_county"),
             # the few cases nobody has taken charge of yet, read live by the response rate
             models.Index(fields=["county_code", "created_at"], name="case_unjudged",
                          condition=Q(responded_on_time__isnull=True)),
