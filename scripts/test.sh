@@ -5,6 +5,8 @@ cd "$(dirname "$0")/.."
 mkdir -p artifacts/screenshots
 which="${1:-both}"
 status=0
+echo "== ruff =="
+.venv/bin/ruff check src tests benchmarks || status=1
 if [ "$which" != postgres ]; then
   echo "== SQLite =="
   env -u DATABASE_URL .venv/bin/pytest || status=1
