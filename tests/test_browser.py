@@ -164,7 +164,7 @@ def test_joint_review_admits_a_form_onto_the_village_registry(browser, live_serv
     title = "农村劳动力转移就业情况季报"
     for reviewer in ("lishu.organisation", "lishu.civil_affairs"):
         page = sign_in_staff(browser, live_server, demo, reviewer)
-        page.get_by_role("link", name="准入申请").click()
+        page.get_by_role("link", name="准入申请", exact=True).click()
         page.get_by_role("row", name=re.compile(title)).get_by_role("link").click()
         assert page.get_by_role("heading", name=title).is_visible()
         page.get_by_label("理由").fill("属于法定协助事项，字段精简，同意。")
@@ -173,7 +173,7 @@ def test_joint_review_admits_a_form_onto_the_village_registry(browser, live_serv
         shot(page, f"12-review-{reviewer}")
         page.context.close()
     page = sign_in_staff(browser, live_server, demo, "lishu.admin")
-    page.get_by_role("link", name="准入申请").click()
+    page.get_by_role("link", name="准入申请", exact=True).click()
     page.get_by_role("row", name=re.compile(title)).get_by_role("link").click()
     assert page.get_by_text("联审通过，待县级审定").is_visible()
     page.get_by_role("button", name="审定列入县级清单").click()
