@@ -16,7 +16,7 @@ from cunwu.accounts.permissions import Forbidden, NotFound
 from cunwu.audit.context import Actor
 from cunwu.cases import clock, rates, services, worker
 from cunwu.cases.choices import Action, Stage, State
-from cunwu.cases.models import Case, CaseEvent, CaseTally, Dispatch
+from cunwu.cases.models import AskedTally, Case, CaseEvent, CaseTally, Dispatch
 from cunwu.directory import seed
 from cunwu.regions.models import Region
 
@@ -356,17 +356,22 @@ def test_tallies_are_checked_and_rebuilt_by_the_operator_only(lishu):
     case = demand(lishu["villager"])
     services.resolve(lishu["staff"], case.number, "ok")
     assert sorted(CaseTally.objects.values_list("span", "n_received", "n_resolved")) == [("d", 1, 1), ("m", 1, 1)]
+    assert list(AskedTally.objects.values_list("village_code", "category", "n")) == [(VILLAGE_A1, case.category, 1)]
     CaseTally.objects.update(n_resolved=0)
+    AskedTally.objects.update(n=5)
     wrong = rates.tally_differences()
-    assert sorted(w["span"] for w in wrong) == ["d", "m"] and wrong[0]["township"] == VILLAGE_A1[:9]
+    assert sorted(w["span"] for w in wrong) == ["asked", "d", "m"] and wrong[0]["township"] == VILLAGE_A1[:9]
+    assert [(w["village"], w["tally"], w["cases"]) for w in wrong if w["span"] == "asked"] == [(VILLAGE_A1, 5, 1)]
     with pytest.raises(Forbidden):
         services.check_tallies(lishu["supervisor"], rebuild=True)
     assert set(CaseTally.objects.values_list("n_resolved", flat=True)) == {0}
     out = io.StringIO()
     call_command("cases", "tally", "--rebuild", stdout=out)
-    assert "2 tallies differ" in out.getvalue() and "rebuilt: 2 tallies" in out.getvalue()
+    assert "3 tallies differ" in out.getvalue() and "rebuilt: 3 tallies" in out.getvalue()
+    assert f"{VILLAGE_A1}\tasked:{case.category}" in out.getvalue()
     assert rates.tally_differences() == []
     assert sorted(CaseTally.objects.values_list("span", "n_received", "n_resolved")) == [("d", 1, 1), ("m", 1, 1)]
+    assert list(AskedTally.objects.values_list("n", flat=True)) == [1]
 
 
 def lishu_region():

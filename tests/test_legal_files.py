@@ -15,6 +15,7 @@ from cunwu.accounts.permissions import Forbidden, NotFound
 from cunwu.audit.models import AuditEntry
 from cunwu.legal import aid, mediation, publicity, services, statistics
 from cunwu.legal.models import AdviserProfile, AidState, Consultation, MediationState, PoliceOfficer, Position
+from cunwu.notify.models import Notification
 
 from .helpers import LISHU, PNG, PROVINCE, TOWN_A, VILLAGE_A1, VILLAGE_A2, Clock, actor, at, person, texts
 
@@ -427,7 +428,6 @@ def test_legal_limits_are_supervised_like_cases(people, committee, monkeypatch):
     """75% warnings to whoever must act, then overdue marks escalated to the county justice bureau; a second
     sweep tells nobody twice."""
     from cunwu.legal import supervise
-    from cunwu.notify.models import Notification
 
     def told(user, kind):
         return Notification.objects.filter(recipient=user, kind=kind).count()
@@ -472,6 +472,16 @@ def test_the_justice_bureau_inbox_holds_aid_to_decide_and_assign(people, monkeyp
     sections = {s.key: s for s in inbox.sections_for(justice, justice.user.assignments.get())}
     assert sections["aid_decide"].count == 1 and sections["aid_decide"].rows[0].link == f"/legal/aid/{application.pk}/"
     assert sections["aid_assign"].count == 0
+    aid.ask_for_materials(justice, application.pk, ["工资欠条"])
+    sections = {s.key: s for s in inbox.sections_for(justice, justice.user.assignments.get())}
+    assert (sections["aid_decide"].count, sections["aid_awaiting"].count) == (0, 1)
+    assert "工资欠条" in sections["aid_awaiting"].rows[0].note
+    assert not Notification.objects.filter(kind="aid_materials").exists()
+    aid.supply_materials(people["villager"], application.pk, "已补交")
+    told = Notification.objects.filter(kind="aid_materials", event_key=f"aid:{application.pk}:supplied")
+    assert list(told.values_list("recipient", flat=True)) == [justice.user.pk]  # the bureau hears it arrived
+    sections = {s.key: s for s in inbox.sections_for(justice, justice.user.assignments.get())}
+    assert (sections["aid_decide"].count, sections["aid_awaiting"].count) == (1, 0)
     aid.decide(justice, application.pk, grant=True)
     sections = {s.key: s for s in inbox.sections_for(justice, justice.user.assignments.get())}
     assert (sections["aid_decide"].count, sections["aid_assign"].count) == (0, 1)

@@ -1,7 +1,7 @@
 """The command view (指挥调度) of a township, county, city or province: what is open and late now, the rates
 over twelve months, what villagers ask about most, the worst villages and departments, and drill-down to the
-places below. Every figure comes from indexed reads: the open queue indexes, the monthly tallies and the
-(region, received) indexes; the few counts over open cases are bounded by the open queue, never all cases."""
+places below. Every figure comes from indexed reads: one grouped read of the open cases (bounded by the open
+queue, never all cases), the rates' tallies, and the monthly tallies of what each village asked about."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ import datetime as dt
 import io
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q
+from django.db.models import BooleanField, Count, ExpressionWrapper, Q, Sum
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Substr
 from django.utils import timezone
 
@@ -19,10 +20,8 @@ from cunwu.regions.models import Region
 
 from . import rates
 from .choices import OPEN_STATES, Category, DispatchState, Stage, State
-from .models import Case, Dispatch
+from .models import AskedTally, Case, Dispatch
 from .policies import in_region
-
-CHILD_COLUMN = {1: ("county_code", 4), 2: ("county_code", 6), 3: ("township_code", 9), 4: ("village_id", 12)}
 
 
 @dataclass
@@ -75,17 +74,41 @@ def _cases(region: Region):
     return Case.objects.filter(in_region(region.code))
 
 
+# The open states written into the SQL, as the partial index `case_open` is defined: SQLite uses a partial
+# index only when the query states its condition in constants, not in bound parameters.
+_OPEN_SQL = ", ".join(f"'{state}'" for state in OPEN_STATES)
+OPEN_LITERAL = ExpressionWrapper(RawSQL(f'"cases_case"."state" IN ({_OPEN_SQL})', []), output_field=BooleanField())
+
+CHILD_LENGTH = {1: 4, 2: 6, 3: 9, 4: 12}  # the code length of the places one level down
+
+
+def _asked(region: Region, months: tuple[dt.date, dt.date]):
+    """The monthly tallies of what the region's villages asked about in the given months."""
+    rows = AskedTally.objects.filter(month__in=months)
+    if len(region.code) == 6:
+        rows = rows.filter(county_code=region.code)
+    elif len(region.code) < 6:
+        rows = rows.filter(permissions.within("county_code", region.code))
+    else:
+        rows = rows.filter(permissions.within("village_code", region.code))
+    return rows
+
+
 def build(region: Region, today: dt.date | None = None) -> CommandView:
     now = timezone.now()
     today = today or timezone.localdate()
     this_month = _month_start(today)
     last_month = _months_back(this_month, 1)
-    open_cases = _cases(region).filter(state__in=list(OPEN_STATES))
     tomorrow = timezone.make_aware(dt.datetime.combine(today + dt.timedelta(days=1), dt.time.min))
-    figures = open_cases.aggregate(
+    open_cases = _cases(region).filter(state__in=list(OPEN_STATES))
+    # One read of the open cases, grouped by village: the key figures, the places below and the worst villages.
+    per_village = list(Case.objects.filter(permissions.within("village_id", region.code), OPEN_LITERAL)
+                       .values("village_id").annotate(
         open=Count("pk"), due_today=Count("pk", filter=Q(due_at__lt=tomorrow)),
         overdue=Count("pk", filter=Q(overdue=True)),
         whistles=Count("pk", filter=Q(stage=Stage.TOWNSHIP, state__in=[State.HANDLING, State.RECTIFYING])))
+        .order_by())
+    figures = {name: sum(r[name] for r in per_village) for name in ("open", "due_today", "overdue", "whistles")}
     county = region.code[:6] if len(region.code) > 6 else region.code
     calls = Dispatch.objects.filter(case__in=open_cases) if len(region.code) > 6 else Dispatch.objects.filter(
         permissions.within("case__county_code", county), case__state__in=list(OPEN_STATES))
@@ -94,20 +117,17 @@ def build(region: Region, today: dt.date | None = None) -> CommandView:
 
     trend = build_trend(region, today)
 
-    lo, _hi = rates.period_bounds(last_month, today)
-    month_lo, _x = rates.period_bounds(this_month, today)
-    recent = _cases(region).filter(created_at__gte=lo)
-    per_category = recent.values("category").annotate(
-        now=Count("pk", filter=Q(created_at__gte=month_lo)), before=Count("pk", filter=Q(created_at__lt=month_lo)))
+    asked = _asked(region, (this_month, last_month))
+    sums = {"now": Sum("n", filter=Q(month=this_month), default=0),
+            "before": Sum("n", filter=Q(month=last_month), default=0)}
     labels = dict(Category.choices)
-    categories = sorted(((str(labels.get(r["category"], r["category"])), r["now"], r["before"]) for r in per_category),
+    categories = sorted(((str(labels.get(r["category"], r["category"])), r["now"], r["before"])
+                         for r in asked.values("category").annotate(**sums).order_by()),
                         key=lambda c: (-c[1], -c[2], c[0]))
-    per_village = list(recent.values("village_id").annotate(
-        now=Count("pk", filter=Q(created_at__gte=month_lo)), before=Count("pk", filter=Q(created_at__lt=month_lo)))
-        .order_by("-now", "-before", "village_id")[:10])
-    worst = list(open_cases.filter(overdue=True).values("village_id").annotate(n=Count("pk"))
-                 .order_by("-n", "village_id")[:10])
-    names = dict(Region.objects.filter(code__in={r["village_id"] for r in per_village + worst})
+    asking = [(r["village_code"], (r["now"], r["before"])) for r in asked.values("village_code").annotate(**sums)
+              .order_by("-now", "-before", "village_code")[:10]]
+    worst = sorted((r for r in per_village if r["overdue"]), key=lambda r: (-r["overdue"], r["village_id"]))[:10]
+    names = dict(Region.objects.filter(code__in={v for v, _n in asking} | {r["village_id"] for r in worst})
                  .values_list("code", "name"))
     late_departments = list(calls.filter(Q(sign_in_overdue=True) | Q(respond_overdue=True)).exclude(
         state__in=[DispatchState.WITHDRAWN, DispatchState.RETURNED, DispatchState.RESPONDED])
@@ -116,34 +136,30 @@ def build(region: Region, today: dt.date | None = None) -> CommandView:
 
     view = CommandView(
         region, this_month.strftime("%Y-%m"), figures, trend, categories,
-        [(r["village_id"], names.get(r["village_id"], r["village_id"]), r["now"], r["before"]) for r in per_village],
-        [(r["village_id"], names.get(r["village_id"], r["village_id"]), r["n"]) for r in worst],
+        [(code, names.get(code, code), n[0], n[1]) for code, n in asking],
+        [(r["village_id"], names.get(r["village_id"], r["village_id"]), r["overdue"]) for r in worst],
         [(departments.get(r["department_id"], ""), r["n"]) for r in late_departments])
-    view.places = _places(region, open_cases, month_lo)
+    view.places = _places(region, per_village, asked.filter(month=this_month))
     return view
 
 
-def _places(region: Region, open_cases, month_lo) -> list[Place]:
+def _places(region: Region, per_village: list[dict], asked_this_month) -> list[Place]:
     """The places one level down with their open and overdue cases and this month's received."""
-    if region.level >= 5:
+    if region.level not in CHILD_LENGTH:
         return []
-    column, length = CHILD_COLUMN[region.level]
-    key = Substr(column, 1, length) if length < {"county_code": 6, "township_code": 9, "village_id": 12}[column] \
-        else None
+    length = CHILD_LENGTH[region.level]
     children = {r.code: Place(r.code, r.name) for r in Region.objects.active().filter(parent=region).order_by("code")}
-
-    def grouped(queryset, **counts):
-        rows = queryset.annotate(place=key).values("place") if key is not None else queryset.values(column)
-        for row in rows.annotate(**counts).order_by():
-            code = row["place"] if key is not None else row[column]
-            yield code, row
-
-    for code, row in grouped(open_cases, open=Count("pk"), overdue=Count("pk", filter=Q(overdue=True))):
-        if code in children:
-            children[code].open, children[code].overdue = row["open"], row["overdue"]
-    for code, row in grouped(_cases(region).filter(created_at__gte=month_lo), received=Count("pk")):
-        if code in children:
-            children[code].received = row["received"]
+    for row in per_village:
+        place = children.get(row["village_id"][:length])
+        if place is not None:
+            place.open += row["open"]
+            place.overdue += row["overdue"]
+    received = asked_this_month.annotate(place=Substr("village_code", 1, length)).values("place").annotate(
+        n=Sum("n")).order_by()
+    for row in received:
+        place = children.get(row["place"])
+        if place is not None:
+            place.received += row["n"]
     return list(children.values())
 
 

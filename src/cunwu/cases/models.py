@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from cunwu.accounts import personal_data
 
 from .choices import (
+    OPEN_STATES,
     Action,
     CaseKind,
     Category,
@@ -115,8 +116,10 @@ class Case(models.Model):
             models.Index(fields=["applicant", "created_at"], name="case_applicant"),
             models.Index(fields=["next_check_at"], name="case_next_check",
                          condition=Q(next_check_at__isnull=False)),
-            # open cases of a province or a city (the command view): the open states first, then the code range
-            models.Index(fields=["state", "county_code"], name="case_state_county"),
+            # the open cases only, covering what the command view counts of them: a province's are read in
+            # village order from this small index alone, never from the table
+            models.Index(fields=["village", "stage", "state", "overdue", "due_at"], name="case_open",
+                         condition=Q(state__in=OPEN_STATES)),
             # the few cases nobody has taken charge of yet, read live by the response rate
             models.Index(fields=["county_code", "created_at"], name="case_unjudged",
                          condition=Q(responded_on_time__isnull=True)),
@@ -191,6 +194,28 @@ class CaseTally(models.Model):
 
     def __str__(self) -> str:
         return f"{self.township_code} {self.day:%Y-%m}{'' if self.span == 'm' else self.day.strftime('-%d')}: {self.n_received}"
+
+
+class AskedTally(models.Model):
+    """How many cases each village received of each category in a month (local month of receipt), kept by the
+    service layer as a case is created. The command view reads what villagers ask about most from these rows:
+    a province's two months are one row per village and category asked, not every case."""
+
+    village_code = models.CharField(max_length=12)
+    county_code = models.CharField(max_length=6)
+    month = models.DateField()
+    category = models.CharField(max_length=20)
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["village_code", "month", "category"],
+                                               name="one_asked_tally")]
+        # covering: a province's two months are read from the index alone
+        indexes = [models.Index(fields=["month", "county_code", "village_code", "category", "n"],
+                                name="asked_month_county")]
+
+    def __str__(self) -> str:
+        return f"{self.village_code} {self.month:%Y-%m} {self.category}: {self.n}"
 
 
 class CaseCounter(models.Model):

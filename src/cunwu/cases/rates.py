@@ -35,7 +35,7 @@ from cunwu.accounts.models import Department
 from cunwu.regions.models import Region
 
 from .choices import DispatchState, State
-from .models import TALLY_COUNTS, Case, CaseTally, Dispatch
+from .models import TALLY_COUNTS, AskedTally, Case, CaseTally, Dispatch
 from .policies import in_region
 
 
@@ -170,6 +170,7 @@ def count_case(case: Case, new: bool = False) -> None:
     case, so that an action rolled back leaves the tallies as they were."""
     now = case.counted()
     if new:
+        _count_asked(case)
         delta = now
     else:
         before = getattr(case, "_counted", None) or Case.objects.get(pk=case.pk).counted()
@@ -189,6 +190,32 @@ def count_case(case: Case, new: bool = False) -> None:
                                          span=span, day=key, **dict(zip(TALLY_COUNTS, delta, strict=True)))
         except IntegrityError:  # another transaction made the row first
             rows.update(**changes)
+
+
+def _count_asked(case: Case) -> None:
+    """One more case of its category in its village's month (the command view's "what villagers ask")."""
+    month = timezone.localdate(case.created_at).replace(day=1)
+    rows = AskedTally.objects.filter(village_code=case.village_id, month=month, category=case.category)
+    if rows.update(n=F("n") + 1):
+        return
+    try:
+        with transaction.atomic():
+            AskedTally.objects.create(village_code=case.village_id, county_code=case.county_code, month=month,
+                                      category=case.category, n=1)
+    except IntegrityError:  # another transaction made the row first
+        rows.update(n=F("n") + 1)
+
+
+def _asked_by_month() -> dict[tuple, list]:
+    """{(village, month, category): [county, n]} counted from the cases."""
+    counted: dict[tuple, list] = {}
+    rows = (Case.objects.annotate(month=TruncMonth("created_at")).values("village_id", "county_code", "category", "month")
+            .annotate(n=Count("pk")).order_by())
+    for row in rows.iterator(chunk_size=5000):
+        month = row["month"]
+        month = timezone.localdate(month) if isinstance(month, dt.datetime) else month
+        counted[row["village_id"], month, row["category"]] = [row["county_code"], row["n"]]
+    return counted
 
 
 def _counts_by_day():
@@ -211,7 +238,11 @@ def rebuild_tallies() -> int:
             sql, params = query.query.sql_with_params()
             with connection.cursor() as cursor:
                 cursor.execute(f"INSERT INTO {table} ({columns}) {sql}", params)
-    return CaseTally.objects.count()
+        AskedTally.objects.all().delete()
+        AskedTally.objects.bulk_create(
+            (AskedTally(village_code=village, month=month, category=category, county_code=county, n=n)
+             for (village, month, category), (county, n) in _asked_by_month().items()), batch_size=2000)
+    return CaseTally.objects.count() + AskedTally.objects.count()
 
 
 def tally_differences() -> list[dict]:
@@ -231,6 +262,14 @@ def tally_differences() -> list[dict]:
                           "cases": counted or None})
     wrong += [{"township": k[0], "span": k[1], "day": k[2], "tally": None, "cases": tuple(v)}
               for k, v in expected.items()]
+    asked = _asked_by_month()
+    for t in AskedTally.objects.values("village_code", "month", "category", "n").iterator(chunk_size=5000):
+        counted = asked.pop((t["village_code"], t["month"], t["category"]), [None, 0])[1]
+        if t["n"] != counted:
+            wrong.append({"village": t["village_code"], "span": "asked", "day": t["month"],
+                          "category": t["category"], "tally": t["n"], "cases": counted or None})
+    wrong += [{"village": k[0], "span": "asked", "day": k[1], "category": k[2], "tally": None, "cases": v[1]}
+              for k, v in asked.items()]
     return wrong
 
 

@@ -314,6 +314,13 @@ def supply_materials(actor: Actor, application_id: int, note: str = "", files: l
             scans.add(actor, "aid", application.pk, list(files), _("Materials supplied"))
         record(acting, "legal.aid.materials_supplied", application, region_code=application.village_id,
                detail={"note": _text(note, "note", 1000, False)})
+        if acting.user is None or not application.county_code or acting.user.pk not in {
+                u.pk for u in _bureau_officers(application.county_code)}:
+            # the applicant (or the village on their behalf) supplied them: the decision's clock runs again
+            notify.tell(_bureau_officers(application.county_code), "aid_materials", f"aid:{application.pk}:supplied",
+                        f"{application.number} {application.village.name}", due=application.due_at,
+                        link=f"/legal/aid/{application.pk}/", region_code=application.village_id,
+                        role=Role.DEPARTMENT_OFFICER)
     return application
 
 

@@ -14,6 +14,7 @@ KINDS = {
     "bad_rating": _("Dissatisfied rating: call the applicant back"),
     "legal_question": _("Legal question to answer"),
     "legal_aid": _("Legal aid application"),
+    "aid_materials": _("Legal aid materials supplied"),
     "aid_assigned": _("Legal aid assigned to you"),
     "mediation_assigned": _("Mediation assigned to you"),
     "mediation_alert": _("High-risk dispute"),

@@ -187,6 +187,7 @@ def justice_bureau(actor: Actor, county_code: str) -> list[Section]:
     aid = permissions.restrict(AidApplication.objects.all(), actor).filter(county_code=county_code)
     decide = aid.filter(state=AidState.APPLIED).order_by("due_at", "id")
     assign = aid.filter(state=AidState.GRANTED).order_by("due_at", "id")
+    awaiting = aid.filter(state=AidState.AWAITING).order_by("awaiting_since", "id")
     late_questions = permissions.restrict(Consultation.objects.all(), actor).filter(
         county_code=county_code, state=ConsultationState.OPEN, watch_level=2).order_by("due_at", "id")
     files = reverse("legal:files")
@@ -198,6 +199,9 @@ def justice_bureau(actor: Actor, county_code: str) -> list[Section]:
     return [
         _section("aid_decide", _("Legal aid applications to decide"), decide, rows(decide), files, urgent=True),
         _section("aid_assign", _("Legal aid granted: assign a lawyer"), assign, rows(assign), files),
+        _section("aid_awaiting", _("Legal aid waiting for the applicant's materials (the clock is stopped)"),
+                 awaiting, [Row(a.number or str(a.pk), reverse("legal:aid", args=[a.pk]), None,
+                                f"{a.applicant_name} · {'、'.join(a.missing)[:60]}") for a in awaiting[:ROWS]], files),
         _section("late_questions", _("Legal questions past their time"), late_questions,
                  [Row(q.question[:40], reverse("legal:consultation", args=[q.pk]), q.due_at, q.village.name)
                   for q in late_questions.select_related("village")[:ROWS]], reverse("legal:consultations")),

@@ -84,7 +84,8 @@ class Command(BaseCommand):
     def _tally(self, actor, options):
         wrong, rows = services.check_tallies(actor, rebuild=options["rebuild"])
         for w in wrong[:20]:
-            self.stdout.write(f"{w['township']}\t{w['span']}\t{w['day']}\ttally {w['tally']}\tcases {w['cases']}")
+            place, span = w.get("township") or w.get("village"), w["span"] + (f":{w['category']}" if "category" in w else "")
+            self.stdout.write(f"{place}\t{span}\t{w['day']}\ttally {w['tally']}\tcases {w['cases']}")
         self.stdout.write(f"{len(wrong)} tallies differ from the cases")
         if options["rebuild"]:
             self.stdout.write(f"rebuilt: {rows} tallies")
