@@ -5,16 +5,20 @@ cd "$(dirname "$0")/.."
 mkdir -p artifacts/screenshots
 which="${1:-both}"
 status=0
+# one pytest-xdist worker per core, at most 4 (each keeps its own in-memory or test_*_gwN database)
+cores="$(nproc 2>/dev/null || echo 2)"
+workers="${CUNWU_TEST_WORKERS:-$(( cores < 4 ? cores : 4 ))}"
+xdist=(-n "$workers" --dist worksteal)
 echo "== ruff =="
 .venv/bin/ruff check src tests benchmarks || status=1
 if [ "$which" != postgres ]; then
   echo "== SQLite =="
-  env -u DATABASE_URL .venv/bin/pytest || status=1
+  env -u DATABASE_URL .venv/bin/pytest "${xdist[@]}" || status=1
 fi
 if [ "$which" != sqlite ]; then
   echo "== PostgreSQL =="
   url="${CUNWU_TEST_DATABASE_URL:-}"
   if [ -z "$url" ]; then url="$(bash scripts/pg.sh start)" || exit 1; fi
-  DATABASE_URL="$url" .venv/bin/pytest || status=1
+  DATABASE_URL="$url" .venv/bin/pytest "${xdist[@]}" || status=1
 fi
 exit $status

@@ -66,13 +66,26 @@ def _open(directory: Path, stem: str) -> tuple[Path, io.TextIOBase]:
     raise ImportRejected([_("%(dir)s: file %(name)s.csv(.xz) is missing.") % {"dir": directory, "name": stem}])
 
 
+def _rows(handle, within: str) -> Iterator[tuple[int, dict]]:
+    """(line number, row) of a division file; under `within`, the lines outside it are skipped by their first
+    field before being parsed (a county's import reads the national villages file in half the time)."""
+    if not within:
+        yield from enumerate(csv.DictReader(handle), start=2)
+        return
+    lines = enumerate(handle, start=1)
+    header = next(csv.reader([next(lines, (1, ""))[1]]), [])
+    for line, text in lines:
+        first = text.split(",", 1)[0].strip().strip('"')
+        if text.strip() and (first.startswith(within) or within.startswith(first)):
+            yield line, dict(zip(header, next(csv.reader([text])), strict=False))
+
+
 def read_rows(directory: Path, within: str = "") -> Iterator[tuple[str, int, str, str | None, str, int]]:
     """Yield (code, level, name, parent code, file name, line number) for every row under `within`."""
     for stem, level, parent_column in FILES:
         path, handle = _open(directory, stem)
         with handle:
-            reader = csv.DictReader(handle)
-            for line, row in enumerate(reader, start=2):
+            for line, row in _rows(handle, within):
                 code = (row.get("code") or "").strip()
                 if within and not (code.startswith(within) or within.startswith(code)):
                     continue
