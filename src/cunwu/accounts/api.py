@@ -67,8 +67,18 @@ def _assignment_out(a: Assignment) -> dict:
     }
 
 
-def _person_out(person: User, actor: Actor) -> dict:
-    visible = permissions.restrict(Assignment.objects.filter(user=person), actor).select_related("region", "department")
+def _visible_assignments(people: list[User], actor: Actor) -> dict[int, list[Assignment]]:
+    """The assignments the caller may see of each person, read in one query."""
+    found: dict[int, list[Assignment]] = {p.pk: [] for p in people}
+    for a in permissions.restrict(Assignment.objects.filter(user__in=people), actor).select_related(
+            "region", "department").order_by("id"):
+        found[a.user_id].append(a)
+    return found
+
+
+def _person_out(person: User, actor: Actor, visible: list[Assignment] | None = None) -> dict:
+    if visible is None:
+        visible = _visible_assignments([person], actor)[person.pk]
     return {
         "id": person.pk, "username": person.username, "full_name": person.full_name,
         "phone": person.masked_phone(), "national_id": person.masked_national_id(), "is_active": person.is_active,
@@ -92,7 +102,8 @@ def list_people(request, q: str = "", offset: int = 0, limit: int = 50):
         queryset = queryset.filter(full_name__contains=q[:50])
     offset = check_offset(offset)
     people = list(queryset[offset: offset + max(1, min(limit, 200))])
-    return [_person_out(p, actor) for p in people]
+    visible = _visible_assignments(people, actor)
+    return [_person_out(p, actor, visible[p.pk]) for p in people]
 
 
 @router.get("/users/{person_id}", response=PersonOut, summary="One person (404 outside the caller's scope)")

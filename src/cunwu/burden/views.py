@@ -163,7 +163,10 @@ def reports_queue(request):
     queryset = permissions.restrict(DemandReport.objects.select_related("village", "reported_by"), actor)
     if state in ("open", "resolved"):
         queryset = queryset.filter(state=state)
-    rows = [(r, services.reporter_name(r, actor), permissions.can(actor, permissions.MANAGE, r)) for r in queryset[:200]]
+    reports = list(queryset[:200])
+    manageable = set(permissions.restrict(DemandReport.objects.filter(pk__in=[r.pk for r in reports]), actor,
+                                          permissions.MANAGE).values_list("pk", flat=True))
+    rows = [(r, services.reporter_name(r, actor), r.pk in manageable) for r in reports]
     return render(request, "burden/reports.html", {"rows": rows, "state": state, "outcomes": ReportOutcome.choices})
 
 

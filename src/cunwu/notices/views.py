@@ -12,7 +12,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from cunwu.accounts import permissions
 from cunwu.accounts.permissions import MANAGE
@@ -54,6 +54,7 @@ def archive(request, code: str):
         "categories": Category.choices})
 
 
+@require_safe
 def notice(request, notice_id: int):
     found, versions = services.get_notice(notice_id)
     may_correct = (request.user.is_authenticated and found.current
