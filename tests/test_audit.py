@@ -1,6 +1,8 @@
 import pytest
 from django.core.management.base import CommandError
+from django.db import IntegrityError, connection, transaction
 
+from cunwu.audit import guard
 from cunwu.audit.context import Actor
 from cunwu.audit.models import AuditEntry, AuditHead
 from cunwu.audit.services import record, verify
@@ -23,9 +25,28 @@ def test_chain_verifies_and_every_write_adds_one_entry():
 
 
 @pytest.mark.django_db
+def test_the_database_refuses_to_change_or_remove_an_entry():
+    entries = _entries(3)
+    attempts = [
+        lambda: AuditEntry.objects.filter(pk=entries[1].pk).update(actor_label="someone-else"),
+        lambda: AuditEntry.objects.filter(pk=entries[2].pk).delete(),
+        lambda: connection.cursor().execute("DELETE FROM audit_auditentry"),
+        lambda: connection.cursor().execute("UPDATE audit_auditentry SET detail = '{}'"),
+    ]
+    for attempt in attempts:
+        with pytest.raises(IntegrityError, match=guard.MESSAGE), transaction.atomic():
+            attempt()
+    assert [e.actor_label for e in AuditEntry.objects.filter(pk__in=[e.pk for e in entries])] == [
+        e.actor_label for e in sorted(entries, key=lambda e: -e.seq)]
+    assert AuditEntry.objects.filter(pk__in=[e.pk for e in entries]).count() == 3 and verify().ok
+
+
+@pytest.mark.django_db
 def test_an_edited_entry_is_named():
+    """The tests below play someone who holds the database owner's rights and drops the trigger first."""
     entries = _entries(5)
-    AuditEntry.objects.filter(pk=entries[2].pk).update(actor_label="someone-else")
+    with guard.lifted(connection):
+        AuditEntry.objects.filter(pk=entries[2].pk).update(actor_label="someone-else")
     with pytest.raises(CommandError) as caught:
         run("audit", "verify")
     assert f"#{entries[2].seq}" in str(caught.value) and "altered" in str(caught.value)
@@ -39,7 +60,8 @@ def test_edited_detail_and_recomputed_plain_hash_are_caught():
     victim = AuditEntry.objects.get(pk=entries[1].pk)
     victim.detail = {"i": 99}
     victim.hash = hashlib.sha256(b"forged").hexdigest()  # without the chain key no one can forge a valid link
-    victim.save()
+    with guard.lifted(connection):
+        victim.save()
     result = verify()
     assert not result.ok and result.first_bad_seq == entries[1].seq
 
@@ -47,7 +69,8 @@ def test_edited_detail_and_recomputed_plain_hash_are_caught():
 @pytest.mark.django_db
 def test_deleted_entries_are_detected_in_the_middle_and_at_the_tail():
     entries = _entries(4)
-    AuditEntry.objects.filter(pk=entries[1].pk).delete()
+    with guard.lifted(connection):
+        AuditEntry.objects.filter(pk=entries[1].pk).delete()
     result = verify()
     assert not result.ok and result.first_bad_seq == entries[1].seq
 
@@ -55,7 +78,8 @@ def test_deleted_entries_are_detected_in_the_middle_and_at_the_tail():
 @pytest.mark.django_db
 def test_deleted_tail_is_detected():
     entries = _entries(4)
-    AuditEntry.objects.filter(pk=entries[-1].pk).delete()
+    with guard.lifted(connection):
+        AuditEntry.objects.filter(pk=entries[-1].pk).delete()
     result = verify()
     assert not result.ok and "removed" in result.reason
     assert AuditHead.objects.get(pk=1).seq == entries[-1].seq

@@ -311,7 +311,9 @@ def test_a_chain_cut_short_or_signed_by_another_key_is_caught_by_the_checkpoints
     last = AuditEntry.objects.get(seq=head.seq - 3)
     from django.db import connection
 
-    with connection.cursor() as cur:
+    from cunwu.audit import guard
+
+    with guard.lifted(connection), connection.cursor() as cur:  # the owner's rights: the trigger dropped first
         cur.execute("DELETE FROM audit_auditentry WHERE seq > %s", [last.seq])
     AuditHead.objects.update(seq=last.seq, hash=last.hash)
     from cunwu.audit.services import verify
