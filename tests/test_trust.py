@@ -581,3 +581,53 @@ def test_a_code_guessed_as_often_as_allowed_is_spent_even_when_guesses_came_at_o
     answer = client.post("/accounts/villager/code/", {"code": code})
     assert answer.status_code == 200 and "验证码错误或已过期" in answer.content.decode()
     assert client.get("/api/v1/me").status_code == 401
+
+
+@pytest.mark.django_db
+def test_every_operation_documents_the_errors_it_may_answer(client):
+    """400, 403, 404, 422 and 429 on every operation, 401 on those that need a caller, 409 on every write; each
+    with the one error shape the API answers with."""
+    document = client.get("/api/v1/openapi.json").json()
+    assert "ErrorOut" in document["components"]["schemas"]
+    checked = 0
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            codes = set(operation["responses"])
+            wanted = {"400", "403", "404", "422", "429"} | ({"401"} if operation.get("security") else set()) | (
+                {"409"} if method in ("post", "put", "delete") else set())
+            assert wanted <= codes, (method, path, wanted - codes)
+            assert operation["responses"]["404"]["content"]["application/json"]["schema"]["$ref"].endswith("ErrorOut")
+            checked += 1
+    assert checked > 120
+    # the shape is the one answered
+    missing = client.get("/api/v1/regions/999999999999")
+    assert missing.status_code == 404 and set(missing.json()) <= {"detail", "errors"}
+
+
+@pytest.mark.django_db
+def test_a_body_of_the_wrong_shape_gets_the_same_error_shape_in_the_users_language(client):
+    client.force_login(person("village_staff", "220322100201"))
+    answer = client.post("/api/v1/cases", {"title": "没有村"}, content_type="application/json")
+    assert answer.status_code == 422
+    assert answer.json()["errors"]["village"] == ["此项必填。"] and answer.json()["detail"] == "此项必填。"
+    answer = client.post("/api/v1/cases", {"village": ["220322100201"]}, content_type="application/json")
+    assert answer.status_code == 422 and list(answer.json()["errors"]) == ["village"]
+    assert isinstance(answer.json()["detail"], str)
+    broken = client.post("/api/v1/cases", "{not json", content_type="application/json")
+    assert broken.status_code == 400 and isinstance(broken.json()["detail"], str)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/api/v1/regions?q=a%00b", "/api/v1/cases?q=%00", "/regions/?q=%00"])
+def test_a_nul_in_a_query_or_form_is_refused_with_a_message_on_every_database(client, path):
+    """PostgreSQL refuses to store or compare a NUL: it was a server error there; now a message before any view."""
+    client.force_login(person("county_admin", "220322"))
+    answer = client.get(path)
+    assert answer.status_code == (422 if path.startswith("/api/") else 400)
+    text = answer.json()["detail"] if path.startswith("/api/") else answer.content.decode()
+    assert "文本中含有无效的 Unicode 字符" in text
+    form = client.post("/cases/new/", {"village": "220322100201", "title": "路灯\x00不亮"})
+    assert form.status_code == 400
+    body = client.post("/api/v1/cases", {"village": "220322100201", "title": "路灯\x00不亮"},
+                       content_type="application/json")
+    assert body.status_code == 422

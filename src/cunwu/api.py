@@ -3,13 +3,49 @@
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
+from ninja import errors as ninja_errors
 
 from cunwu.accounts.permissions import Forbidden, NotFound
 from cunwu.accounts.signin import LockedOut
 from cunwu.apiauth import BearerToken, BrowserSession
 from cunwu.cases.services import Conflict
 
-api = NinjaAPI(
+ERRORS = {  # what any operation may answer besides its own results, and when
+    "400": "The body is not JSON, or not the JSON this operation reads.",
+    "401": "No valid token or session.",
+    "403": "The object is in the caller's jurisdiction but this role may not do this (the reason is given).",
+    "404": "No such object, or one outside the caller's jurisdiction (the two answers are identical).",
+    "422": "A value is missing or wrong: `detail` says which, `errors` lists every field.",
+    "429": "Too many attempts: `Retry-After` gives the seconds to wait.",
+}
+WRITE_ERRORS = {"409": "Someone else changed the object first: read it again and retry."}
+
+
+class CunwuAPI(NinjaAPI):
+    def get_openapi_schema(self, *args, **kwargs):
+        """The document, with the error answers every operation may give (one shape for all of them)."""
+        schema = super().get_openapi_schema(*args, **kwargs)
+        schema.setdefault("components", {}).setdefault("schemas", {})["ErrorOut"] = {
+            "title": "ErrorOut", "type": "object", "required": ["detail"],
+            "properties": {"detail": {"type": "string", "title": "Detail"},
+                           "errors": {"type": "object", "title": "Errors",
+                                      "additionalProperties": {"type": "array", "items": {"type": "string"}}}}}
+        error = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}}
+        for operations in schema.get("paths", {}).values():
+            for method, operation in operations.items():
+                if not isinstance(operation, dict) or "responses" not in operation:
+                    continue
+                errors = {**ERRORS, **(WRITE_ERRORS if method in ("post", "put", "patch", "delete") else {})}
+                if not operation.get("security"):  # a public operation
+                    errors.pop("401", None)
+                answers = operation["responses"]
+                for code, text in errors.items():
+                    if code not in answers and int(code) not in answers:
+                        answers[code] = {"description": text, **error}
+        return schema
+
+
+api = CunwuAPI(
     title="cunwu API",
     version="1",
     description="Village-level comprehensive services. Every endpoint answers within the caller's jurisdiction; "
@@ -44,6 +80,21 @@ def _invalid(request, exc):
         first = next(iter(errors.values()))[0]
         return _error(request, 422, first, errors)
     return _error(request, 422, " ".join(exc.messages))
+
+
+@api.exception_handler(ninja_errors.ValidationError)
+def _malformed(request, exc):
+    """A body or parameter of the wrong shape: the same answer as any other bad value, field by field."""
+    errors: dict[str, list[str]] = {}
+    for error in exc.errors:
+        where = [str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path", "payload",
+                                                                             "form", "header", "cookie")]
+        field = ".".join(where[1:] if len(where) > 1 and where[0] in ("data", "filters") else where) or "body"
+        message = _("This field is required.") if error.get("type") == "missing" else _(
+            "This value is not valid (%(reason)s).") % {"reason": error.get("msg", "")}
+        errors.setdefault(field, []).append(message)
+    first = next(iter(errors.values()), [_("The request is not valid.")])[0]
+    return _error(request, 422, first, errors)
 
 
 @api.exception_handler(Conflict)

@@ -65,7 +65,7 @@ MIDDLEWARE = [
     "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "cunwu.web.middleware.ChineseFirstLocaleMiddleware",
-    "cunwu.web.middleware.RefuseLoneSurrogatesMiddleware",
+    "cunwu.web.middleware.RefuseUnstorableTextMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

@@ -1,4 +1,6 @@
 from django.urls import include, path
+from django.utils.translation import gettext as _
+from django.views import defaults
 
 from cunwu.api import api
 
@@ -16,3 +18,10 @@ urlpatterns = [
     path("", include("cunwu.directory.urls")),
     path("", include("cunwu.web.urls")),
 ]
+
+
+def handler404(request, exception):
+    """An address under the API that matches no route (a negative id, a typo) answers in the API's own shape."""
+    if request.path.startswith("/api/"):
+        return api.create_response(request, {"detail": _("Not found.")}, status=404)
+    return defaults.page_not_found(request, exception)

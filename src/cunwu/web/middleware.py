@@ -108,36 +108,44 @@ class PermissionOutcomeMiddleware:
         return None
 
 
-def has_lone_surrogate(value) -> bool:
+def unstorable(value) -> bool:
+    """A NUL or a lone UTF-16 surrogate anywhere in the value: neither can be stored as text (PostgreSQL
+    refuses a NUL outright)."""
     if isinstance(value, str):
-        return any("\ud800" <= c <= "\udfff" for c in value)
+        return "\x00" in value or any("\ud800" <= c <= "\udfff" for c in value)
     if isinstance(value, dict):
-        return any(has_lone_surrogate(k) or has_lone_surrogate(v) for k, v in value.items())
+        return any(unstorable(k) or unstorable(v) for k, v in value.items())
     if isinstance(value, list):
-        return any(has_lone_surrogate(v) for v in value)
+        return any(unstorable(v) for v in value)
     return False
 
 
-class RefuseLoneSurrogatesMiddleware:
-    """A JSON body whose strings hold a lone UTF-16 surrogate (a \\ud800 escape) cannot be stored as text: it is
-    refused with a message in the caller's language before any view runs (forms cannot carry one: their bytes
-    are decoded as UTF-8 with replacement)."""
+class RefuseUnstorableTextMiddleware:
+    """A query parameter, a form field or a JSON string holding a NUL or a lone surrogate (a \\ud800 escape) is
+    refused with a message in the caller's language before any view runs: the API answers 422 in its own shape,
+    a page 400. Uploaded files are not read here."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.method in ("POST", "PUT", "PATCH") and request.content_type == "application/json":
-            import json
+        bad = any(unstorable(k) or unstorable(v) for k, values in request.GET.lists() for v in [*values])
+        if not bad and request.method in ("POST", "PUT", "PATCH"):
+            if request.content_type == "application/json":
+                import json
 
-            from django.http import JsonResponse
+                try:
+                    bad = unstorable(json.loads(request.body or b"null"))
+                except ValueError:
+                    pass  # the API answers a body it cannot read itself
+            elif request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+                bad = any(unstorable(k) or unstorable(v) for k, values in request.POST.lists() for v in values)
+        if bad:
+            from django.http import HttpResponseBadRequest, JsonResponse
             from django.utils.translation import gettext as _
 
-            try:
-                data = json.loads(request.body or b"null")
-            except ValueError:
-                data = None  # the API answers a body it cannot read itself
-            if has_lone_surrogate(data):
-                message = _("The text contains a character that is not valid Unicode.")
+            message = _("The text contains a character that is not valid Unicode.")
+            if request.path.startswith("/api/"):
                 return JsonResponse({"detail": message, "errors": {"body": [message]}}, status=422)
+            return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
         return self.get_response(request)
