@@ -8,12 +8,32 @@ from cunwu.regions.importer import import_regions
 TEST_SCOPE = "2203"
 
 
+_SESSION_REGIONS: list[dict] = []
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
+    from cunwu.regions.models import Region
+
     with django_db_blocker.unblock():
         import_regions(within=TEST_SCOPE)
         import_regions(within="220102")  # a county of another city (Changchun)
         import_regions(within="210102")  # a county of another province (Liaoning)
+        _SESSION_REGIONS[:] = list(Region.objects.order_by("level", "code").values())
+
+
+@pytest.fixture(autouse=True)
+def _regions_back_after_a_wipe(request, django_db_blocker):
+    """A transactional test (the live server's) ends with the database wiped. Django runs those last; spread
+    over processes (pytest-xdist) the next test of this process may be an ordinary one, so the session's
+    regions are put back. Set up before `transactional_db` (an autouse fixture), so it tears down after it."""
+    yield
+    if "transactional_db" in request.fixturenames and _SESSION_REGIONS:
+        from cunwu.regions.models import Region
+
+        with django_db_blocker.unblock():
+            Region.objects.bulk_create([Region(**row) for row in _SESSION_REGIONS], ignore_conflicts=True,
+                                       batch_size=2000)
 
 
 @pytest.fixture(autouse=True)

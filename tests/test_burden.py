@@ -209,7 +209,6 @@ def test_a_county_sets_its_own_review_panel_and_publishes_its_forms_list(county,
 
 
 @pytest.mark.skipif("connection.vendor != 'postgresql'", reason="real concurrent transactions need PostgreSQL")
-@pytest.mark.django_db(transaction=True)
 def test_requests_filed_at_the_same_moment_get_different_numbers(regions_loaded):
     import threading
 

@@ -379,7 +379,6 @@ def lishu_region():
 
 
 @pytest.mark.skipif("connection.vendor != 'postgresql'", reason="real row locks need PostgreSQL")
-@pytest.mark.django_db(transaction=True)
 def test_two_officials_at_once_one_wins(regions_loaded):
     seed.seed_jilin(Actor.console())
     villager = actor(person("villager", VILLAGE_A1))

@@ -10,7 +10,7 @@ from cunwu.accounts import signin
 from cunwu.accounts.models import OutboxMessage, RateCounter
 from cunwu.audit.models import AuditEntry
 
-from .helpers import LISHU, PASSWORD, VILLAGE_A1, person
+from .helpers import LISHU, PASSWORD, VILLAGE_A1, actor, person
 
 
 def _demo(settings, on: bool):
@@ -631,3 +631,37 @@ def test_a_nul_in_a_query_or_form_is_refused_with_a_message_on_every_database(cl
     body = client.post("/api/v1/cases", {"village": "220322100201", "title": "路灯\x00不亮"},
                        content_type="application/json")
     assert body.status_code == 422
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31", "1899-12-31", "2100-01-01"])
+def test_dates_that_mean_nothing_are_refused_on_forms_the_api_and_answers(client, day):
+    from cunwu.burden.models import DemandReport
+    from cunwu.notices.models import Notice
+
+    staff = person("village_staff", "220322100201")
+    client.force_login(staff)
+    reports, notices = DemandReport.objects.count(), Notice.objects.count()
+    report = client.post("/api/v1/burden/reports", {"village": "220322100201", "demanded_by": "某局",
+                                                     "what": "要求填表", "demanded_on": day},
+                         content_type="application/json")
+    assert report.status_code == 422 and "1900" in report.json()["detail"] and "demanded_on" in report.json()["errors"]
+    notice = client.post("/api/v1/notices", {"village": "220322100201", "category": "affairs", "title": "公开",
+                                             "body": "内容", "shown_until": day}, content_type="application/json")
+    assert notice.status_code == 422 and "shown_until" in notice.json()["errors"]
+    page = client.post("/notices/village/220322100201/new/", {"category": "affairs", "title": "公开", "body": "内容",
+                                                              "shown_until": day}, follow=True)
+    assert "1900" in page.content.decode() and "2099" in page.content.decode()
+    assert (DemandReport.objects.count(), Notice.objects.count()) == (reports, notices)  # nothing written
+    from types import SimpleNamespace
+
+    from django.core.exceptions import ValidationError
+
+    from cunwu.burden import services as burden
+    from cunwu.cases import services as cases
+
+    with pytest.raises(ValidationError, match="1900"):
+        burden.report_demand(actor(staff), "220322100201", "某局", "要求填表", day)
+    entry = SimpleNamespace(questions=[{"key": "since", "label": "居住起始日期", "type": "date", "required": True}])
+    with pytest.raises(ValidationError, match="1900"):
+        cases._clean_answers(entry, {"since": day})  # an item's date question

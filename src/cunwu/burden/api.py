@@ -10,6 +10,7 @@ from ninja import Router, Schema
 
 from cunwu.accounts import permissions
 from cunwu.audit.context import Actor
+from cunwu.dates import PlausibleDate
 
 from . import figures, services
 from .choices import DemandKind, Frequency, Placement
@@ -110,7 +111,7 @@ class ReportIn(Schema):
     village: str
     demanded_by: str
     what: str
-    demanded_on: dt.date | None = None
+    demanded_on: PlausibleDate | None = None
     anonymous: bool = False
 
 

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cunwu import dates
 from cunwu.accounts import permissions
 from cunwu.accounts.departments import CHINESE_NAMES, DepartmentKind, kind_from_name
 from cunwu.accounts.models import Department
@@ -489,6 +490,9 @@ def report_demand(actor: Actor, village_code: str, demanded_by: str, what: str, 
         except ValueError:
             errors["demanded_on"] = [_("Give the date like 2026-11-23.")]
             when = today
+    if dates.problem(when):
+        errors.setdefault("demanded_on", []).append(dates.problem(when))
+        when = today
     if when > today:
         errors.setdefault("demanded_on", []).append(_("The date cannot be in the future."))
     if errors:

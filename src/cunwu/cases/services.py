@@ -19,6 +19,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cunwu import dates
 from cunwu.accounts import permissions, personal_data
 from cunwu.accounts.departments import DepartmentKind
 from cunwu.accounts.models import Department, User
@@ -156,10 +157,14 @@ def _clean_answers(entry, answers: dict) -> dict:
                 continue
         elif kind == "date":
             try:
-                value = dt.date.fromisoformat(str(value)).isoformat()
+                day = dt.date.fromisoformat(str(value))
             except ValueError:
                 problems.append(_("“%(q)s” needs a date like 2026-11-23.") % {"q": label})
                 continue
+            if dates.problem(day):
+                problems.append(f"“{label}”：{dates.problem(day)}")
+                continue
+            value = day.isoformat()
         elif kind == "choice" and value not in question.get("choices", []):
             problems.append(_("“%(q)s”: choose one of %(c)s.") % {"q": label, "c": "、".join(question["choices"])})
             continue

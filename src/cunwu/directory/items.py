@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from cunwu import dates
 from cunwu.accounts.departments import DepartmentKind, kind_from_name
 
 from .choices import (
@@ -86,14 +87,19 @@ def _date(errors: Errors, field: str, value, label: str) -> dt.date | None:
     if value in (None, ""):
         return None
     if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value).strip())
-    except ValueError:
-        errors.add(field, _("%(label)s must be a date like 2026-01-01.") % {"label": label})
+        day = value.date()
+    elif isinstance(value, dt.date):
+        day = value
+    else:
+        try:
+            day = dt.date.fromisoformat(str(value).strip())
+        except ValueError:
+            errors.add(field, _("%(label)s must be a date like 2026-01-01.") % {"label": label})
+            return None
+    if dates.problem(day):
+        errors.add(field, f"{label}：{dates.problem(day)}")
         return None
+    return day
 
 
 def _choice(errors: Errors, field: str, value, choices, label: str, *, required: bool = True):

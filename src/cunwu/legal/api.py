@@ -8,6 +8,7 @@ from decimal import Decimal
 from ninja import Router, Schema, Status
 
 from cunwu.audit.context import Actor
+from cunwu.dates import PlausibleDate
 
 from . import services
 from .models import Article, Consultation
@@ -91,7 +92,7 @@ class PointOut(Schema):
 class CommitteeIn(Schema):
     region: str
     name: str = ""
-    established_on: dt.date | None = None
+    established_on: PlausibleDate | None = None
 
 
 class MemberOut(Schema):
@@ -133,7 +134,7 @@ class NetworkPersonOut(Schema):
 
 
 class TrainingIn(Schema):
-    day: dt.date
+    day: PlausibleDate
     topic: str
     hours: Decimal
     organiser: str = ""

@@ -10,6 +10,7 @@ from ninja.files import UploadedFile
 
 from cunwu.audit.context import Actor
 from cunwu.cases.views import stored_file_response
+from cunwu.dates import PlausibleDate
 from cunwu.uploads import Upload
 
 from . import aid, mediation, publicity, scans, services, statistics
@@ -34,7 +35,7 @@ class AidIn(Schema):
     no_means: str = ""
     rural: str = ""
     opponent: str = ""
-    limitation_ends: dt.date | None = None
+    limitation_ends: PlausibleDate | None = None
     applicant_name: str = ""
     applicant_phone: str = ""
 
@@ -246,7 +247,7 @@ def priority_limits(request, data: PriorityIn):
 
 class ScreeningIn(Schema):
     village: str
-    day: dt.date | None = None
+    day: PlausibleDate | None = None
     visited: int = 0
     found: int = 0
     note: str = ""
@@ -264,7 +265,7 @@ class PartyIn(Schema):
     side: str
     name: str
     sex: str
-    birth_date: dt.date | None = None
+    birth_date: PlausibleDate | None = None
     ethnicity: str = ""
     occupation: str = ""
     phone: str = ""
@@ -282,7 +283,7 @@ class MediationIn(Schema):
     parties: list[PartyIn]
     mediators: list[str] = []
     screening: int | None = None
-    opened_on: dt.date | None = None
+    opened_on: PlausibleDate | None = None
 
 
 class PartyOut(Schema):
@@ -295,7 +296,7 @@ class PartyOut(Schema):
 class TermIn(Schema):
     text: str
     how: str
-    by: dt.date
+    by: PlausibleDate
 
 
 class AgreementIn(Schema):
@@ -337,14 +338,14 @@ class RiskIn(Schema):
 
 
 class SessionIn(Schema):
-    held_on: dt.date | None = None
+    held_on: PlausibleDate | None = None
     place: str = ""
     record: str
 
 
 class ExtendIn(Schema):
     consenting: list[int]
-    until: dt.date
+    until: PlausibleDate
     reason: str
 
 
@@ -357,23 +358,23 @@ class EndIn(Schema):
     state: str
     note: str
     amount: Decimal = Decimal(0)
-    day: dt.date | None = None
+    day: PlausibleDate | None = None
 
 
 class FollowUpIn(Schema):
     performance: str
     note: str = ""
-    day: dt.date | None = None
+    day: PlausibleDate | None = None
 
 
 class ConfirmationIn(Schema):
     court_name: str
-    applied_on: dt.date | None = None
+    applied_on: PlausibleDate | None = None
 
 
 class CourtDecisionIn(Schema):
     confirmed: bool
-    decided_on: dt.date | None = None
+    decided_on: PlausibleDate | None = None
 
 
 def _case(c: MediationCase) -> dict:
@@ -500,7 +501,7 @@ class EventIn(Schema):
     law: str
     title: str
     place: str
-    day: dt.date | None = None
+    day: PlausibleDate | None = None
     attendance: int
     troupe: str = ""
     subsidy: Decimal = Decimal(0)

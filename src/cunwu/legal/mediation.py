@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from cunwu import dates
 from cunwu.accounts import permissions, personal_data
 from cunwu.accounts.models import Assignment, User
 from cunwu.accounts.permissions import CHANGE, VIEW
@@ -82,10 +83,8 @@ def _day(value, field_name: str, earliest: dt.date | None = None, what: str = ""
     if value is None or value == "":
         return timezone.localdate()
     if isinstance(value, str):
-        try:
-            value = dt.date.fromisoformat(value)
-        except ValueError:
-            raise ValidationError({field_name: [_("Enter a date such as 2026-11-23.")]}) from None
+        value = dates.parse(value, field_name)
+    dates.check(value, field_name)
     if value > timezone.localdate():
         raise ValidationError({field_name: [_("This cannot be in the future.")]})
     if earliest is not None and value < earliest:
@@ -329,10 +328,7 @@ def extend(actor: Actor, case_id: int, consenting: list[int], until, reason: str
         if not parties or set(consenting or []) != parties:
             raise ValidationError({"consenting": [_("Every party must consent to an extension.")]})
         if isinstance(until, str):
-            try:
-                until = dt.date.fromisoformat(until)
-            except ValueError:
-                raise ValidationError({"until": [_("Enter a date such as 2026-11-23.")]}) from None
+            until = dates.parse(until, "until")
         if until is None or not case.due_on < until <= add_months(case.due_on, 1):
             raise ValidationError({"until": [_("Extend to a date after %(d)s and within one more month.") % {
                 "d": case.due_on.isoformat()}]})
@@ -364,6 +360,8 @@ def _terms(terms: list, opened_on: dt.date) -> list[dict]:
                 by = dt.date.fromisoformat(by)
             except ValueError:
                 by = None
+        if isinstance(by, dt.date) and dates.problem(by):
+            raise ValidationError({"terms": [dates.problem(by)]})
         if not text or not how or not isinstance(by, dt.date):
             raise ValidationError({"terms": [_("Each term says what is to be done, how, and by which date.")]})
         if by < opened_on:

@@ -7,6 +7,7 @@ import datetime as dt
 from ninja import Router, Schema, Status
 
 from cunwu.audit.context import Actor
+from cunwu.dates import PlausibleDate
 
 from . import services, warnings
 from .models import Notice, Warning
@@ -23,15 +24,15 @@ class NoticeIn(Schema):
     category: str
     title: str
     body: str
-    shown_from: dt.date | None = None
-    shown_until: dt.date | None = None
+    shown_from: PlausibleDate | None = None
+    shown_until: PlausibleDate | None = None
 
 
 class CorrectionIn(Schema):
     title: str
     body: str
     correction: str
-    shown_until: dt.date | None = None
+    shown_until: PlausibleDate | None = None
 
 
 class NoticeOut(Schema):

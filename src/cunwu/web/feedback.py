@@ -11,16 +11,10 @@ def errors_of(exc: ValidationError) -> dict[str, list[str]]:
 
 
 def parse_date(value: str, field: str):
-    """A form's ISO date, or None when left empty; anything else is the field's error."""
-    import datetime as dt
+    """A form's ISO date between 1900 and 2099, or None when left empty; anything else is the field's error."""
+    from cunwu import dates
 
-    value = (value or "").strip()
-    if not value:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise ValidationError({field: [_("Enter a date such as 2026-11-23.")]}) from None
+    return dates.parse(value, field)
 
 
 def flash_errors(request, exc: ValidationError) -> None:
