@@ -11,6 +11,8 @@ workers="${CUNWU_TEST_WORKERS:-$(( cores < 4 ? cores : 4 ))}"
 xdist=(-n "$workers" --dist worksteal)
 echo "== ruff =="
 .venv/bin/ruff check src tests benchmarks || status=1
+echo "== mypy (the service layer) =="
+.venv/bin/mypy || status=1
 if [ "$which" != postgres ]; then
   echo "== SQLite =="
   env -u DATABASE_URL .venv/bin/pytest "${xdist[@]}" || status=1

@@ -374,6 +374,7 @@ def test_every_object_route_answers_outside_the_jurisdiction_as_for_a_missing_ob
     assert after == before, ("a refused request wrote something",
                              list(AuditEntry.objects.filter(seq__gt=last).values_list("action", flat=True)[:20]))
     assert probes >= len(PROBED) * (len(made) - 1)
+    print(f"{role}: {len(PROBED)} object routes, {len(made)} places outside, {probes} probes")
 
 
 LISTED = sorted(p for p, r in REGISTRY.items() if r.kind == "list")

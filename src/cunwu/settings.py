@@ -8,6 +8,7 @@ CUNWU_ALLOWED_HOSTS, CUNWU_TOTP_REQUIRED, CUNWU_VAR_DIR.
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 
@@ -136,7 +137,7 @@ CSRF_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = _env_bool("CUNWU_SECURE_COOKIES", not DEBUG and "CUNWU_SECRET_KEY" in os.environ)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
-CUNWU = {
+CUNWU: dict[str, Any] = {
     # Idle timeout of a signed-in session, in seconds (the self-service terminal uses a shorter one).
     "SESSION_IDLE_SECONDS": int(os.environ.get("CUNWU_SESSION_IDLE_SECONDS", 30 * 60)),
     # A self-service terminal signs its user out and wipes the screen after this long without a touch (the page

@@ -50,11 +50,11 @@ def reencode_image(content: bytes, mime: str) -> bytes | None:
 
     Image.MAX_IMAGE_PIXELS = MAX_PIXELS
     try:
-        with Image.open(io.BytesIO(content)) as image:
-            if image.width * image.height > MAX_PIXELS:  # refused before decoding (Pillow only warns below 2x)
+        with Image.open(io.BytesIO(content)) as opened:
+            if opened.width * opened.height > MAX_PIXELS:  # refused before decoding (Pillow only warns below 2x)
                 return None
-            image.load()
-            image = ImageOps.exif_transpose(image)  # keep the way it was meant to be seen, then drop the EXIF
+            opened.load()
+            image = ImageOps.exif_transpose(opened)  # keep the way it was meant to be seen, then drop the EXIF
             fmt = IMAGE_FORMATS[mime]
             if fmt == "JPEG" and image.mode not in ("RGB", "L"):
                 image = image.convert("RGB")

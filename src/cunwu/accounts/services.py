@@ -93,6 +93,11 @@ class PersonInput:
     password: str = ""
 
 
+def _own_pk(instance: User | None) -> int:
+    """The person's own key when editing them (so their own values are not taken), else one no row has."""
+    return instance.pk if instance is not None else 0
+
+
 def _clean_person(data: PersonInput, *, official: bool, instance: User | None = None) -> dict:
     errors: dict[str, list[str]] = {}
     cleaned: dict = {}
@@ -100,14 +105,14 @@ def _clean_person(data: PersonInput, *, official: bool, instance: User | None = 
     if official or username:
         if not username or len(username) > 150 or not all(c.isalnum() or c in "._-" for c in username):
             errors.setdefault("username", []).append(_("A username uses letters, digits, . _ or - (at most 150)."))
-        elif User.objects.filter(username=username).exclude(pk=getattr(instance, "pk", None)).exists():
+        elif User.objects.filter(username=username).exclude(pk=_own_pk(instance)).exists():
             errors.setdefault("username", []).append(_("The username %(u)s is taken.") % {"u": username})
     cleaned["username"] = username
     cleaned["full_name"] = (data.full_name or "").strip()[:100]
     if data.phone:
         try:
             cleaned["phone"] = personal_data.normalize_phone(data.phone)
-            if User.objects.filter(phone=cleaned["phone"]).exclude(pk=getattr(instance, "pk", None)).exists():
+            if User.objects.filter(phone=cleaned["phone"]).exclude(pk=_own_pk(instance)).exists():
                 errors.setdefault("phone", []).append(_("This mobile number already belongs to an account."))
         except ValidationError as exc:
             errors.setdefault("phone", []).extend(exc.messages)
@@ -115,7 +120,7 @@ def _clean_person(data: PersonInput, *, official: bool, instance: User | None = 
         try:
             cleaned["national_id"] = personal_data.normalize_national_id(data.national_id)
             digest = personal_data.blind_index(cleaned["national_id"])
-            if User.objects.filter(national_id_index=digest).exclude(pk=getattr(instance, "pk", None)).exists():
+            if User.objects.filter(national_id_index=digest).exclude(pk=_own_pk(instance)).exists():
                 errors.setdefault("national_id", []).append(_("This ID number already belongs to an account."))
         except ValidationError as exc:
             errors.setdefault("national_id", []).extend(exc.messages)

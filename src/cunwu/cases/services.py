@@ -384,6 +384,8 @@ def _start_clock(case: Case, start: dt.datetime, remaining: int) -> None:
 
 
 def _pause_clock(case: Case, now: dt.datetime) -> None:
+    if case.clock_from is None:  # already stopped
+        return
     used = clock.working_seconds(case.clock_from, now, case.limit_unit, case.village_id)
     case.clock_remaining = max(0, case.clock_remaining - used)
     case.clock_from, case.due_at, case.warn_at = None, None, None
@@ -476,7 +478,7 @@ def _take_charge(case: Case, acting: Actor, now: dt.datetime) -> None:
     if case.responded_at is None:
         case.responded_at = now
         if case.responded_on_time is None:
-            case.responded_on_time = now <= case.respond_by
+            case.responded_on_time = case.respond_by is None or now <= case.respond_by
     if case.state == State.NEW:
         case.state = State.HANDLING
 
@@ -760,8 +762,9 @@ def _schedule_dispatch(row: Dispatch) -> None:
 
 def _my_dispatch(case: Case, acting: Actor) -> Dispatch:
     department_id = acting.assignment.department_id if acting.assignment not in (None, True) else None
-    row = (case.dispatches.select_for_update().filter(department_id=department_id)
-           .exclude(state=DispatchState.WITHDRAWN).order_by("-called_at", "-id").first())
+    mine = case.dispatches.select_for_update().exclude(state=DispatchState.WITHDRAWN)
+    mine = mine.filter(department_id=department_id) if department_id is not None else mine.none()
+    row = mine.order_by("-called_at", "-id").first()
     if row is None:
         raise _not_now(case)
     return row
@@ -914,8 +917,8 @@ def exclude_rating(actor: Actor, number: str, reason: str, round_number: int | N
     """A supervisor sets a malicious rating aside; it no longer counts, and a rectification it caused ends."""
     case, acting = _load(actor, number, SUPERVISE, expected_version)
     reason = _needs(reason, "reason", _("Say why the rating is malicious."))
-    rating = case.ratings.filter(excluded=False).order_by("-round")
-    rating = rating.filter(round=round_number).first() if round_number else rating.first()
+    counted_ratings = case.ratings.filter(excluded=False).order_by("-round")
+    rating = counted_ratings.filter(round=round_number).first() if round_number else counted_ratings.first()
     if rating is None:
         raise _invalid("round", _("There is no counted rating to set aside."))
     rating.excluded, rating.excluded_reason, rating.excluded_by = True, reason, actor.user

@@ -2,7 +2,9 @@
 first batch) with who verifies instead, and the kinds a village may still issue or replace by a commitment
 (examples from provincial lists). Provinces add their own through `cunwu certificates types`."""
 
-NON_ISSUABLE = [
+from typing import Any
+
+NON_ISSUABLE: list[dict[str, Any]] = [
     ("kinship", "亲属关系证明", "由公安机关户籍管理部门通过户口簿、户籍信息核查；夫妻关系以婚姻登记机关的记录为准；必要时由公证机构办理亲属关系公证。"),
     ("household", "居民身份信息证明（户籍证明）", "由户籍所在地公安派出所出具或通过户籍信息系统核查。"),
     ("household_change", "户口登记项目内容变更申请证明", "由公安派出所依据原始档案和有关材料核查。"),
@@ -26,7 +28,7 @@ NON_ISSUABLE = [
     ("lost_document", "证件遗失证明", "由原发证机关依申请人的书面声明补发，无需村级证明。"),
 ]
 
-ISSUABLE = [
+ISSUABLE: list[dict[str, Any]] = [
     {
         "code": "party_residence", "name": "党员在居住地表现情况反馈",
         "legal_basis": "《中国共产党章程》《中国共产党农村基层组织工作条例》",
@@ -60,7 +62,7 @@ ISSUABLE = [
     },
 ]
 
-COMMITMENT = [
+COMMITMENT: list[dict[str, Any]] = [
     {
         "code": "residence_commitment", "name": "实际居住情况（告知承诺）",
         "legal_basis": "《国务院办公厅关于全面推行证明事项告知承诺制的指导意见》（国办发〔2020〕42号）",

@@ -339,7 +339,7 @@ def _align_below(directory: Directory) -> None:
             for e, values in aligned
         ])
         note = _("Aligned with %(parent)s version %(n)s") % {"parent": parent.region.name,
-                                                             "n": parent.current.number}
+                                                             "n": parent.current.number if parent.current else ""}
         _make_current(child, version, system, note, parent.current_id)
         record(system, "directory.aligned", version, region_code=child.region_id,
                detail={"number": version.number, "dropped": dropped, "changed": changed})

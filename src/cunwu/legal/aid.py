@@ -88,6 +88,8 @@ def _start(application: AidApplication, limit: clock.Limit, received: dt.datetim
 
 
 def _pause(application: AidApplication, now: dt.datetime) -> None:
+    if application.clock_from is None:  # already stopped
+        return
     used = clock.working_seconds(application.clock_from, now, clock.Unit.WORKDAYS, application.village_id)
     application.clock_remaining = max(0, application.clock_remaining - used)
     application.clock_from, application.due_at = None, None
@@ -199,9 +201,8 @@ def apply(actor: Actor, data: AidInput) -> AidApplication:
     if no_means == NoMeansGroup.MIGRANT and matter not in MIGRANT_MATTERS:
         raise ValidationError({"no_means": [_("Migrant workers need no means test for wages or work-injury "
                                                "compensation only; choose one of those matters.")]})
-    if no_means:
-        hardship = Hardship.EXEMPT
-    else:
+    hardship: str = Hardship.EXEMPT
+    if not no_means:
         hardship = data.hardship or ""
         if hardship not in (Hardship.PLEDGE, Hardship.DATA):
             raise ValidationError({"hardship": [_("Show hardship by a written pledge or let the centre check shared "
@@ -306,7 +307,7 @@ def supply_materials(actor: Actor, application_id: int, note: str = "", files: l
         if application.state != AidState.AWAITING:
             raise _not_now()
         now = timezone.now()
-        application.paused_seconds += int((now - application.awaiting_since).total_seconds())
+        application.paused_seconds += int((now - (application.awaiting_since or now)).total_seconds())
         application.state, application.awaiting_since = AidState.APPLIED, None
         _resume(application, now)
         application.save()
@@ -446,7 +447,7 @@ def assign(actor: Actor, application_id: int, lawyer_username: str) -> AidApplic
         application.save()
         record(acting, "legal.aid.assigned", application, region_code=application.village_id,
                detail={"lawyer": lawyer.pk, "on_time": application.assigned_on_time})
-        notify.tell([lawyer], "aid_assigned", f"aid:{application.pk}:lawyer:{lawyer.pk}", application.number,
+        notify.tell([lawyer], "aid_assigned", f"aid:{application.pk}:lawyer:{lawyer.pk}", application.number or "",
                     due=application.due_at, link=f"/legal/aid/{application.pk}/",
                     region_code=application.village_id)
         profile = AdviserProfile.objects.filter(user=lawyer).first()

@@ -160,13 +160,13 @@ def _committee_for(village) -> Committee:
 
 def _mediators(usernames: list[str], village_code: str, committee: Committee) -> list[User]:
     """Members of the committee with an account, or people holding the mediator role over the village."""
-    chosen = []
+    chosen: list[User] = []
     for username in dict.fromkeys(u.strip() for u in usernames if u and u.strip()):
         user = User.objects.filter(username=username, is_active=True).first()
         member = user is not None and committee.members.filter(user=user, left_on__isnull=True).exists()
         role = user is not None and any(a.role == Role.MEDIATOR and village_code.startswith(a.region_id)
                                         for a in permissions.assignments_of(user))
-        if not (member or role):
+        if user is None or not (member or role):
             raise ValidationError({"mediators": [_("%(u)s is not a mediator here.") % {"u": username}]})
         chosen.append(user)
     if not chosen:

@@ -20,7 +20,7 @@ from .models import AidApplication, MediationCase, Scan
 from .policies import OBJECT, TRACK
 from .services import _text
 
-KINDS = {"aid": AidApplication, "mediation": MediationCase}
+KINDS: dict[str, type[AidApplication] | type[MediationCase]] = {"aid": AidApplication, "mediation": MediationCase}
 
 
 def _adders(found) -> tuple[str, ...]:
@@ -50,7 +50,7 @@ def add(actor: Actor, kind: str, pk: int, files: list[Upload], what: str) -> lis
         checked = check_uploads(files, already=locked.scans.count())
         if not checked:
             raise ValidationError({"files": [_("Choose at least one file.")]})
-        number = locked.number
+        number = locked.number or f"{kind}-{locked.pk}"
         made = [save_upload(Scan(**{kind: locked}, what=what), number, upload, mime, actor.user)
                 for upload, mime in checked]
         record(acting, f"legal.{kind}.scans_added", locked, region_code=locked.village_id,

@@ -86,7 +86,7 @@ def add_point(actor: Actor, region_code: str, kind: str, name: str, address: str
     from .models import POINT_LEVEL, PointKind
 
     kind = _choice(kind, PointKind, "kind")
-    levels = (POINT_LEVEL[kind],) if kind in POINT_LEVEL else (3, 4, 5)
+    levels = (POINT_LEVEL[PointKind(kind)],) if kind in POINT_LEVEL else (3, 4, 5)
     region = _region(region_code, levels, "region")
     acting = _manager(actor, region.code)
     with transaction.atomic():
@@ -517,4 +517,4 @@ def timeline(obj) -> list[dict]:
     names = {u.pk: u.display_name for u in User.objects.filter(pk__in={e["actor_id"] for e in entries})}
     roles = dict(Role.choices)
     return [{**e, "label": STEP_LABELS[e["action"]], "who": " · ".join(str(part) for part in (
-        roles.get(e["role"], ""), names.get(e["actor_id"], "")) if part)} for e in entries]
+        roles.get(e["role"], ""), names.get(e["actor_id"] or 0, "")) if part)} for e in entries]

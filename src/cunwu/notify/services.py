@@ -75,7 +75,7 @@ def tell(users: Iterable[User], kind: str, event_key: str, ref: str, *, due: dt.
                  purpose="work" if due else "work_info", params=text_params,
                  role=role, state=(DeliveryState.NO_PHONE if not u.phone else DeliveryState.HELD if held
                                    else DeliveryState.PENDING),
-                 due_at=quiet_until if held else now + window if u.pk in recent else now, created_at=now)
+                 due_at=(quiet_until or now) if held else now + window if u.pk in recent else now, created_at=now)
         for u in fresh
     ], ignore_conflicts=True, batch_size=2000)
     if sms.messenger_configured():  # officials with a WeCom account are told there too, at once
@@ -233,14 +233,14 @@ def _send_batch(rows: list[Delivery], now: dt.datetime, done: dict) -> None:
 
 
 def _send_wecom(row: Delivery, now: dt.datetime, finished: list, done: dict) -> None:
-    messenger = sms.messenger()
-    if messenger is None or not row.recipient.wecom_id:
+    messenger, recipient = sms.messenger(), row.recipient
+    if messenger is None or recipient is None or not recipient.wecom_id:
         _set(row, DeliveryState.DROPPED, finished, sent_at=None, last_error="WeCom is not set up for this person")
         done["dropped"] += 1
         return
     try:
         ordered = purposes.ordered(row.purpose, row.params)
-        message_id = messenger.send(row.recipient.wecom_id, purposes.render(row.purpose, ordered))
+        message_id = messenger.send(recipient.wecom_id, purposes.render(row.purpose, ordered))
     except Exception as exc:  # noqa: BLE001 - a provider's bug must not stop the other messages
         _failed(row, exc if isinstance(exc, DeliveryFailed) else DeliveryFailed(f"{type(exc).__name__}: {exc}"),
                 now, finished)
