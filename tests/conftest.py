@@ -22,16 +22,18 @@ def django_db_setup(django_db_setup, django_db_blocker):
         _SESSION_REGIONS[:] = list(Region.objects.order_by("level", "code").values())
 
 
-@pytest.fixture(autouse=True)
-def _regions_back_after_a_wipe(request, django_db_blocker):
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item, nextitem):
     """A transactional test (the live server's) ends with the database wiped. Django runs those last; spread
-    over processes (pytest-xdist) the next test of this process may be an ordinary one, so the session's
-    regions are put back. Set up before `transactional_db` (an autouse fixture), so it tears down after it."""
+    over processes (pytest-xdist) the next test of this process may be an ordinary one, so once the test's
+    fixtures are torn down (the wipe included), the session's regions are put back."""
     yield
-    if "transactional_db" in request.fixturenames and _SESSION_REGIONS:
+    if "transactional_db" in getattr(item, "fixturenames", ()) and _SESSION_REGIONS:
+        from pytest_django.plugin import blocking_manager_key
+
         from cunwu.regions.models import Region
 
-        with django_db_blocker.unblock():
+        with item.config.stash[blocking_manager_key].unblock():
             Region.objects.bulk_create([Region(**row) for row in _SESSION_REGIONS], ignore_conflicts=True,
                                        batch_size=2000)
 

@@ -52,7 +52,7 @@ def test_every_operation_survives_generated_requests(role, keep_connection):
     headers = {"Authorization": f"Bearer {token}", "Accept-Encoding": "identity"}
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
     failures: list[str] = []
-    operations = 0
+    operations, calls = 0, [0]
     for result in schema.get_all_operations():
         operation = result.ok()
         operations += 1
@@ -62,6 +62,7 @@ def test_every_operation_survives_generated_requests(role, keep_connection):
         @given(case=operation.as_strategy())
         def run(case):
             response = case.call(headers=headers)
+            calls[0] += 1
             case.validate_response(response, checks=CHECKS, headers=headers)
 
         try:
@@ -69,4 +70,5 @@ def test_every_operation_survives_generated_requests(role, keep_connection):
         except (Exception, BaseExceptionGroup) as exc:  # noqa: BLE001 - gather every operation's failure
             failures.append(f"{operation.method.upper()} {operation.path}: {str(exc)[:600]}")
     assert operations > 120
+    print(f"{role}: {operations} operations, {calls[0]} generated requests")
     assert not failures, f"{len(failures)} of {operations} operations failed:\n" + "\n\n".join(failures)
