@@ -28,7 +28,9 @@ def pytest_runtest_teardown(item, nextitem):
     over processes (pytest-xdist) the next test of this process may be an ordinary one, so once the test's
     fixtures are torn down (the wipe included), the session's regions are put back."""
     yield
-    if "transactional_db" in getattr(item, "fixturenames", ()) and _SESSION_REGIONS:
+    marker = item.get_closest_marker("django_db")
+    wiped = "transactional_db" in getattr(item, "fixturenames", ()) or bool(marker and marker.kwargs.get("transaction"))
+    if wiped and _SESSION_REGIONS:
         from pytest_django.plugin import blocking_manager_key
 
         from cunwu.regions.models import Region

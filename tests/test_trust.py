@@ -665,3 +665,14 @@ def test_dates_that_mean_nothing_are_refused_on_forms_the_api_and_answers(client
     entry = SimpleNamespace(questions=[{"key": "since", "label": "居住起始日期", "type": "date", "required": True}])
     with pytest.raises(ValidationError, match="1900"):
         cases._clean_answers(entry, {"since": day})  # an item's date question
+
+
+@pytest.mark.django_db
+def test_a_nul_in_a_path_or_a_body_of_any_type_is_refused_and_a_multipart_body_to_the_api_is_no_server_error(client):
+    client.force_login(person("village_staff", VILLAGE_A1))
+    assert client.get("/cases/%00/").status_code == 400
+    assert client.get("/api/v1/cases/%00").status_code == 422
+    plain = client.post("/api/v1/cases", '{"village": "220322100201", "title": "\\u0000"}', content_type="text/plain")
+    assert plain.status_code == 422 and "Unicode" in plain.json()["detail"]
+    multipart = client.post("/api/v1/cases", {"village": "220322100201", "title": "路灯不亮"})  # a form, not JSON
+    assert 400 <= multipart.status_code < 500

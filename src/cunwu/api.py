@@ -88,7 +88,7 @@ def _malformed(request, exc):
     errors: dict[str, list[str]] = {}
     for error in exc.errors:
         where = [str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path", "payload",
-                                                                             "form", "header", "cookie")]
+                                                                             "form", "file", "header", "cookie")]
         field = ".".join(where[1:] if len(where) > 1 and where[0] in ("data", "filters") else where) or "body"
         message = _("This field is required.") if error.get("type") == "missing" else _(
             "This value is not valid (%(reason)s).") % {"reason": error.get("msg", "")}

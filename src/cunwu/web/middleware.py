@@ -121,24 +121,29 @@ def unstorable(value) -> bool:
 
 
 class RefuseUnstorableTextMiddleware:
-    """A query parameter, a form field or a JSON string holding a NUL or a lone surrogate (a \\ud800 escape) is
-    refused with a message in the caller's language before any view runs: the API answers 422 in its own shape,
-    a page 400. Uploaded files are not read here."""
+    """A path, a query parameter, a form field or a JSON string holding a NUL or a lone surrogate (a \\ud800
+    escape) is refused with a message in the caller's language before any view runs: the API answers 422 in its
+    own shape, a page 400. The API reads any body as JSON whatever its declared type, so every API body but a
+    multipart one is read as JSON here; an API's multipart body is left to the API (reading it as a form here
+    would use up the stream the API reads). Uploaded files are not read."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        bad = any(unstorable(k) or unstorable(v) for k, values in request.GET.lists() for v in [*values])
-        if not bad and request.method in ("POST", "PUT", "PATCH"):
-            if request.content_type == "application/json":
+        api = request.path.startswith("/api/")
+        bad = unstorable(request.path) or any(
+            unstorable(k) or unstorable(v) for k, values in request.GET.lists() for v in values)
+        if not bad and request.method in ("POST", "PUT", "PATCH", "DELETE"):
+            form = request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data")
+            if (api and request.content_type != "multipart/form-data") or request.content_type == "application/json":
                 import json
 
                 try:
                     bad = unstorable(json.loads(request.body or b"null"))
                 except ValueError:
                     pass  # the API answers a body it cannot read itself
-            elif request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            elif form and not api:
                 bad = any(unstorable(k) or unstorable(v) for k, values in request.POST.lists() for v in values)
         if bad:
             from django.http import HttpResponseBadRequest, JsonResponse
