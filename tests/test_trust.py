@@ -676,3 +676,20 @@ def test_a_nul_in_a_path_or_a_body_of_any_type_is_refused_and_a_multipart_body_t
     assert plain.status_code == 422 and "Unicode" in plain.json()["detail"]
     multipart = client.post("/api/v1/cases", {"village": "220322100201", "title": "路灯不亮"})  # a form, not JSON
     assert 400 <= multipart.status_code < 500
+
+
+@pytest.mark.django_db
+def test_a_file_name_with_a_nul_is_kept_without_it():
+    """A file's name comes as the phone sent it; what no database stores as text is dropped from it (a NUL
+    answered 500 on PostgreSQL)."""
+    from cunwu.cases import services as cases
+
+    from .helpers import PNG
+
+    staff = actor(person("village_staff", VILLAGE_A1))
+    case = cases.submit(staff, cases.CaseInput(village=VILLAGE_A1, title="路灯不亮", applicant_phone="13904346666",
+                                               consent="当面同意"))[0]
+    case = cases.attach(staff, case.number, [cases.Upload("照片\x00\x07.png", PNG)])
+    assert case.attachments.get().name == "照片.png"
+    case = cases.attach(staff, case.number, [cases.Upload("\x00", PNG)])
+    assert sorted(case.attachments.values_list("name", flat=True)) == ["file", "照片.png"]

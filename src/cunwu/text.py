@@ -21,6 +21,12 @@ def text_problem(value: str, limit: int) -> str:
     return ""
 
 
+def printable(value: str) -> str:
+    """The value without the characters no database stores as text (for names that come with files, which are
+    kept as sent rather than refused)."""
+    return _UNPRINTABLE.sub("", value)
+
+
 def clean_text(value: str, field: str, limit: int, required: bool = True) -> str:
     value = (value or "").strip()
     if required and not value:

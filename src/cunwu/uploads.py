@@ -25,6 +25,8 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.utils.translation import gettext as _
 
+from cunwu.text import printable
+
 EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "application/pdf": "pdf"}
 IMAGE_FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
 MAX_PIXELS = 40_000_000  # a 40-megapixel photo; more is a decompression bomb, not a scan
@@ -99,6 +101,11 @@ def pdf_active_content(content: bytes) -> str | None:
         return type(exc).__name__
 
 
+def file_name(upload: Upload) -> str:
+    """The name the file came with, as shown and stored: printable characters only, at most 200."""
+    return printable(upload.name or "")[-200:] or "file"
+
+
 def check_uploads(files: list[Upload], already: int = 0) -> list[tuple[Upload, str]]:
     """Each file checked (and a photo re-encoded), with its sniffed type; or a ValidationError naming every
     refused file. Nothing is written here."""
@@ -109,7 +116,7 @@ def check_uploads(files: list[Upload], already: int = 0) -> list[tuple[Upload, s
         problems.append(_("A case holds at most %(n)s files.") % {"n": _cfg("ATTACHMENT_MAX_COUNT")})
     checked = []
     for upload in files:
-        name = (upload.name or "file")[-200:]
+        name = file_name(upload)
         if len(upload.content) > limit:
             problems.append(_("“%(name)s” is larger than %(mb)s MB.") % {"name": name, "mb": limit // (1024 * 1024)})
             continue
@@ -140,7 +147,7 @@ def check_uploads(files: list[Upload], already: int = 0) -> list[tuple[Upload, s
 def save_upload(stored, prefix: str, upload: Upload, mime: str, user):
     """Fill and save a stored file of any kind from a checked upload: its name, type, size and hash, and the
     content under a name that does not reveal the original."""
-    stored.name, stored.content_type = (upload.name or "file")[-200:], mime
+    stored.name, stored.content_type = file_name(upload), mime
     stored.size, stored.sha256 = len(upload.content), hashlib.sha256(upload.content).hexdigest()
     stored.uploaded_by = user
     stored.file.save(f"{prefix}-{stored.sha256[:12]}.{EXTENSIONS[mime]}", ContentFile(upload.content), save=False)
