@@ -48,9 +48,9 @@ def new_page(browser, phone=False):
     return browser.new_context(viewport=size, locale="zh-CN").new_page()
 
 
-def sign_in_staff(browser, live_server, demo, username):
+def sign_in_staff(browser, live_server, demo, username, phone=False):
     """A fresh browser context signed in as an official (with the TOTP step when the account has one)."""
-    page = new_page(browser)
+    page = new_page(browser, phone=phone)
     page.goto(live_server.url + "/accounts/sign-in/")
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码").fill(DEMO_PASSWORD)
@@ -710,3 +710,58 @@ def test_the_county_command_view_drills_down_to_a_village(browser, live_server, 
     public.get_by_role("link", name="本村诉求办理情况").click()
     assert public.get_by_role("heading", name="南杏山村 · 三率与满意度").is_visible()
     shot(public, "65-public-rates-village-phone")
+
+
+def test_a_grid_worker_records_visits_offline_and_a_need_becomes_a_prefilled_request(browser, live_server, demo):
+    """On a phone: the visits due reach the grid worker's inbox; two visits recorded without network wait on the
+    phone and arrive once each when it returns; a need found on a visit becomes a request in one tap, with the
+    person's details taken from the record and the request linked to the visit."""
+    from cunwu.cases.models import Case
+    from cunwu.households.models import Visit
+
+    page = sign_in_staff(browser, live_server, demo, "village1.grid", phone=True)
+    visits = page.locator("#inbox-visits")
+    assert int(visits.locator(".count").inner_text()) >= 2
+    shot(page, "70-inbox-grid-worker-phone")
+    page.goto(live_server.url + "/households/visits/")
+    rows = page.locator("ul.visits > li")
+    before = Visit.objects.count()
+    page.context.set_offline(True)
+    for name in ("孙玉珍", "马秀云"):
+        row = rows.filter(has_text=name)
+        row.locator("summary").click()
+        row.get_by_label("电话").check()
+        row.get_by_role("button", name="登记走访").click()
+        assert row.get_by_role("status").filter(has_text="网络断了").is_visible()
+    shot(page, "71-visits-kept-offline-phone")
+    assert Visit.objects.count() == before
+    page.context.set_offline(False)
+    page.locator("[data-sent-status]").filter(has_text="已发送保存的走访 2 条").wait_for(timeout=30_000)
+    assert Visit.objects.count() == before + 2
+    assert set(Visit.objects.order_by("-id")[:2].values_list("resident__name", "mode")) == {
+        ("孙玉珍", "phone"), ("马秀云", "phone")}
+    page.reload()
+    page.wait_for_timeout(1000)
+    assert Visit.objects.count() == before + 2  # nothing is sent again
+
+    page.goto(live_server.url + "/households/visits/?show=all")
+    row = page.locator("ul.visits > li").filter(has_text="郭建业")
+    row.locator("summary").click()
+    row.get_by_label("上门").check()
+    row.get_by_label("需要帮助", exact=True).check()
+    row.get_by_role("textbox").fill("院墙被大风刮倒，需要帮忙修补")
+    row.get_by_role("button", name="登记走访").click()
+    page.wait_for_url("**/households/visits/*/")
+    shot(page, "72-visit-with-a-need-phone")
+    page.get_by_role("link", name="转为向村里提出的诉求").click()
+    page.wait_for_url("**/cases/new/**")
+    assert page.get_by_label("姓名", exact=True).input_value() == "郭建业"
+    assert page.get_by_label("手机号码（接收进度通知）").input_value() == "13904346103"
+    assert page.locator("#title").input_value() == "院墙被大风刮倒，需要帮忙修补"
+    assert page.locator("[data-taken]").is_visible()
+    shot(page, "73-request-prefilled-from-the-record-phone")
+    page.get_by_role("button", name="提交").click()
+    page.wait_for_url("**/cases/220322*/")
+    case = Case.objects.order_by("-id").first()
+    assert case.visit.needs == "院墙被大风刮倒，需要帮忙修补" and case.resident.name == "郭建业"
+    assert case.applicant_name == "郭建业" and case.proxy_staff.username == "village1.grid"

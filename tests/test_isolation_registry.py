@@ -29,6 +29,7 @@ from cunwu.burden import services as burden
 from cunwu.cases import services as cases
 from cunwu.cases.models import Case
 from cunwu.certificates import services as certificates
+from cunwu.households import services as households
 from cunwu.legal import aid, mediation, scans
 from cunwu.legal import services as legal
 from cunwu.notices import services as notices
@@ -112,6 +113,14 @@ REGISTRY: dict[str, Route] = {
     "terminal/<str:code>/": REGION, "terminal/<str:code>/set-up/": REGION,
     "terminal/<str:code>/services/<str:item_code>/": REGION,
     "notifications/": OWN, "notifications/read/": OWN, "notifications/deliveries/": LIST,
+    "households/village/<str:code>/": REGION, "households/village/<str:code>/new/": REGION,
+    "households/village/<str:code>/grids/": REGION, "households/<int:household_id>/": Route("household"),
+    "households/<int:household_id>/<str:step>/": Route("household", {"step": "verify"}),
+    "households/people/<int:resident_id>/": Route("resident"),
+    "households/people/<int:resident_id>/<str:step>/": Route("resident", {"step": "label"}),
+    "households/labels/<int:label_id>/end/": Route("label"), "households/visits/": OWN,
+    "households/visits/record/": LIST, "households/visits/<int:visit_id>/": Route("visit"),
+    "households/coverage/": REGION, "households/rules/<str:county>/": REGION,
     # --- the API -------------------------------------------------------------------------------------------
     "api/v1/": P, "api/v1/openapi.json": P, "api/v1/docs": P,
     "api/v1/regions": P, "api/v1/regions/<code>": P, "api/v1/regions/<code>/children": P,
@@ -138,6 +147,9 @@ REGISTRY: dict[str, Route] = {
     "api/v1/cases/<number>/actions/<action>": Route("case", {"action": "take"}),
     "api/v1/cases/<number>/attachments": Route("case"),
     "api/v1/cases/<number>/attachments/<attachment_id>": Route("attachment"),
+    "api/v1/households": LIST, "api/v1/households/coverage": REGION,
+    "api/v1/households/<household_id>": Route("household"), "api/v1/residents": LIST, "api/v1/visits": LIST,
+    "api/v1/visits/due": OWN,
     "api/v1/stats/rates": REGION, "api/v1/stats/ranking": REGION,
     "api/v1/certificates/types": P, "api/v1/certificates/requests": LIST,
     "api/v1/certificates/requests/<request_id>": Route("certificate_request"),
@@ -191,7 +203,8 @@ MISSING = {  # path parameters of objects that do not exist
     "assignment_id": 999999999, "token_id": 999999999, "seq": 999999999, "request_id": 999999999,
     "report_id": 999999999, "serial": "ZZZZ-ZZZZ-ZZZZ", "consultation_id": 999999999, "application_id": 999999999,
     "case_id": 999999999, "scan_id": 999999999, "notice_id": 999999999, "warning_id": 999999999,
-    "committee_id": 999999999, "member_id": 999999999,
+    "committee_id": 999999999, "member_id": 999999999, "household_id": 999999999, "resident_id": 999999999,
+    "label_id": 999999999, "visit_id": 999999999,
 }
 
 
@@ -283,7 +296,20 @@ def _people(code):
             "token_id": staff.api_tokens.get().pk, "seq": entry.seq}
 
 
-MAKERS = (_case, _legal, _certificate, _notices, _burden, _people)
+def _households(code):
+    worker = person("grid_worker", code)
+    grid = households.create_grid(Actor.console(), code, f"网格{code[-3:]}")
+    households.set_grid_workers(Actor.console(), grid.pk, [worker.username])
+    home = households.create_household(Actor.console(), households.HouseholdInput(code, "一组1号", grid=grid.pk),
+                                       households.PersonInput(name="张老汉", sex="M", birth_date="1940-02-03"))
+    resident = home.members.get()
+    label = households.add_label(Actor.console(), resident.pk, "elderly_alone", "2026-01-05")
+    visit = households.record_visit(actor(worker), households.VisitInput(home.pk, resident.pk, mode="phone",
+                                                                       condition="needs_help", needs="屋顶漏雨"))[0]
+    return {"household_id": home.pk, "resident_id": resident.pk, "label_id": label.pk, "visit_id": visit.pk}
+
+
+MAKERS = (_case, _legal, _certificate, _notices, _burden, _people, _households)
 PARAMETERS = {  # the path parameter each kind's routes take from what the makers return
     "case": {"number": "number"}, "attachment": {"number": "number", "attachment_id": "attachment_id"},
     "consultation": {"consultation_id": "consultation_id"}, "aid": {"application_id": "application_id"},
@@ -295,6 +321,8 @@ PARAMETERS = {  # the path parameter each kind's routes take from what the maker
     "burden_request": {"request_id": "burden_request_id"}, "burden_report": {"report_id": "report_id"},
     "person": {"person_id": "person_id"}, "assignment": {"assignment_id": "assignment_id"},
     "token": {"token_id": "token_id"}, "audit": {"seq": "seq"},
+    "household": {"household_id": "household_id"}, "resident": {"resident_id": "resident_id"},
+    "label": {"label_id": "label_id"}, "visit": {"visit_id": "visit_id"},
 }
 PAGE_METHODS = ("get", "post")
 API_METHODS = ("get", "post", "put", "delete")

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "cunwu.notify",
     "cunwu.directory",
     "cunwu.burden",
+    "cunwu.households",
     "cunwu.cases",
     "cunwu.certificates",
     "cunwu.legal",

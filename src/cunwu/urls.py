@@ -12,6 +12,7 @@ urlpatterns = [
     path("audit/", include("cunwu.audit.urls")),
     path("burden/", include("cunwu.burden.urls")),
     path("cases/", include("cunwu.cases.urls")),
+    path("households/", include("cunwu.households.urls")),
     path("certificates/", include("cunwu.certificates.urls")),
     path("legal/", include("cunwu.legal.urls")),
     path("", include("cunwu.notices.urls")),

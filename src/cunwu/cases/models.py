@@ -50,6 +50,12 @@ class Case(models.Model):
     applicant = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT,
                                   related_name="cases")
     applicant_name = models.CharField(_("applicant"), max_length=100, blank=True)
+    # the village's record of the applicant, when the request took their details from it (collect once), and
+    # the key-group visit on which the need was found
+    resident = models.ForeignKey("households.Resident", null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="cases")
+    visit = models.ForeignKey("households.Visit", null=True, blank=True, on_delete=models.PROTECT,
+                              related_name="cases")
     applicant_phone_sealed = models.TextField(blank=True)
     applicant_phone_index = models.CharField(max_length=64, blank=True, db_index=True)
     submitted_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT,

@@ -29,6 +29,7 @@ from cunwu.accounts.services import department_for
 from cunwu.audit.context import Actor
 from cunwu.audit.services import record
 from cunwu.directory import services as directory
+from cunwu.households import services as households
 from cunwu.notify import hours
 from cunwu.regions.models import Region
 from cunwu.text import clean_text, text_problem
@@ -115,6 +116,8 @@ class CaseInput:
     consent: str = ""
     idempotency_key: str = ""
     files: list[Upload] = field(default_factory=list)
+    resident: int | None = None  # the village's record the applicant's details are taken from
+    visit: int | None = None  # the key-group visit on which the need was found
 
 
 def _villager_assignment(user, village_code: str):
@@ -263,6 +266,8 @@ def _submit(actor: Actor, data: CaseInput, scoped_key: str) -> Case:
     case = Case(village=village, township_code=village.code[:9], county_code=village.code[:6],
                 submitted_by=user, idempotency_key=scoped_key or None,
                 idempotency_digest=request_digest(data) if scoped_key else "")
+    if own is None:
+        _from_record(actor, case, village.code, data, err)
     case.kind = data.kind if data.kind in CaseKind.values else ""
     if not case.kind:
         err("kind", _("Say whether this is an application for a service or a demand."))
@@ -342,6 +347,8 @@ def _submit(actor: Actor, data: CaseInput, scoped_key: str) -> Case:
                 case.applicant_name = linked.full_name
     case.applicant_phone_sealed = personal_data.encrypt(phone)
     case.applicant_phone_index = personal_data.blind_index(phone) if phone else ""
+    if case.resident is not None and phone and phone != case.resident.phone and not errors:
+        _correct_record(actor, case.resident, phone)
 
     checked = []
     try:
@@ -370,6 +377,36 @@ def _submit(actor: Actor, data: CaseInput, scoped_key: str) -> Case:
     alerts.new_case(case)
     alerts.applicant(case, "case_received")
     return case
+
+
+def _from_record(actor: Actor, case: Case, village_code: str, data: CaseInput, err) -> None:
+    """Collect once: details taken from the village's record (and the visit that found the need) fill what the
+    intake left empty; the case is linked to the record."""
+    if data.visit not in (None, "", 0):
+        visit = households.visit_for_form(actor, data.visit, village_code)
+        if visit is None:
+            err("visit", _("This visit is not one of the village's that you may see."))
+            return
+        case.visit = visit
+        if visit.resident_id and data.resident in (None, "", 0):
+            data.resident = visit.resident_id
+        if not data.description and not data.title:
+            data.title = visit.needs[:200]
+    if data.resident not in (None, "", 0):
+        resident = households.resident_for_form(actor, data.resident, village_code)
+        if resident is None:
+            err("resident", _("This person is not in the village's records that you may see."))
+            return
+        case.resident = resident
+        data.applicant_name = data.applicant_name or resident.name
+        data.applicant_phone = data.applicant_phone or resident.phone or resident.household.phone
+
+
+def _correct_record(actor: Actor, resident, phone: str) -> None:
+    """A phone number corrected at intake is a correction of the record (with its history), not a copy. Someone
+    who may read the record but not change it leaves it as it was; the case keeps the number given."""
+    if permissions.can(actor, permissions.CHANGE, resident):
+        households.correct_phone(actor, resident, phone, source="case intake")
 
 
 # --- the clock ----------------------------------------------------------------------------------------------

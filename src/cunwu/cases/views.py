@@ -20,6 +20,7 @@ from cunwu.accounts.departments import CHINESE_NAMES, DepartmentKind
 from cunwu.accounts.roles import Role
 from cunwu.audit.context import Actor
 from cunwu.directory import services as directory
+from cunwu.households import services as households
 from cunwu.regions.models import Region
 from cunwu.web.feedback import errors_of, flash_errors
 
@@ -106,6 +107,27 @@ def _village_for_intake(request, actor: Actor) -> Region | None:
     return Region.objects.filter(code=code, level=5).first() if code else None
 
 
+def _from_records(request, actor: Actor, village, is_villager: bool) -> dict:
+    """Collect once: the intake finds the villager in the village's records and takes their details from there
+    (a visit that found a need brings the person and the need)."""
+    if village is None or is_villager:
+        return {"prefill": {}}
+    params = request.POST if request.method == "POST" else request.GET
+    visit = households.visit_for_form(actor, params.get("visit"), village.code)
+    taken = households.resident_for_form(actor, params.get("resident") or (visit.resident_id if visit else None),
+                                         village.code)
+    find = request.GET.get("find", "").strip()[:50]
+    prefill = {}
+    if taken is not None:
+        prefill.update(applicant_name=taken.name, applicant_phone=taken.phone or taken.household.phone,
+                       consent=_("agreed in person during the visit") if visit else "")
+    if visit is not None:
+        prefill.update(title=visit.needs[:200], description=visit.needs)
+    return {"visit": visit, "taken": taken, "find": find,
+            "found": households.find(actor, village.code, find) if find else [],
+            "may_find": households.may_read_village(actor, village.code), "prefill": prefill}
+
+
 @login_required
 def new_case(request):
     actor = Actor.from_request(request)
@@ -133,6 +155,7 @@ def new_case(request):
             channel=form.get("channel", ""), applicant_name=form.get("applicant_name", ""),
             applicant_phone=form.get("applicant_phone", ""), consent=form.get("consent", ""),
             idempotency_key=form.get("idempotency_key", ""), files=files,
+            resident=form.get("resident") or None, visit=form.get("visit") or None,
         )
         try:
             case, created = services.submit(actor, data)
@@ -143,7 +166,12 @@ def new_case(request):
             return redirect("cases:case", number=case.number)
         except ValidationError as exc:
             errors = errors_of(exc)
+    record_context = _from_records(request, actor, village, is_villager)
+    if request.method != "POST":
+        form = record_context.pop("prefill")
+    record_context.pop("prefill", None)
     return render(request, "cases/new.html", {
+        **record_context,
         "village": village, "entry": entry, "errors": errors, "form": form, "is_villager": is_villager,
         "idempotency_key": form.get("idempotency_key") or uuid.uuid4().hex,
         "categories": Category.choices, "types": DemandType.choices, "urgencies": Urgency.choices,

@@ -21,6 +21,7 @@ KINDS = {
     "legal_overdue": _("Legal time limit"),
     "warning": _("Emergency warning"),
     "certificate_request": _("Certificate request"),
+    "visits_due": _("Key-group visits due"),
 }
 
 

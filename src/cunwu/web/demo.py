@@ -123,6 +123,7 @@ def _demo_directory_and_burden(actor: Actor, villages: list[Region]) -> None:
     _demo_certificates(as_user, villages)
     _demo_legal(as_user, villages)
     _demo_notices(as_user, villages)
+    _demo_households(as_user, villages)
 
 
 def _demo_cases(as_user, villages: list[Region]) -> None:
@@ -240,6 +241,48 @@ def _demo_notices(as_user, villages: list[Region]) -> None:
         "blizzard", "yellow", "暴雪黄色预警",
         "预计今晚到明天有暴雪，局地积雪深度10厘米以上。请加固大棚和畜舍，老人儿童减少外出，注意防寒取暖和一氧化碳中毒。",
         [village[:9]], timezone.now() + dt.timedelta(hours=36)))
+
+
+def _demo_households(as_user, villages: list[Region]) -> None:
+    """Village 1's own data: two grids, households with their people, key groups whose visits are done, due
+    and missed, and a visit that found a need."""
+    import datetime as dt
+
+    from cunwu.households import services as hh
+
+    staff, grid_worker = as_user("village1.staff"), as_user("village1.grid")
+    code = villages[0].code
+    east, west = hh.create_grid(staff, code, "一网格（东片）"), hh.create_grid(staff, code, "二网格（西片）")
+    hh.set_grid_workers(staff, east.pk, ["village1.grid"])
+    today = timezone.localdate()
+    homes = [  # (group, address, grid, head, born, phone, members, labels as (who, group, days ago))
+        ("一组", "东街3号", east, "陈大爷", "1950-01-11", "13904340000", [], [(0, "elderly_alone", 20)]),
+        ("一组", "东街7号", east, "孙玉珍", "1942-08-15", "", [], [(0, "elderly_alone", 6)]),
+        ("一组", "东街12号", east, "马国强", "1978-03-02", "13904346101",
+         [("马小宇", "child", "M", "2014-05-20"), ("马秀云", "parent", "F", "1951-11-30")],
+         [(1, "left_behind_child", 10), (2, "subsistence", 40)]),
+        ("二组", "西街1号", west, "高德顺", "1955-07-07", "13904346102", [("高桂兰", "spouse", "F", "1957-02-14")],
+         [(None, "poverty_monitoring", 25)]),
+        ("二组", "西街5号", east, "郭建业", "1968-09-09", "13904346103", [], [(0, "veteran_in_difficulty", 5)]),
+        ("二组", "西街8号", None, "罗翠花", "1960-04-04", "", [], []),
+    ]
+    for group, address, grid, head, born, phone, members, labels in homes:
+        home = hh.create_household(staff, hh.HouseholdInput(code, address, group, grid=grid.pk if grid else None),
+                                   hh.PersonInput(name=head, birth_date=born, phone=phone,
+                                                  sex="F" if head[-1] in "珍花" else "M"))
+        people = [home.members.get()]
+        for name, relation, sex, birth in members:
+            people.append(hh.add_member(staff, home.pk, hh.PersonInput(name=name, relation=relation, sex=sex,
+                                                                       birth_date=birth)))
+        for who, key_group, days_ago in labels:
+            hh.add_label(staff, people[who].pk if who is not None else None, key_group,
+                         (today - dt.timedelta(days=days_ago)).isoformat(), household_id=home.pk)
+        hh.verify(staff, home.pk)
+    chen = hh.find(staff, code, "陈大爷")[0]
+    hh.record_visit(grid_worker, hh.VisitInput(chen.household_id, chen.pk, None, "phone", "needs_help",
+                                               "冬天取暖的煤不够了，想申请临时救助"))
+    gao = hh.find(staff, code, "高德顺")[0]
+    hh.record_visit(staff, hh.VisitInput(gao.household_id, None, None, "in_person", "well"))
 
 
 def demo_exists() -> bool:

@@ -23,6 +23,7 @@ from cunwu.audit.context import Actor
 from cunwu.cases.choices import OPEN_STATES, DispatchState, Stage, State
 from cunwu.cases.models import Case, Dispatch
 from cunwu.certificates.models import CertificateRequest, RequestState
+from cunwu.households import services as households
 from cunwu.legal.models import (
     AidApplication,
     AidState,
@@ -126,6 +127,19 @@ def village_staff(actor: Actor, village_code: str) -> list[Section]:
                  [Row(q.question[:40], reverse("legal:consultation", args=[q.pk]), q.due_at)
                   for q in questions[:ROWS]], reverse("legal:consultations")),
     ]
+
+
+def visits(actor: Actor, village_code: str) -> Section:
+    """Key-group visits due (three quarters of the interval gone) or missed, in the worker's grids (for the
+    village's staff, in the whole village)."""
+    today = timezone.localdate()
+    due = households.due_labels(actor, village_code).filter(warn_on__lte=today)
+    rows = [Row(f"{label.resident.name if label.resident_id else label.household} · {label.get_group_display()}",
+                reverse("households:household", args=[label.household_id]),
+                timezone.make_aware(dt.datetime.combine(label.due_on + dt.timedelta(days=1), dt.time.min)),
+                label.household.address) for label in due[:ROWS]]
+    return _section("visits", _("Key-group visits due"), due, rows, reverse("households:due"),
+                    urgent=any(r.overdue for r in rows))
 
 
 def township_officer(actor: Actor, township_code: str) -> list[Section]:
@@ -299,8 +313,10 @@ def burden_and_notices(actor: Actor, region_code: str) -> list[Section]:
 
 def sections_for(actor: Actor, assignment) -> list[Section]:
     role = assignment.role
-    if role == Role.VILLAGE_STAFF or role == Role.GRID_WORKER:
-        return village_staff(actor, assignment.region_id)
+    if role == Role.GRID_WORKER:
+        return [visits(actor, assignment.region_id), *village_staff(actor, assignment.region_id)]
+    if role == Role.VILLAGE_STAFF:
+        return [*village_staff(actor, assignment.region_id), visits(actor, assignment.region_id)]
     if role == Role.TOWNSHIP_OFFICER:
         return township_officer(actor, assignment.region_id)
     if role == Role.DEPARTMENT_OFFICER and assignment.department_id:

@@ -1,0 +1,18 @@
+"""Background job (huey): the morning visit sweep."""
+
+import logging
+
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, lock_task
+
+from . import worker
+
+log = logging.getLogger("cunwu.worker")
+
+
+@db_periodic_task(crontab(minute="30", hour="7"))
+@lock_task("visits-sweep")
+def sweep_visits():
+    done = worker.sweep()
+    log.info("visit sweep: %s", done)
+    return done

@@ -1,0 +1,270 @@
+"""The village's own data: households and people with their history, grids and who sees what, key-group
+labels and visits (due, warned, missed, sent twice from an offline phone), coverage figures, and a person's
+details taken from the record by the other forms (collect once)."""
+
+import datetime as dt
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from cunwu.accounts import permissions
+from cunwu.audit.context import Actor
+from cunwu.audit.models import AuditEntry
+from cunwu.cases import services as cases
+from cunwu.households import services as hh
+from cunwu.households import worker
+from cunwu.households.models import Change, Household, Label, MissedVisit, Resident, Visit
+from cunwu.notify.models import Notification
+
+from .helpers import TOWN_A, VILLAGE_A1, VILLAGE_A2, actor, id_number, person
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def village():
+    """Village A1 with its staff, two grids each with its worker, and a household in each grid."""
+    staff = person("village_staff", VILLAGE_A1)
+    w1, w2 = person("grid_worker", VILLAGE_A1, phone="13904341001"), person("grid_worker", VILLAGE_A1)
+    g1 = hh.create_grid(actor(staff), VILLAGE_A1, "一网格")
+    g2 = hh.create_grid(actor(staff), VILLAGE_A1, "二网格")
+    hh.set_grid_workers(actor(staff), g1.pk, [w1.username])
+    hh.set_grid_workers(actor(staff), g2.pk, [w2.username])
+    h1 = hh.create_household(actor(staff), hh.HouseholdInput(VILLAGE_A1, "东头1号", "一组", grid=g1.pk),
+                             hh.PersonInput(name="王大山", national_id=id_number(birth="19450310"),
+                                            phone="13904342001"))
+    h2 = hh.create_household(actor(staff), hh.HouseholdInput(VILLAGE_A1, "西头9号", "二组", grid=g2.pk),
+                             hh.PersonInput(name="李秀英", sex="F", birth_date="1950-06-01"))
+    return {"staff": staff, "w1": w1, "w2": w2, "g1": g1, "g2": g2, "h1": h1, "h2": h2}
+
+
+def test_a_household_with_bad_details_is_refused_field_by_field_and_nothing_is_written(village):
+    staff = actor(village["staff"])
+    before = (Household.objects.count(), Resident.objects.count())
+    bad_id = id_number(birth="19600101")[:17] + ("0" if id_number(birth="19600101")[17] != "0" else "1")
+    with pytest.raises(ValidationError) as exc:
+        hh.create_household(staff, hh.HouseholdInput(VILLAGE_A1, ""), hh.PersonInput(
+            name="", national_id=bad_id, phone="12345"))
+    errors = exc.value.message_dict
+    assert {"address", "head_name", "head_national_id", "head_phone"} <= set(errors)
+    tomorrow = (timezone.localdate() + dt.timedelta(days=1)).isoformat()
+    for birth, field in ((tomorrow, "head_birth_date"), ("1899-12-31", "head_birth_date")):
+        with pytest.raises(ValidationError) as exc:
+            hh.create_household(staff, hh.HouseholdInput(VILLAGE_A1, "南头2号"), hh.PersonInput(
+                name="赵某", sex="M", birth_date=birth))
+        assert field in exc.value.message_dict
+    child = (timezone.localdate() - dt.timedelta(days=365 * 12)).isoformat()
+    with pytest.raises(ValidationError) as exc:  # a child as head needs a note
+        hh.create_household(staff, hh.HouseholdInput(VILLAGE_A1, "南头3号"), hh.PersonInput(
+            name="小明", sex="M", birth_date=child))
+    assert "父母" in exc.value.message_dict["head_note"][0] or "note" in str(exc.value.message_dict)
+    hh.create_household(staff, hh.HouseholdInput(VILLAGE_A1, "南头3号"), hh.PersonInput(
+        name="小明", sex="M", birth_date=child, note="父母均已去世，由本人立户"))
+    with pytest.raises(ValidationError) as exc:  # the birth date must be the ID number's
+        hh.create_household(staff, hh.HouseholdInput(VILLAGE_A1, "南头4号"), hh.PersonInput(
+            name="钱某", national_id=id_number(birth="19700101"), birth_date="1970-01-02"))
+    assert "head_birth_date" in exc.value.message_dict
+    assert (Household.objects.count(), Resident.objects.count()) == (before[0] + 1, before[1] + 1)
+
+
+def test_one_person_is_in_one_household_at_a_time_and_a_moved_away_person_keeps_their_history(village):
+    staff = actor(village["staff"])
+    number = id_number(birth="19800202")
+    first = hh.add_member(staff, village["h1"].pk, hh.PersonInput(name="王小二", relation="child", national_id=number))
+    with pytest.raises(ValidationError) as exc:
+        hh.add_member(staff, village["h2"].pk, hh.PersonInput(name="王小二", relation="other", national_id=number))
+    assert "national_id" in exc.value.message_dict
+    hh.set_status(staff, first.pk, "moved_away", timezone.localdate().isoformat())
+    again = hh.add_member(staff, village["h2"].pk, hh.PersonInput(name="王小二", relation="other",
+                                                                  national_id=number))
+    first.refresh_from_db()
+    assert first.status == "moved_away" and again.status == "member"
+    assert Change.objects.filter(resident=first, field="status", previous="member", value="moved_away").exists()
+    with pytest.raises(ValidationError):  # a moved-away record is kept as it was
+        hh.update_resident(staff, first.pk, hh.PersonInput(name="改名", relation="child"))
+
+
+def test_every_change_keeps_who_when_and_the_previous_value_with_id_numbers_masked(village):
+    staff = actor(village["staff"])
+    head = village["h1"].members.get()
+    old_id = hh.reveal_national_id(staff, head.pk)
+    new_id = id_number(birth="19450310")
+    hh.update_resident(staff, head.pk, hh.PersonInput(name="王大山", relation="head", phone="13904342009",
+                                                      national_id=new_id))
+    changes = {c.field: c for c in Change.objects.filter(resident=head)}
+    assert changes["phone"].previous == "139****2001" and changes["phone"].value == "139****2009"
+    assert changes["national_id"].previous == old_id[:4] + "*" * 10 + old_id[-4:]
+    assert new_id not in changes["national_id"].value and changes["national_id"].by == village["staff"]
+    assert "name" not in changes  # unchanged fields leave no line
+    assert AuditEntry.objects.filter(action="personal_data.reveal", object_id=str(head.pk)).exists()
+    hh.read_household(staff, village["h1"].pk)
+    assert AuditEntry.objects.filter(action="households.read", object_id=str(village["h1"].pk)).exists()
+
+
+def test_a_grid_worker_sees_and_changes_only_their_grid_and_townships_count_without_names(village):
+    w1, w2 = actor(village["w1"]), actor(village["w2"])
+    assert [h.pk for h in hh.households_of(w1, VILLAGE_A1)] == [village["h1"].pk]
+    with pytest.raises(permissions.NotFound):
+        hh.read_household(w1, village["h2"].pk)
+    with pytest.raises(permissions.NotFound):
+        hh.add_member(w1, village["h2"].pk, hh.PersonInput(name="外人", relation="other", sex="M",
+                                                           birth_date="1990-01-01"))
+    with pytest.raises(ValidationError) as exc:  # nor record a household into another grid
+        hh.create_household(w1, hh.HouseholdInput(VILLAGE_A1, "北头1号", grid=village["g2"].pk),
+                            hh.PersonInput(name="孙某", sex="M", birth_date="1960-01-01"))
+    assert "grid" in exc.value.message_dict
+    assert hh.find(w2, VILLAGE_A1, "王大山") == []
+    assert [r.name for r in hh.find(w1, VILLAGE_A1, "13904342001")] == ["王大山"]
+    with pytest.raises(permissions.Forbidden):  # a grid worker sees the masked ID only
+        hh.reveal_national_id(w1, village["h1"].members.get().pk)
+    township = actor(person("township_officer", TOWN_A))
+    with pytest.raises(permissions.NotFound):
+        hh.read_household(township, village["h1"].pk)
+    assert hh.find(township, VILLAGE_A1, "王大山") == []
+    hh.add_label(actor(village["staff"]), village["h1"].members.get().pk, "elderly_alone", "2026-01-01")
+    rows, groups = hh.coverage(township, TOWN_A)
+    assert groups == {"elderly_alone": 1} and [(r.code, r.labels) for r in rows] == [(VILLAGE_A1, 1)]
+    with pytest.raises(permissions.NotFound):  # another village's staff count their own village only
+        hh.coverage(actor(person("village_staff", VILLAGE_A2)), VILLAGE_A1)
+
+
+def test_visits_are_due_warned_at_three_quarters_and_missed_and_a_resent_visit_counts_once(village, settings):
+    staff, w1 = actor(village["staff"]), actor(village["w1"])
+    head = village["h1"].members.get()
+    start = timezone.localdate() - dt.timedelta(days=6)
+    label = hh.add_label(staff, head.pk, "elderly_alone", start.isoformat())
+    assert label.due_on == start + dt.timedelta(days=7) and label.warn_on == start + dt.timedelta(days=6)
+    assert [lb.pk for lb in hh.due_labels(w1)] == [label.pk] and hh.state_of(label) == "due"
+    assert list(hh.due_labels(actor(village["w2"]))) == []
+    worker.sweep()
+    note = Notification.objects.get(recipient=village["w1"], kind="visits_due")
+    assert "1" in note.params["ref"]
+    worker.sweep()  # the same morning twice: told once
+    assert Notification.objects.filter(recipient=village["w1"], kind="visits_due").count() == 1
+    worker.sweep(timezone.localdate() + dt.timedelta(days=2))
+    assert MissedVisit.objects.filter(label=label, due_on=label.due_on).count() == 1
+    worker.sweep(timezone.localdate() + dt.timedelta(days=3))
+    assert MissedVisit.objects.filter(label=label).count() == 1
+
+    future = (timezone.now() + dt.timedelta(hours=2)).isoformat()
+    with pytest.raises(ValidationError) as exc:
+        hh.record_visit(w1, hh.VisitInput(village["h1"].pk, head.pk, future, "phone", "well", client_key="k0"))
+    assert "visited_at" in exc.value.message_dict
+    with pytest.raises(ValidationError) as exc:  # a need must be said when they need help
+        hh.record_visit(w1, hh.VisitInput(village["h1"].pk, head.pk, None, "phone", "needs_help", client_key="k0"))
+    assert "needs" in exc.value.message_dict
+    first, made = hh.record_visit(w1, hh.VisitInput(village["h1"].pk, head.pk, None, "phone", "well",
+                                                    client_key="offline-1"))
+    again, made_again = hh.record_visit(w1, hh.VisitInput(village["h1"].pk, head.pk, None, "phone", "well",
+                                                          client_key="offline-1"))
+    assert made and not made_again and first.pk == again.pk and Visit.objects.count() == 1
+    label.refresh_from_db()
+    today = timezone.localdate()
+    assert label.last_visit_on == today and label.last_in_person_on is None
+    assert label.due_on == min(today + dt.timedelta(days=7), start + dt.timedelta(days=30))
+    with pytest.raises(permissions.NotFound):  # a worker of another grid cannot record there
+        hh.record_visit(actor(village["w2"]), hh.VisitInput(village["h1"].pk, None, None, "phone", "well"))
+
+
+def test_a_death_takes_the_person_off_every_visit_list_at_once(village):
+    staff = actor(village["staff"])
+    head = village["h1"].members.get()
+    hh.add_label(staff, head.pk, "elderly_alone", "2026-01-01")
+    hh.add_label(staff, head.pk, "subsistence", "2026-01-01")
+    assert hh.due_labels(actor(village["w1"])).count() == 2
+    hh.set_status(staff, head.pk, "deceased", timezone.localdate().isoformat())
+    assert hh.due_labels(actor(village["w1"])).count() == 0
+    assert not Label.objects.filter(resident=head, ended_on__isnull=True).exists()
+    with pytest.raises(ValidationError):
+        hh.record_visit(actor(village["w1"]), hh.VisitInput(village["h1"].pk, head.pk, None, "in_person", "well"))
+
+
+def test_a_label_cannot_end_before_it_started_nor_start_in_the_future(village):
+    staff = actor(village["staff"])
+    head = village["h1"].members.get()
+    with pytest.raises(ValidationError) as exc:
+        hh.add_label(staff, head.pk, "left_behind_child", "2026-03-01", ended_on="2026-02-01")
+    assert "ended_on" in exc.value.message_dict
+    with pytest.raises(ValidationError) as exc:
+        hh.add_label(staff, head.pk, "left_behind_child", (timezone.localdate() + dt.timedelta(days=3)).isoformat())
+    assert "started_on" in exc.value.message_dict
+    label = hh.add_label(staff, head.pk, "left_behind_child", "2026-03-01")
+    with pytest.raises(ValidationError):
+        hh.end_label(staff, label.pk, "2026-02-01")
+    assert not Label.objects.filter(ended_on__isnull=False).exists()
+
+
+def test_a_county_sets_its_own_visit_rule_and_due_days_follow(village):
+    staff = actor(village["staff"])
+    label = hh.add_label(staff, village["h1"].members.get().pk, "subsistence", "2026-01-01")
+    admin = actor(person("county_admin", VILLAGE_A1[:6]))
+    with pytest.raises(ValidationError):
+        hh.set_rule(admin, VILLAGE_A1[:6], "subsistence", 30, 10)
+    with pytest.raises(permissions.NotFound):  # a township does not set the county's rules
+        hh.set_rule(actor(person("township_officer", TOWN_A)), VILLAGE_A1[:6], "subsistence", 10, 20)
+    hh.set_rule(admin, VILLAGE_A1[:6], "subsistence", 10, 20)
+    label.refresh_from_db()
+    assert label.due_on == dt.date(2026, 1, 11)
+
+
+def test_collect_once_a_counter_case_takes_the_villagers_details_from_the_record(village):
+    staff = actor(village["staff"])
+    head = village["h1"].members.get()
+    case, _made = cases.submit(staff, cases.CaseInput(village=VILLAGE_A1, title="房屋漏雨", resident=head.pk,
+                                                      consent="当面同意"))
+    assert case.applicant_name == "王大山" and case.applicant_phone() == "13904342001" and case.resident == head
+    corrected, _made = cases.submit(staff, cases.CaseInput(village=VILLAGE_A1, title="路灯不亮", resident=head.pk,
+                                                           applicant_phone="13904342777", consent="当面同意"))
+    head.refresh_from_db()
+    assert head.phone == "13904342777"  # a change made at the counter is a change to the record
+    change = Change.objects.get(resident=head, field="phone")
+    assert (change.previous, change.value, change.source) == ("139****2001", "139****2777", "case intake")
+    other = actor(person("village_staff", VILLAGE_A2))
+    with pytest.raises(ValidationError) as exc:  # another village's record is not theirs to take
+        cases.submit(other, cases.CaseInput(village=VILLAGE_A2, title="x", resident=head.pk,
+                                            applicant_phone="13904340000", consent="同意"))
+    assert "resident" in exc.value.message_dict
+
+
+def test_a_need_found_on_a_visit_becomes_a_case_linked_to_the_visit_and_the_person(village):
+    w1 = actor(village["w1"])
+    head = village["h1"].members.get()
+    visit, _made = hh.record_visit(w1, hh.VisitInput(village["h1"].pk, head.pk, None, "in_person", "needs_help",
+                                                     "冬季取暖煤不够，需要救助"))
+    case, _made = cases.submit(w1, cases.CaseInput(village=VILLAGE_A1, visit=visit.pk, consent="走访时当面同意"))
+    assert (case.visit, case.resident, case.applicant_name) == (visit, head, "王大山")
+    assert case.title == "冬季取暖煤不够，需要救助"
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(plan=st.lists(st.tuples(st.sampled_from(["elderly_alone", "subsistence", "left_behind_child"]),
+                               st.integers(0, 60), st.booleans(), st.integers(0, 1)), min_size=1, max_size=12))
+def test_coverage_figures_equal_a_hand_count(village, plan):
+    """Labels started on random days, some visited today, in either grid: the township's figures are the rows
+    counted one by one."""
+    Visit.objects.all().delete()
+    MissedVisit.objects.all().delete()
+    Label.objects.all().delete()
+    staff = actor(village["staff"])
+    today = timezone.localdate()
+    homes = [village["h1"], village["h2"]]
+    for group, days_ago, visited, which in plan:
+        home = homes[which]
+        if Label.objects.filter(household=home, resident__isnull=True, group=group, ended_on__isnull=True).exists():
+            continue
+        hh.add_label(staff, None, group, (today - dt.timedelta(days=days_ago)).isoformat(), household_id=home.pk)
+        if visited:
+            hh.record_visit(staff, hh.VisitInput(home.pk, None, None, "in_person", "well"))
+    rows, groups = hh.coverage(Actor.console(), VILLAGE_A1)
+    labels = list(Label.objects.all())
+    by_grid = {str(g.pk): g for g in (village["g1"], village["g2"])}
+    for row in rows:
+        mine = [lb for lb in labels if str(lb.grid_id) == row.code]
+        assert row.labels == len(mine), row
+        assert row.missed == sum(lb.due_on < today for lb in mine)
+        assert row.due == sum(lb.warn_on <= today <= lb.due_on for lb in mine)
+        assert row.visits == Visit.objects.filter(grid=by_grid[row.code]).count()
+    assert sum(groups.values()) == len(labels)
