@@ -268,3 +268,102 @@ def test_coverage_figures_equal_a_hand_count(village, plan):
         assert row.due == sum(lb.warn_on <= today <= lb.due_on for lb in mine)
         assert row.visits == Visit.objects.filter(grid=by_grid[row.code]).count()
     assert sum(groups.values()) == len(labels)
+
+
+def _ledger(rows) -> bytes:
+    from io import BytesIO
+
+    from openpyxl import Workbook
+
+    from cunwu.households.ledger import COLUMNS
+
+    book = Workbook()
+    book.active.append([h for h, _f in COLUMNS])
+    for row in rows:
+        book.active.append(row)
+    out = BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+GOOD = [  # 户编号 组 住址 家庭电话 网格 姓名 关系 性别 出生日期 身份证号 手机 户籍和居住 重点人群 备注
+    ["1", "三组", "南街1号", "13904347001", "一网格", "周福", "户主", "男", "1948-03-03", "", "", "户籍在本村且在本村居住",
+     "独居老人、低保", ""],
+    ["2", "三组", "南街2号", "", "", "吴强", "户主", "男", "", id_number(birth="19750505"), "13904347002", "", "", ""],
+    ["2", "三组", "南街2号", "", "", "吴小花", "子女", "女", "2015-09-09", "", "", "", "留守儿童", ""],
+]
+
+
+def test_a_ledger_is_imported_whole_from_the_command_line(village, tmp_path):
+    from .conftest import run
+
+    path = tmp_path / "ledger.xlsx"
+    path.write_bytes(_ledger(GOOD))
+    out = run("households", "import", str(path), "--village", VILLAGE_A1)
+    assert "imported 2 households, 3 people, 3 key-group labels" in out
+    zhou = Resident.objects.get(name="周福")
+    assert zhou.household.grid == village["g1"] and zhou.household.phone == "13904347001"
+    assert set(Label.objects.filter(resident=zhou).values_list("group", flat=True)) == {"elderly_alone",
+                                                                                       "subsistence"}
+    wu = Resident.objects.get(name="吴强")
+    assert wu.birth_date == dt.date(1975, 5, 5) and wu.sex == "M" and wu.masked_national_id().startswith("2203")
+    assert Resident.objects.get(name="吴小花").household == wu.household
+    assert AuditEntry.objects.filter(action="households.import").exists()
+
+
+def test_a_ledger_with_bad_rows_imports_nothing_and_names_every_bad_row(village):
+    from cunwu.households import ledger
+
+    tomorrow = (timezone.localdate() + dt.timedelta(days=1)).isoformat()
+    recorded = id_number(birth="19600606")
+    hh.add_member(actor(village["staff"]), village["h1"].pk, hh.PersonInput(name="已登记", relation="child",
+                                                                            national_id=recorded))
+    same = id_number(birth="19700707")
+    rows = [
+        [*GOOD[0][:5], "周福", "户主", "男", tomorrow, *GOOD[0][9:]],  # row 2: born tomorrow
+        ["2", "三组", "南街2号", "", "", "甲", "户主", "", "", same, "", "", "", ""],
+        ["2", "三组", "南街2号", "", "", "乙", "户主", "", "", same, "", "", "", ""],  # row 4: the same ID
+        ["3", "三组", "南街3号", "", "", "丙", "户主", "女", "1960-01-01", "", "", "", "", ""],
+        ["3", "三组", "南街3号", "", "", "庚", "户主", "男", "1961-01-01", "", "", "", "", ""],  # row 6: two heads
+        ["4", "三组", "南街4号", "", "九网格", "辛", "户主", "女", "1960-01-01", "", "", "", "孤儿", ""],  # 7: grid, group
+        ["5", "三组", "南街5号", "", "", "丁", "户主", "", "", recorded, "", "", "", ""],  # row 8: already recorded
+        ["6", "三组", "南街6号", "", "", "戊", "户主", "男", "", "123", "", "", "", ""],  # row 9: bad ID
+    ]
+    before = (Household.objects.count(), Resident.objects.count(), Label.objects.count())
+    with pytest.raises(ledger.LedgerRejected) as exc:
+        ledger.load(actor(village["staff"]), VILLAGE_A1, _ledger(rows))
+    problems = "\n".join(exc.value.problems)
+    for number in (2, 4, 5, 7, 8, 9):
+        assert f"第{number}行" in problems, (number, problems)
+    assert "出生日期" in problems and "身份证号" in problems and "九网格" in problems and "孤儿" in problems
+    assert "第5行：户编号3有2个户主" in problems and "\n第3行" not in problems and "未成年人" not in problems
+    assert (Household.objects.count(), Resident.objects.count(), Label.objects.count()) == before
+    with pytest.raises(permissions.NotFound):  # a grid worker does not import the village's ledger
+        ledger.load(actor(village["w1"]), VILLAGE_A1, _ledger(GOOD))
+    with pytest.raises(ledger.LedgerRejected):
+        ledger.load(actor(village["staff"]), VILLAGE_A1, b"not a workbook")
+
+
+def test_the_import_page_runs_the_ledger_in_the_worker_and_shows_its_progress(village, client, huey_immediate,
+                                                                              django_capture_on_commit_callbacks):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from cunwu.households.models import LedgerImport
+
+    client.force_login(village["staff"])
+    template = client.get(f"/households/village/{VILLAGE_A1}/import/?template=1")
+    assert template.status_code == 200 and template.content[:2] == b"PK"
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/households/village/{VILLAGE_A1}/import/",
+                               {"file": SimpleUploadedFile("台账.xlsx", _ledger(GOOD))})
+    job = LedgerImport.objects.get()
+    assert response.status_code == 302 and response["Location"].endswith(f"/import/{job.pk}/")
+    assert job.state == "done" and job.result == {"households": 2, "people": 3, "labels": 3} and job.sealed == ""
+    page = client.get(response["Location"]).content.decode()
+    assert 'value="100"' in page and "2" in page
+    with django_capture_on_commit_callbacks(execute=True):
+        bad = client.post(f"/households/village/{VILLAGE_A1}/import/",
+                          {"file": SimpleUploadedFile("坏.xlsx", _ledger([GOOD[1], GOOD[1]]))})
+    rejected = LedgerImport.objects.order_by("-id").first()
+    assert rejected.state == "rejected" and any("第3行" in p for p in rejected.result["problems"])
+    assert "第3行" in client.get(bad["Location"]).content.decode()

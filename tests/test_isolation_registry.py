@@ -29,13 +29,14 @@ from cunwu.burden import services as burden
 from cunwu.cases import services as cases
 from cunwu.cases.models import Case
 from cunwu.certificates import services as certificates
+from cunwu.households import ledger
 from cunwu.households import services as households
 from cunwu.legal import aid, mediation, scans
 from cunwu.legal import services as legal
 from cunwu.notices import services as notices
 from cunwu.notices import warnings
 
-from .helpers import PNG, actor, person
+from .helpers import LISHU, PNG, actor, person
 from .test_isolation import HOMES, TARGETS
 
 
@@ -73,6 +74,8 @@ REGISTRY: dict[str, Route] = {
     "burden/village/<str:code>/": REGION, "burden/village/<str:code>/report/": REGION,
     "burden/village/<str:code>/plaques/": REGION, "burden/reports/": LIST,
     "burden/reports/<int:report_id>/resolve/": Route("burden_report"),
+    "burden/forms/<str:county>/<int:year>/": REGION, "burden/forms/<int:entry_id>/return/": Route("listed_form"),
+    "burden/forms/<int:entry_id>/define/": Route("listed_form"),
     "cases/": LIST, "cases/new/": LIST, "cases/dispatch/": LIST, "cases/rates/": REGION, "cases/command/": REGION,
     "cases/public/<str:code>/": P,
     "cases/<str:number>/": Route("case"), "cases/<str:number>/act/<str:action>/": Route("case", {"action": "take"}),
@@ -114,7 +117,8 @@ REGISTRY: dict[str, Route] = {
     "terminal/<str:code>/services/<str:item_code>/": REGION,
     "notifications/": OWN, "notifications/read/": OWN, "notifications/deliveries/": LIST,
     "households/village/<str:code>/": REGION, "households/village/<str:code>/new/": REGION,
-    "households/village/<str:code>/grids/": REGION, "households/<int:household_id>/": Route("household"),
+    "households/village/<str:code>/grids/": REGION, "households/village/<str:code>/import/": REGION,
+    "households/village/<str:code>/import/<int:job_id>/": Route("ledger_import"), "households/<int:household_id>/": Route("household"),
     "households/<int:household_id>/<str:step>/": Route("household", {"step": "verify"}),
     "households/people/<int:resident_id>/": Route("resident"),
     "households/people/<int:resident_id>/<str:step>/": Route("resident", {"step": "label"}),
@@ -143,6 +147,8 @@ REGISTRY: dict[str, Route] = {
     "api/v1/burden/reports/<report_id>/resolve": Route("burden_report"),
     "api/v1/burden/forms-lists/<county>/<year>": REGION, "api/v1/burden/forms-lists/<county>/<year>/forms": REGION,
     "api/v1/burden/forms-lists/<county>/<year>/publish": REGION,
+    "api/v1/burden/forms/<entry_id>/return": Route("listed_form"),
+    "api/v1/burden/forms/<entry_id>/columns": Route("listed_form"),
     "api/v1/cases": LIST, "api/v1/cases/<number>": Route("case"),
     "api/v1/cases/<number>/actions/<action>": Route("case", {"action": "take"}),
     "api/v1/cases/<number>/attachments": Route("case"),
@@ -204,7 +210,8 @@ MISSING = {  # path parameters of objects that do not exist
     "report_id": 999999999, "serial": "ZZZZ-ZZZZ-ZZZZ", "consultation_id": 999999999, "application_id": 999999999,
     "case_id": 999999999, "scan_id": 999999999, "notice_id": 999999999, "warning_id": 999999999,
     "committee_id": 999999999, "member_id": 999999999, "household_id": 999999999, "resident_id": 999999999,
-    "label_id": 999999999, "visit_id": 999999999,
+    "label_id": 999999999, "visit_id": 999999999, "entry_id": 999999999, "job_id": 999999999,
+    "code": "220322100201",
 }
 
 
@@ -283,7 +290,11 @@ def _burden(code):
             legal_basis="法律依据", funding_yuan="100", scope=[code]))
     except ValidationError:  # an urban district: no village to ask for work
         return {"report_id": report.pk}
-    return {"burden_request_id": request.pk, "report_id": report.pk}
+    made = {"burden_request_id": request.pk, "report_id": report.pk}
+    if code[:6] != LISHU:  # a county's forms list is read by every official in it: only another county's is outside
+        made["entry_id"] = burden.add_listed_form(Actor.console(), code[:6], 2026, f"{code[:6]}户数年报",
+                                                  "civil_affairs", "yearly", fields=["户数"]).pk
+    return made
 
 
 def _people(code):
@@ -306,7 +317,9 @@ def _households(code):
     label = households.add_label(Actor.console(), resident.pk, "elderly_alone", "2026-01-05")
     visit = households.record_visit(actor(worker), households.VisitInput(home.pk, resident.pk, mode="phone",
                                                                        condition="needs_help", needs="屋顶漏雨"))[0]
-    return {"household_id": home.pk, "resident_id": resident.pk, "label_id": label.pk, "visit_id": visit.pk}
+    job = ledger.start(actor(person("village_staff", code)), code, "台账.xlsx", ledger.template())
+    return {"household_id": home.pk, "resident_id": resident.pk, "label_id": label.pk, "visit_id": visit.pk,
+            "village": code, "job_id": job.pk}
 
 
 MAKERS = (_case, _legal, _certificate, _notices, _burden, _people, _households)
@@ -323,6 +336,7 @@ PARAMETERS = {  # the path parameter each kind's routes take from what the maker
     "token": {"token_id": "token_id"}, "audit": {"seq": "seq"},
     "household": {"household_id": "household_id"}, "resident": {"resident_id": "resident_id"},
     "label": {"label_id": "label_id"}, "visit": {"visit_id": "visit_id"},
+    "listed_form": {"entry_id": "entry_id"}, "ledger_import": {"code": "village", "job_id": "job_id"},
 }
 PAGE_METHODS = ("get", "post")
 API_METHODS = ("get", "post", "put", "delete")

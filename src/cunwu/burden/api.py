@@ -12,7 +12,7 @@ from cunwu.accounts import permissions
 from cunwu.audit.context import Actor
 from cunwu.dates import PlausibleDate
 
-from . import figures, services
+from . import figures, returns, services
 from .choices import DemandKind, Frequency, Placement
 from .models import AdmissionRequest, DemandReport, FormsList
 
@@ -149,6 +149,8 @@ class FormOut(Schema):
     basis: str
     fields: list[str]
     active: bool
+    columns: list[str] = []  # one count per field ("" where villages type it)
+    computed: bool = False  # every field computed: no village fills it in
 
 
 class FormsListOut(Schema):
@@ -287,7 +289,8 @@ def forms_list(request, county: str, year: int):
     found = permissions.get_or_404(FormsList.objects.all(), _actor(request), county_id=county, year=year)
     return {"county": county, "year": year, "published_at": found.published_at,
             "forms": [{"id": e.pk, "title": e.title, "demanded_by": e.demanded_by, "frequency": e.frequency,
-                       "basis": e.basis, "fields": e.fields, "active": e.active} for e in found.entries.all()]}
+                       "basis": e.basis, "fields": e.fields, "active": e.active, "columns": e.columns,
+                       "computed": e.computed} for e in found.entries.all()]}
 
 
 @router.post("/forms-lists/{county}/{year}/forms", response={201: FormOut}, summary="Put a form on the annual list")
@@ -309,3 +312,34 @@ def index(request, region: str, year: int | None = None):
     year = year or timezone.localdate().year
     _place, rows, summary = services.burden_figures(_actor(request), region, year)
     return {"region": region, "year": year, "total": _row(summary), "rows": [_row(r) for r in rows]}
+
+
+class ReturnOut(Schema):
+    form: int
+    title: str
+    start: dt.date
+    end: dt.date
+    computed: bool
+    fields: list[str]
+    villages: list[dict]
+
+
+@router.get("/forms/{entry_id}/return", response=ReturnOut,
+            summary="A listed form's return for every village, computed from the villages' own records")
+def form_return(request, entry_id: int, day: PlausibleDate | None = None):
+    result = returns.compute(_actor(request), entry_id, day)
+    return {"form": entry_id, "title": result.entry.title, "start": result.start, "end": result.end,
+            "computed": result.entry.computed, "fields": result.fields,
+            "villages": [{"code": code, "name": name, "values": values} for code, name, values in result.rows]}
+
+
+class ColumnsIn(Schema):
+    columns: list[str]
+
+
+@router.put("/forms/{entry_id}/columns", response=FormOut,
+            summary="Define each field of a listed form as a count over the villages' records (\"\": typed)")
+def define_columns(request, entry_id: int, data: ColumnsIn):
+    e = returns.define(_actor(request), entry_id, data.columns)
+    return {"id": e.pk, "title": e.title, "demanded_by": e.demanded_by, "frequency": e.frequency,
+            "basis": e.basis, "fields": e.fields, "active": e.active, "columns": e.columns, "computed": e.computed}

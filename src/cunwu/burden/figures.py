@@ -22,6 +22,8 @@ from .choices import DemandKind, ReportOutcome
 from .models import DemandReport, Obligation
 
 REPORT_WEIGHT = 2
+# Forms a village fills by hand: a listed form computed from the village's own records is no burden on it.
+BY_HAND = Q(kind=DemandKind.FORM) & (Q(form__isnull=True) | Q(form__computed=False))
 
 
 @dataclass
@@ -32,7 +34,7 @@ class BurdenRow:
     work_items: int = 0
     mechanisms: int = 0
     plaques: int = 0  # plaques beyond the standard set
-    forms: int = 0  # distinct forms listed
+    forms: int = 0  # distinct forms listed that villages fill by hand
     form_returns: int = 0  # returns per year
     reports: int = 0  # demands reported outside admission (not found unfounded)
     open_reports: int = 0
@@ -67,8 +69,8 @@ def compare(region_code: str, year: int) -> list[BurdenRow]:
                    .annotate(work=Count("pk", filter=Q(kind=DemandKind.WORK_ITEM)),
                              mech=Count("pk", filter=Q(kind=DemandKind.MECHANISM, standard=False)),
                              plaq=Count("pk", filter=Q(kind=DemandKind.PLAQUE, standard=False)),
-                             forms=Count("pk", filter=Q(kind=DemandKind.FORM)),
-                             returns=Sum("times_per_year", filter=Q(kind=DemandKind.FORM))))
+                             forms=Count("pk", filter=BY_HAND),
+                             returns=Sum("times_per_year", filter=BY_HAND)))
     for o in obligations:
         row = rows.get(o["part"])
         if row:

@@ -139,6 +139,9 @@ class FormsListEntry(models.Model):
     frequency = models.CharField(_("how often"), max_length=16, choices=Frequency.choices)
     basis = models.TextField(_("basis"), blank=True)
     fields = models.JSONField(default=list, blank=True)
+    # one metric key per field (see returns.py), "" for a field typed by hand; computed when every field has one
+    columns = models.JSONField(default=list, blank=True)
+    computed = models.BooleanField(default=False)
     admission = models.ForeignKey(AdmissionRequest, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     added_at = models.DateTimeField(auto_now_add=True)
     active = models.BooleanField(default=True)

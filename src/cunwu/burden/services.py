@@ -556,7 +556,7 @@ def village_registry(actor: Actor, village_code: str) -> tuple[Region, list[Obli
     if village is None or not _holds_over(actor, village_code, set(Role) - {Role.VILLAGER, Role.DEPARTMENT_OFFICER}):
         raise permissions.NotFound
     rows = permissions.restrict(Obligation.objects.filter(village=village, active=True), actor)
-    return village, list(rows.select_related("admission"))
+    return village, list(rows.select_related("admission", "form"))
 
 
 def burden_figures(actor: Actor, region_code: str, year: int) -> tuple[Region, list, object]:

@@ -16,4 +16,7 @@ urlpatterns = [
     path("reports/", views.reports_queue, name="reports"),
     path("reports/<int:report_id>/resolve/", views.resolve_report, name="resolve"),
     path("index/", views.burden_index, name="index"),
+    path("forms/<str:county>/<int:year>/", views.forms_list, name="forms"),
+    path("forms/<int:entry_id>/return/", views.form_return, name="form_return"),
+    path("forms/<int:entry_id>/define/", views.form_define, name="form_define"),
 ]

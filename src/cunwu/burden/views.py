@@ -18,9 +18,9 @@ from cunwu.accounts.roles import Role
 from cunwu.audit.context import Actor
 from cunwu.web.feedback import act_and_return, errors_of, flash_errors
 
-from . import figures, services
+from . import figures, returns, services
 from .choices import DemandKind, Frequency, NegativeDuty, Placement, ReportOutcome, RequestState
-from .models import AdmissionRequest, DemandReport, FormsList
+from .models import AdmissionRequest, DemandReport, FormsList, FormsListEntry
 from .policies import DECIDE, REVIEW
 
 
@@ -202,3 +202,54 @@ def burden_index(request):
     return render(request, "burden/index.html", {
         "place": place, "path": place.path(), "rows": rows, "summary": summary, "year": year,
     })
+
+
+@login_required
+def forms_list(request, county: str, year: int):
+    """A county's annual forms list: which forms villages fill by hand and which are computed."""
+    actor = Actor.from_request(request)
+    found = permissions.get_or_404(FormsList.objects.select_related("county"), actor, county_id=county, year=year)
+    entries = list(found.entries.select_related("department"))
+    return render(request, "burden/forms.html", {
+        "forms_list": found, "entries": entries,
+        "may_define": permissions.can(actor, permissions.CHANGE, found)})
+
+
+@login_required
+def form_return(request, entry_id: int):
+    """A listed form's return for every village of the county, computed from the villages' own records."""
+    from cunwu import dates
+
+    actor = Actor.from_request(request)
+    try:
+        day = dates.parse(request.GET.get("day", ""), "day")
+    except ValidationError as exc:
+        flash_errors(request, exc)
+        day = None
+    result = returns.compute(actor, entry_id, day)
+    if request.GET.get("format") == "xlsx":
+        response = HttpResponse(returns.to_xlsx(result),
+                                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        response["Content-Disposition"] = f'attachment; filename="return-{entry_id}-{result.start:%Y%m%d}.xlsx"'
+        return response
+    return render(request, "burden/return.html", {"r": result, "day": (day or timezone.localdate()).isoformat()})
+
+
+@login_required
+def form_define(request, entry_id: int):
+    actor = Actor.from_request(request)
+    entry = permissions.get_or_404(FormsListEntry.objects.select_related("forms_list"), actor, pk=entry_id)
+    if not permissions.can(actor, permissions.CHANGE, entry):
+        raise permissions.NotFound
+    errors: dict = {}
+    if request.method == "POST":
+        try:
+            returns.define(actor, entry_id, [request.POST.get(f"column_{i}", "") for i in range(len(entry.fields))])
+            messages.success(request, _("Saved. A form whose every field is computed leaves the villages' burden."))
+            return redirect("burden:forms", county=entry.forms_list.county_id, year=entry.forms_list.year)
+        except ValidationError as exc:
+            errors = errors_of(exc)
+    columns = entry.columns or [""] * len(entry.fields)
+    return render(request, "burden/define.html", {
+        "entry": entry, "rows": list(zip(range(len(entry.fields)), entry.fields, columns, strict=True)),
+        "metrics": returns.catalogue(), "errors": errors})

@@ -75,7 +75,7 @@ def _label(label: Label) -> dict:
 @router.get("/households", response=list[HouseholdRow], summary="A village's households (its staff and grid workers)")
 def household_list(request, village: str, q: str = "", offset: int = 0, limit: int = 100):
     offset, limit = max(0, offset), max(1, min(limit, 500))
-    services._staff_of(_actor(request), village)
+    services.keeper_of(_actor(request), village)
     rows = services.households_of(_actor(request), village, q[:50])
     return [{"id": h.pk, "village": h.village_id, "grid": h.grid.name if h.grid_id else "", "group_name": h.group_name,
              "address": h.address, "people": h.people, "verified_at": h.verified_at}

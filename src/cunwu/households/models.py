@@ -202,3 +202,35 @@ class MissedVisit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.label_id} missed {self.due_on}"
+
+
+class LedgerImport(models.Model):
+    """A ledger sent to be imported by the worker: its progress while its rows are checked, then its outcome.
+    The file itself is kept sealed only until the import has run."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("waiting")
+        CHECKING = "checking", _("checking the rows")
+        DONE = "done", _("imported")
+        REJECTED = "rejected", _("not imported: rows to correct")
+
+    village = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+")
+    uploaded_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    file_name = models.CharField(max_length=200)
+    sealed = models.TextField(blank=True)  # the workbook, encrypted; emptied once the import has run
+    state = models.CharField(max_length=12, choices=State.choices, default=State.QUEUED)
+    total = models.PositiveIntegerField(default=0)
+    checked = models.PositiveIntegerField(default=0)
+    result = models.JSONField(default=dict, blank=True)  # counts, or the problems row by row
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.village_id} {self.file_name} {self.state}"
+
+    @property
+    def percent(self) -> int:
+        return 100 if self.state in ("done", "rejected") else int(100 * self.checked / self.total) if self.total else 0

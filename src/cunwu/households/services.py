@@ -44,14 +44,14 @@ def _invalid(field: str, message: str) -> ValidationError:
     return ValidationError({field: [message]})
 
 
-def _village(code: str) -> Region:
+def village_or_404(code: str) -> Region:
     village = Region.objects.village((code or "").strip())
     if village is None:
         raise permissions.NotFound
     return village
 
 
-def _staff_of(actor: Actor, village_code: str) -> Actor:
+def keeper_of(actor: Actor, village_code: str) -> Actor:
     """The village's staff (or a grid worker of the village) act on its records; NotFound for anyone else."""
     if actor.system:
         return actor
@@ -61,7 +61,7 @@ def _staff_of(actor: Actor, village_code: str) -> Actor:
     raise permissions.NotFound
 
 
-def _village_staff(actor: Actor, village_code: str) -> Actor:
+def staff_of(actor: Actor, village_code: str) -> Actor:
     if actor.system:
         return actor
     for a in permissions.assignments_of(actor.user):
@@ -95,7 +95,7 @@ class HouseholdInput:
 
 
 @dataclass
-class _Person:
+class CleanPerson:
     name: str
     relation: str
     sex: str
@@ -106,7 +106,7 @@ class _Person:
     note: str
 
 
-def _clean_person(data: PersonInput, *, prefix: str = "") -> _Person:
+def clean_person(data: PersonInput, *, prefix: str = "") -> CleanPerson:
     """Every field checked at once; the errors name their fields (with `prefix` for a form holding several)."""
     errors: dict[str, list[str]] = {}
 
@@ -161,12 +161,12 @@ def _clean_person(data: PersonInput, *, prefix: str = "") -> _Person:
         err("sex", _("Choose the person's sex."))
     elif national_id and sex != ("M" if int(national_id[16]) % 2 else "F"):
         err("sex", _("The sex does not match the ID number."))
-    if relation == Relation.HEAD and born and _age(born, today) < ADULT and not note:
+    if relation == Relation.HEAD and born and born <= today and _age(born, today) < ADULT and not note:
         err("note", _("A child heads this household: say why in the note (e.g. both parents deceased)."))
     if errors:
         raise ValidationError(errors)
     assert born is not None
-    return _Person(name, relation, sex, born, national_id, phone, residence, note)
+    return CleanPerson(name, relation, sex, born, national_id, phone, residence, note)
 
 
 def _age(born: dt.date, day: dt.date) -> int:
@@ -206,7 +206,7 @@ def _shown(field: str, value) -> str:
     return "" if value is None else str(value)
 
 
-def _new_resident(household: Household, person: _Person, by: User | None) -> Resident:
+def new_resident(household: Household, person: CleanPerson, by: User | None) -> Resident:
     resident = Resident(household=household, village_id=household.village_id, grid_id=household.grid_id,
                         name=person.name, relation=person.relation, sex=person.sex, birth_date=person.birth_date,
                         phone=person.phone, residence=person.residence, note=person.note)
@@ -246,8 +246,8 @@ def _grid_in(village_code: str, grid_id) -> Grid | None:
 
 
 def create_household(actor: Actor, data: HouseholdInput, head: PersonInput) -> Household:
-    village = _village(data.village)
-    acting = _staff_of(actor, village.code)
+    village = village_or_404(data.village)
+    acting = keeper_of(actor, village.code)
     errors: dict[str, list[str]] = {}
     try:
         cleaned = _clean_household(data)
@@ -255,7 +255,7 @@ def create_household(actor: Actor, data: HouseholdInput, head: PersonInput) -> H
         errors.update(exc.message_dict)
     head.relation = Relation.HEAD
     try:
-        person = _clean_person(head, prefix="head_")
+        person = clean_person(head, prefix="head_")
     except ValidationError as exc:
         errors.update(exc.message_dict)
     try:
@@ -273,7 +273,7 @@ def create_household(actor: Actor, data: HouseholdInput, head: PersonInput) -> H
     try:
         with transaction.atomic():
             household = Household.objects.create(village=village, grid=grid, **cleaned)
-            resident = _new_resident(household, person, actor.user)
+            resident = new_resident(household, person, actor.user)
             record(acting, "households.create", household, region_code=village.code,
                    detail={"head": resident.pk, "grid": grid.pk if grid else None})
     except IntegrityError:
@@ -313,7 +313,7 @@ def update_household(actor: Actor, household_id: int, data: HouseholdInput, sour
 def add_member(actor: Actor, household_id: int, data: PersonInput) -> Resident:
     household = get_household(actor, household_id, CHANGE)
     acting = permissions.require(actor, CHANGE, household)
-    person = _clean_person(data)
+    person = clean_person(data)
     if person.relation == Relation.HEAD and household.members.filter(relation=Relation.HEAD,
                                                                      status=Status.MEMBER).exists():
         raise _invalid("relation", _("This household already has a head. Change the head first."))
@@ -321,7 +321,7 @@ def add_member(actor: Actor, household_id: int, data: PersonInput) -> Resident:
         raise _id_error()
     try:
         with transaction.atomic():
-            resident = _new_resident(household, person, actor.user)
+            resident = new_resident(household, person, actor.user)
             _track(acting, household, resident, [("member", "", person.name)])
             record(acting, "households.add_member", resident, region_code=household.village_id)
     except IntegrityError:
@@ -345,7 +345,7 @@ def update_resident(actor: Actor, resident_id: int, data: PersonInput, source: s
         raise _invalid("status", _("This person has moved away or died: their record is kept as it was."))
     if not data.national_id and resident.national_id_sealed:
         data.national_id = personal_data.decrypt(resident.national_id_sealed)
-    person = _clean_person(data)
+    person = clean_person(data)
     if person.relation == Relation.HEAD and resident.relation != Relation.HEAD and resident.household.members.filter(
             relation=Relation.HEAD, status=Status.MEMBER).exclude(pk=resident.pk).exists():
         raise _invalid("relation", _("This household already has a head. Change the head first."))
@@ -426,7 +426,7 @@ def history(actor: Actor, household_id: int) -> list[Change]:
 
 
 def households_of(actor: Actor, village_code: str, query: str = "", grid: str = ""):
-    _village(village_code)
+    village_or_404(village_code)
     rows = permissions.restrict(Household.objects.filter(village_id=village_code), actor)
     if grid.isdigit():
         rows = rows.filter(grid_id=int(grid))
@@ -499,14 +499,14 @@ def correct_phone(actor: Actor, resident: Resident, phone: str, source: str) -> 
 
 
 def grids_of_village(actor: Actor, village_code: str):
-    _village(village_code)
+    village_or_404(village_code)
     return permissions.restrict(Grid.objects.filter(village_id=village_code), actor).prefetch_related(
         "workers").annotate(households=Count("households", distinct=True))
 
 
 def create_grid(actor: Actor, village_code: str, name: str) -> Grid:
-    village = _village(village_code)
-    acting = _village_staff(actor, village.code)
+    village = village_or_404(village_code)
+    acting = staff_of(actor, village.code)
     name = clean_text(name, "name", 60)
     if Grid.objects.filter(village=village, name=name).exists():
         raise _invalid("name", _("The village already has a grid of this name."))
@@ -537,7 +537,7 @@ def set_grid_workers(actor: Actor, grid_id: int, usernames: list[str]) -> Grid:
 def place_household(actor: Actor, household_id: int, grid_id) -> Household:
     """A household belongs to one grid at a time; its people, labels and visits follow."""
     household = get_household(actor, household_id, CHANGE)
-    acting = _village_staff(actor, household.village_id)
+    acting = staff_of(actor, household.village_id)
     grid = _grid_in(household.village_id, grid_id)
     previous = household.grid
     with transaction.atomic():
@@ -585,14 +585,14 @@ def set_rule(actor: Actor, county_code: str, group: str, every_days: int, in_per
             "set_at": timezone.now()})
         labels = Label.objects.filter(permissions.within("village_id", county_code), group=group, ended_on__isnull=True)
         for label in labels.iterator():
-            _schedule(label, Rule(every_days, in_person_days))
+            schedule(label, Rule(every_days, in_person_days))
             label.save(update_fields=["warn_on", "due_on"])
         record(acting or actor, "households.visit_rule", rule, region_code=county_code,
                detail={"group": group, "every": every_days, "in_person": in_person_days})
     return rule
 
 
-def _schedule(label: Label, rule: Rule) -> None:
+def schedule(label: Label, rule: Rule) -> None:
     """When the label's next visit is due, and when its worker is warned (three quarters of the interval)."""
     if label.ended_on is not None:
         label.due_on = label.warn_on = None
@@ -640,7 +640,7 @@ def add_label(actor: Actor, resident_id: int | None, group: str, started_on, not
         raise _invalid("group", _("This label is already on the record."))
     label = Label(household=household, resident=resident, village_id=household.village_id, grid_id=household.grid_id,
                   group=group, started_on=start, ended_on=end, note=note, added_by=actor.user)
-    _schedule(label, rules_for(household.village_id[:6])[group])
+    schedule(label, rules_for(household.village_id[:6])[group])
     with transaction.atomic():
         label.save()
         _track(acting, household, resident, [("label", "", label.get_group_display())])
@@ -759,7 +759,7 @@ def _reschedule(household: Household, resident: Resident | None, day: dt.date, m
         label.last_visit_on = max(filter(None, [label.last_visit_on, day]))
         if mode == Mode.IN_PERSON:
             label.last_in_person_on = max(filter(None, [label.last_in_person_on, day]))
-        _schedule(label, rules[label.group])
+        schedule(label, rules[label.group])
         label.save(update_fields=["last_visit_on", "last_in_person_on", "warn_on", "due_on"])
 
 

@@ -3,7 +3,7 @@
 import logging
 
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, lock_task
+from huey.contrib.djhuey import db_periodic_task, db_task, lock_task
 
 from . import worker
 
@@ -16,3 +16,12 @@ def sweep_visits():
     done = worker.sweep()
     log.info("visit sweep: %s", done)
     return done
+
+
+@db_task()
+def run_ledger_import(job_id: int):
+    from . import ledger
+
+    job = ledger.run(job_id)
+    log.info("ledger import %s: %s", job_id, job.state)
+    return job.state

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -23,9 +24,9 @@ from cunwu.audit.context import Actor
 from cunwu.regions.models import Region
 from cunwu.web.feedback import act_and_return, errors_of, form_page
 
-from . import services
+from . import ledger, services
 from .choices import DEFAULT_RULES, Condition, KeyGroup, Mode, Relation, Residence, Sex, Status
-from .models import Grid, VisitRule
+from .models import Grid, LedgerImport, VisitRule
 
 
 def _person_input(form, prefix: str = "") -> services.PersonInput:
@@ -43,8 +44,8 @@ CHOICES = {"relations": Relation.choices, "sexes": Sex.choices, "residences": Re
 @login_required
 def village(request, code: str):
     actor = Actor.from_request(request)
-    place = services._village(code)
-    services._staff_of(actor, code)
+    place = services.village_or_404(code)
+    services.keeper_of(actor, code)
     query, grid = request.GET.get("q", "").strip()[:50], request.GET.get("grid", "")
     page = Paginator(services.households_of(actor, code, query, grid), 50).get_page(request.GET.get("page"))
     staff = any(a.role == Role.VILLAGE_STAFF and a.region_id == code for a in permissions.assignments_of(request.user))
@@ -55,9 +56,9 @@ def village(request, code: str):
 
 @login_required
 def new_household(request, code: str):
-    place = services._village(code)
+    place = services.village_or_404(code)
     actor = Actor.from_request(request)
-    services._staff_of(actor, code)
+    services.keeper_of(actor, code)
 
     form = request.POST if request.method == "POST" else {}
     errors: dict = {}
@@ -207,8 +208,8 @@ def end_label(request, label_id: int):
 @login_required
 def grids(request, code: str):
     actor = Actor.from_request(request)
-    place = services._village(code)
-    services._staff_of(actor, code)
+    place = services.village_or_404(code)
+    services.keeper_of(actor, code)
     staff = any(a.role == Role.VILLAGE_STAFF and a.region_id == code for a in permissions.assignments_of(request.user))
     if request.method == "POST":
         if not staff:
@@ -324,3 +325,38 @@ def rules(request, county: str):
     own = {r.group: r for r in VisitRule.objects.filter(county_id=county)}
     table = [(value, label, own.get(value), DEFAULT_RULES[value]) for value, label in KeyGroup.choices]
     return render(request, "households/rules.html", {"region": region, "table": table})
+
+
+@login_required
+def ledger_import(request, code: str):
+    """Import the village's existing household ledger (.xlsx): the template, the upload, the recent imports."""
+    actor = Actor.from_request(request)
+    place = services.village_or_404(code)
+    services.staff_of(actor, code)
+    if request.GET.get("template"):
+        response = HttpResponse(ledger.template(),
+                                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        response["Content-Disposition"] = 'attachment; filename="household-ledger-template.xlsx"'
+        return response
+    errors: dict = {}
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        try:
+            job = ledger.start(actor, code, upload.name if upload else "", upload.read() if upload else b"")
+            return redirect("households:import_job", code=code, job_id=job.pk)
+        except ValidationError as exc:
+            errors = errors_of(exc)
+    jobs = LedgerImport.objects.filter(village_id=code).select_related("uploaded_by")[:10]
+    return render(request, "households/import.html", {"village": place, "jobs": jobs, "errors": errors})
+
+
+@login_required
+def import_job(request, code: str, job_id: int):
+    actor = Actor.from_request(request)
+    place = services.village_or_404(code)
+    services.staff_of(actor, code)
+    job = LedgerImport.objects.filter(pk=job_id, village_id=code).first()
+    if job is None:
+        raise permissions.NotFound
+    return render(request, "households/import_job.html", {"village": place, "job": job,
+                                                            "running": job.state in ("queued", "checking")})
