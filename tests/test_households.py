@@ -44,7 +44,8 @@ def village():
 def test_a_household_with_bad_details_is_refused_field_by_field_and_nothing_is_written(village):
     staff = actor(village["staff"])
     before = (Household.objects.count(), Resident.objects.count())
-    bad_id = id_number(birth="19600101")[:17] + ("0" if id_number(birth="19600101")[17] != "0" else "1")
+    good = id_number(birth="19600101")
+    bad_id = good[:17] + ("0" if good[17] != "0" else "1")  # the check digit made wrong
     with pytest.raises(ValidationError) as exc:
         hh.create_household(staff, hh.HouseholdInput(VILLAGE_A1, ""), hh.PersonInput(
             name="", national_id=bad_id, phone="12345"))
@@ -367,3 +368,110 @@ def test_the_import_page_runs_the_ledger_in_the_worker_and_shows_its_progress(vi
     rejected = LedgerImport.objects.order_by("-id").first()
     assert rejected.state == "rejected" and any("第3行" in p for p in rejected.result["problems"])
     assert "第3行" in client.get(bad["Location"]).content.decode()
+
+
+def test_a_department_gets_a_key_groups_named_data_only_as_approved_and_each_export_is_recorded(village, client):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    from cunwu.households import sharing
+
+    staff = actor(village["staff"])
+    head = village["h1"].members.get()
+    hh.add_label(staff, head.pk, "subsistence", "2026-01-01")
+    hh.add_label(staff, None, "subsistence", "2026-01-01", household_id=village["h2"].pk)
+    admin_user = person("county_admin", VILLAGE_A1[:6])
+    civil = person("department_officer", VILLAGE_A1[:6], department="civil_affairs")
+    other = actor(person("department_officer", VILLAGE_A1[:6], department="agriculture"))
+    with pytest.raises(ValidationError) as exc:
+        sharing.ask(actor(civil), sharing.SharingInput("subsistence", ["name", "salary"], "", ""))
+    assert {"fields", "purpose", "legal_basis"} <= set(exc.value.message_dict)
+    with pytest.raises(permissions.NotFound):  # only a county department asks
+        sharing.ask(staff, sharing.SharingInput("subsistence", ["name"], "核查", "依据"))
+    asked = sharing.ask(actor(civil), sharing.SharingInput(
+        "subsistence", ["name", "national_id", "phone", "address"], "低保年度复核", "《社会救助暂行办法》第十一条"))
+    assert Notification.objects.filter(recipient=admin_user, kind="sharing_request").exists()
+    for outsider in (other, staff, actor(person("county_admin", "220323"))):
+        with pytest.raises(permissions.NotFound):
+            sharing.get(outsider, asked.pk)
+    with pytest.raises(permissions.Forbidden):  # not approved yet
+        sharing.export(actor(civil), asked.pk)
+    admin = actor(admin_user)
+    with pytest.raises(permissions.Forbidden):  # the department does not approve its own request
+        sharing.decide(actor(civil), asked.pk, True, ["name"], timezone.localdate().isoformat(), "")
+    with pytest.raises(ValidationError):  # never more than was asked
+        sharing.decide(admin, asked.pk, True, ["name", "birth_date"], timezone.localdate().isoformat(), "")
+    with pytest.raises(ValidationError):  # at most a year
+        sharing.decide(admin, asked.pk, True, ["name"], (timezone.localdate() + dt.timedelta(days=400)).isoformat(), "")
+    until = timezone.localdate() + dt.timedelta(days=30)
+    sharing.decide(admin, asked.pk, True, ["name", "address"], until.isoformat(), "身份证号和电话不需要")
+    with pytest.raises(ValidationError):
+        sharing.decide(admin, asked.pk, False, [], None, "改主意")
+    assert Notification.objects.filter(recipient=civil, kind="sharing_decided").exists()
+    with pytest.raises(permissions.NotFound):  # another department never reads it, nor exports it
+        sharing.export(other, asked.pk)
+    found, rows, mark = sharing.export(actor(civil), asked.pk)
+    assert sorted(rows, key=lambda r: r["name"]) == [
+        {"name": "李秀英", "address": "西头9号"}, {"name": "王大山", "address": "东头1号"}]
+    assert "民政" in mark and "低保年度复核" in mark and f"S-{asked.pk}" in mark
+    assert AuditEntry.objects.filter(action="sharing.export", object_id=str(asked.pk)).count() == 1
+    client.force_login(civil)
+    response = client.get(f"/households/sharing/{asked.pk}/export.xlsx")
+    sheet = load_workbook(BytesIO(response.content)).active
+    cells = [[c for c in row] for row in sheet.iter_rows(values_only=True)]
+    assert "低保年度复核" in cells[0][0] and cells[1][:2] == ["姓名", "住址"]
+    assert all(len([c for c in row if c]) <= 2 for row in cells[1:-1])
+    found.refresh_from_db()
+    assert found.exports == 2
+    SharingRequest = type(found)
+    SharingRequest.objects.filter(pk=found.pk).update(valid_until=timezone.localdate() - dt.timedelta(days=1))
+    with pytest.raises(permissions.Forbidden):  # the approval has ended
+        sharing.export(actor(civil), asked.pk)
+
+
+def test_every_intake_form_takes_a_villagers_details_from_the_record(village, client):
+    """The certificate request, the legal-aid application and a dispute's parties are filled from the record;
+    the villager's own online request joins their record; a mediator finds parties but no key-group label."""
+    from cunwu.certificates import services as certificates
+    from cunwu.legal import aid, mediation
+
+    certificates.seed_types()
+    staff = actor(village["staff"])
+    head, other = village["h1"].members.get(), village["h2"].members.get()
+    request = certificates.submit(staff, certificates.RequestInput(VILLAGE_A1, "residence_commitment", "办理社保",
+                                                                   resident=head.pk))
+    assert (request.applicant_name, request.resident) == ("王大山", head)
+    assert request.values["holder_name"] == "王大山" and request.values.get("address") == "东头1号"
+    application = aid.apply(staff, aid.AidInput(village=VILLAGE_A1, matter="labour", no_means="migrant",
+                                               facts="在外打工被拖欠工资三个月，请求法律援助。", resident=head.pk))
+    assert (application.applicant_name, application.resident) == ("王大山", head)
+    assert application.applicant_phone() == "13904342001"
+    from cunwu.legal import services as legal
+
+    mediator_user = person("mediator", VILLAGE_A1)
+    committee = legal.set_committee(Actor.console(), VILLAGE_A1)
+    legal.add_member(Actor.console(), committee.pk, "调解员", "M", "chair", username=mediator_user.username)
+    mediator = actor(mediator_user)
+    assert [r.name for r in hh.find(mediator, VILLAGE_A1, "李秀英")] == ["李秀英"]
+    with pytest.raises(permissions.NotFound):  # a mediator reads people, not households or labels
+        hh.read_household(mediator, village["h2"].pk)
+    case = mediation.open_case(mediator, mediation.MediationInput(
+        village=VILLAGE_A1, source="application", category="neighbours", summary="院墙边界纠纷", opened_on=None,
+        parties=[mediation.PartyInput("applicant", "", "", resident=head.pk),
+                 mediation.PartyInput("respondent", "", "", resident=other.pk)]))
+    applicant = case.parties.get(side="applicant")
+    assert (applicant.name, applicant.sex, applicant.birth_date) == ("王大山", head.sex, head.birth_date)
+    assert case.parties.get(side="respondent").name == "李秀英"
+    with pytest.raises(ValidationError):  # another village's record is not theirs to take
+        certificates.submit(actor(person("village_staff", VILLAGE_A2)), certificates.RequestInput(
+            VILLAGE_A2, "residence_commitment", "x", resident=head.pk))
+    villager = person("villager", VILLAGE_A1, phone="13904342001")
+    own, _made = cases.submit(actor(villager), cases.CaseInput(village=VILLAGE_A1, title="我家门前路灯坏了"))
+    assert own.resident == head
+
+    client.force_login(village["staff"])
+    page = client.get(f"/certificates/village/{VILLAGE_A1}/request/?type=residence_commitment&find=王大山").content.decode()
+    assert "东头1号" in page and f"resident={head.pk}" in page
+    page = client.get(f"/certificates/village/{VILLAGE_A1}/request/?type=residence_commitment&resident={head.pk}").content
+    assert 'value="王大山"' in page.decode() and "data-taken" in page.decode()

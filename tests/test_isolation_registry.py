@@ -29,7 +29,7 @@ from cunwu.burden import services as burden
 from cunwu.cases import services as cases
 from cunwu.cases.models import Case
 from cunwu.certificates import services as certificates
-from cunwu.households import ledger
+from cunwu.households import ledger, sharing
 from cunwu.households import services as households
 from cunwu.legal import aid, mediation, scans
 from cunwu.legal import services as legal
@@ -124,7 +124,9 @@ REGISTRY: dict[str, Route] = {
     "households/people/<int:resident_id>/<str:step>/": Route("resident", {"step": "label"}),
     "households/labels/<int:label_id>/end/": Route("label"), "households/visits/": OWN,
     "households/visits/record/": LIST, "households/visits/<int:visit_id>/": Route("visit"),
-    "households/coverage/": REGION, "households/rules/<str:county>/": REGION,
+    "households/coverage/": REGION, "households/rules/<str:county>/": REGION, "households/sharing/": LIST,
+    "households/sharing/<int:request_id>/": Route("sharing"),
+    "households/sharing/<int:request_id>/export.xlsx": Route("sharing"),
     # --- the API -------------------------------------------------------------------------------------------
     "api/v1/": P, "api/v1/openapi.json": P, "api/v1/docs": P,
     "api/v1/regions": P, "api/v1/regions/<code>": P, "api/v1/regions/<code>/children": P,
@@ -155,7 +157,10 @@ REGISTRY: dict[str, Route] = {
     "api/v1/cases/<number>/attachments/<attachment_id>": Route("attachment"),
     "api/v1/households": LIST, "api/v1/households/coverage": REGION,
     "api/v1/households/<household_id>": Route("household"), "api/v1/residents": LIST, "api/v1/visits": LIST,
-    "api/v1/visits/due": OWN,
+    "api/v1/visits/due": OWN, "api/v1/sharing-requests": LIST,
+    "api/v1/sharing-requests/<request_id>": Route("sharing"),
+    "api/v1/sharing-requests/<request_id>/decision": Route("sharing"),
+    "api/v1/sharing-requests/<request_id>/export": Route("sharing"),
     "api/v1/stats/rates": REGION, "api/v1/stats/ranking": REGION,
     "api/v1/certificates/types": P, "api/v1/certificates/requests": LIST,
     "api/v1/certificates/requests/<request_id>": Route("certificate_request"),
@@ -318,8 +323,13 @@ def _households(code):
     visit = households.record_visit(actor(worker), households.VisitInput(home.pk, resident.pk, mode="phone",
                                                                        condition="needs_help", needs="屋顶漏雨"))[0]
     job = ledger.start(actor(person("village_staff", code)), code, "台账.xlsx", ledger.template())
-    return {"household_id": home.pk, "resident_id": resident.pk, "label_id": label.pk, "visit_id": visit.pk,
+    made = {"household_id": home.pk, "resident_id": resident.pk, "label_id": label.pk, "visit_id": visit.pk,
             "village": code, "job_id": job.pk}
+    if code[:6] != LISHU:  # a county's requests are its own: only another county's is outside for its officials
+        officer = person("department_officer", code[:6], department="civil_affairs")
+        made["sharing_id"] = sharing.ask(actor(officer), sharing.SharingInput(
+            "elderly_alone", ["name"], "冬季走访慰问", "《老年人权益保障法》")).pk
+    return made
 
 
 MAKERS = (_case, _legal, _certificate, _notices, _burden, _people, _households)
@@ -337,6 +347,7 @@ PARAMETERS = {  # the path parameter each kind's routes take from what the maker
     "household": {"household_id": "household_id"}, "resident": {"resident_id": "resident_id"},
     "label": {"label_id": "label_id"}, "visit": {"visit_id": "visit_id"},
     "listed_form": {"entry_id": "entry_id"}, "ledger_import": {"code": "village", "job_id": "job_id"},
+    "sharing": {"request_id": "sharing_id"},
 }
 PAGE_METHODS = ("get", "post")
 API_METHODS = ("get", "post", "put", "delete")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from io import BytesIO
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -34,15 +35,9 @@ from .choices import Frequency
 from .models import FormsListEntry
 
 
-@dataclass(frozen=True)
-class Metric:
-    key: str
-    label: str
-
-
-def _catalogue() -> dict[str, str]:
+def _catalogue() -> dict[str, object]:
     """Every metric a field can be defined as: its key and what it counts."""
-    out = {
+    out: dict[str, object] = {
         "households": gettext_lazy("households"),
         "people": gettext_lazy("people living in the village's households"),
         "people:0-17": gettext_lazy("people aged under 18"),
@@ -133,6 +128,7 @@ def _years_before(day: dt.date, years: int) -> dt.date:
 def _count(metric: str, county: str, start: dt.date, end: dt.date) -> dict[str, int]:
     """village code -> the metric's count, for every village of the county, in one grouped query."""
     name, _sep, arg = metric.partition(":")
+    rows: Any
     place = within("village_id", county)
     begin = timezone.make_aware(dt.datetime.combine(start, dt.time.min))
     finish = timezone.make_aware(dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min))

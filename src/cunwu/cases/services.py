@@ -323,6 +323,7 @@ def _submit(actor: Actor, data: CaseInput, scoped_key: str) -> Case:
         case.applicant = user
         case.applicant_name = user.full_name
         phone = user.phone or ""
+        case.resident = households.own_record(village.code, phone)  # their request joins their record
     else:
         case.applicant_name = (data.applicant_name or "").strip()
         if text_problem(case.applicant_name, 100):

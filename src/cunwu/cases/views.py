@@ -20,6 +20,7 @@ from cunwu.accounts.departments import CHINESE_NAMES, DepartmentKind
 from cunwu.accounts.roles import Role
 from cunwu.audit.context import Actor
 from cunwu.directory import services as directory
+from cunwu.households import intake
 from cunwu.households import services as households
 from cunwu.regions.models import Region
 from cunwu.web.feedback import errors_of, flash_errors
@@ -114,18 +115,17 @@ def _from_records(request, actor: Actor, village, is_villager: bool) -> dict:
         return {"prefill": {}}
     params = request.POST if request.method == "POST" else request.GET
     visit = households.visit_for_form(actor, params.get("visit"), village.code)
-    taken = households.resident_for_form(actor, params.get("resident") or (visit.resident_id if visit else None),
-                                         village.code)
-    find = request.GET.get("find", "").strip()[:50]
+    context = intake.lookup(request, actor, village.code)
+    if context["taken"] is None and visit is not None and visit.resident_id:
+        context["taken"] = households.resident_for_form(actor, visit.resident_id, village.code)
     prefill = {}
-    if taken is not None:
-        prefill.update(applicant_name=taken.name, applicant_phone=taken.phone or taken.household.phone,
+    if context["taken"] is not None:
+        taken = intake.details(context["taken"])
+        prefill.update(applicant_name=taken["name"], applicant_phone=taken["phone"],
                        consent=_("agreed in person during the visit") if visit else "")
     if visit is not None:
         prefill.update(title=visit.needs[:200], description=visit.needs)
-    return {"visit": visit, "taken": taken, "find": find,
-            "found": households.find(actor, village.code, find) if find else [],
-            "may_find": households.may_read_village(actor, village.code), "prefill": prefill}
+    return {**context, "visit": visit, "prefill": prefill}
 
 
 @login_required

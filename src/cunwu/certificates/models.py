@@ -71,6 +71,8 @@ class CertificateRequest(models.Model):
     applicant = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT,
                                   related_name="certificate_requests")
     applicant_name = models.CharField(max_length=100)
+    resident = models.ForeignKey("households.Resident", null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="+")  # the village's record the details were taken from
     submitted_by = models.ForeignKey("accounts.User", null=True, on_delete=models.PROTECT, related_name="+")
     purpose = models.CharField(_("what it is for"), max_length=300, blank=True)
     values = models.JSONField(default=dict, blank=True)

@@ -19,6 +19,7 @@ from cunwu.accounts.permissions import VIEW
 from cunwu.accounts.roles import Role
 from cunwu.audit.context import Actor
 from cunwu.audit.services import record
+from cunwu.households import services as households
 from cunwu.regions.models import Region
 from cunwu.text import clean_text
 
@@ -73,6 +74,7 @@ class RequestInput:
     purpose: str = ""
     values: dict = field(default_factory=dict)
     applicant_name: str = ""  # when staff take the request in on a villager's behalf
+    resident: int | None = None  # or the village's record of the villager, whose details it then takes
 
 
 def submit(actor: Actor, data: RequestInput) -> CertificateRequest:
@@ -88,15 +90,23 @@ def submit(actor: Actor, data: RequestInput) -> CertificateRequest:
     if villager is None and staff is None:
         raise permissions.NotFound
     kind = _type(village.code, data.type)
-    name = (actor.user.full_name if villager else (data.applicant_name or "").strip())[:100]
+    resident = None
+    if staff is not None and data.resident not in (None, "", 0):  # collect once: from the village's record
+        resident = households.resident_for_form(actor, data.resident, village.code)
+        if resident is None:
+            raise ValidationError({"resident": [_("This person is not in the village's records that you may see.")]})
+    name = (actor.user.full_name if villager else (data.applicant_name or "").strip()
+            or (resident.name if resident else ""))[:100]
     if not name:
         raise ValidationError({"applicant_name": [_("Say whose certificate this is.")]})
     values = {k: str(v).strip()[:500] for k, v in (data.values or {}).items()
               if k in {f[0] for f in kind.fields} and str(v).strip()}
     values.setdefault("holder_name", name)
+    if resident is not None and "address" in {f[0] for f in kind.fields}:
+        values.setdefault("address", resident.household.address)
     now = timezone.now()
     req = CertificateRequest(village=village, county_code=village.code[:6], type=kind, applicant_name=name,
-                             applicant=actor.user if villager else None, submitted_by=actor.user,
+                             applicant=actor.user if villager else None, submitted_by=actor.user, resident=resident,
                              purpose=(data.purpose or "").strip()[:300], values=values, created_at=now)
     if kind.status == Status.NON_ISSUABLE:
         req.state, req.decided_at = RequestState.REFUSED, now

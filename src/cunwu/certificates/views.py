@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from cunwu.accounts import permissions
 from cunwu.audit.context import Actor, client_ip
+from cunwu.households import intake
 from cunwu.web.feedback import act_and_return, errors_of, flash_errors
 
 from . import figures as tables
@@ -109,7 +110,7 @@ def request_new(request, code: str):
             made = services.submit(actor, services.RequestInput(
                 village=village.code, type=kind.code, purpose=form.get("purpose", ""),
                 values={name: form.get(f"v_{name}", "") for name, _label in kind.fields},
-                applicant_name=form.get("applicant_name", "")))
+                applicant_name=form.get("applicant_name", ""), resident=form.get("resident") or None))
             if made.state == RequestState.REFUSED:
                 messages.error(request, made.reason)
             elif made.state == RequestState.COMMITTED:
@@ -119,8 +120,12 @@ def request_new(request, code: str):
             return redirect("certificates:request", request_id=made.pk)
         except ValidationError as exc:
             errors = errors_of(exc)
+    records = intake.lookup(request, actor, village.code) if who == "staff" else {}
+    if records.get("taken") is not None and request.method != "POST":
+        taken = intake.details(records["taken"])
+        form = {"applicant_name": taken["name"], "v_address": taken["address"]}
     return render(request, "certificates/request_new.html", {
-        "village": village, "groups": [(Status(s).label, groups[s]) for s in (Status.ISSUABLE, Status.COMMITMENT,
+        **records, "village": village, "groups": [(Status(s).label, groups[s]) for s in (Status.ISSUABLE, Status.COMMITMENT,
                                                                                Status.NON_ISSUABLE)],
         "kind": kind, "who": who, "errors": errors, "form": form,
         "fields": [(name, label, form.get(f"v_{name}", "")) for name, label in (kind.fields if kind else [])],

@@ -9,8 +9,9 @@ import datetime as dt
 from ninja import Router, Schema, Status
 
 from cunwu.audit.context import Actor
+from cunwu.dates import PlausibleDate
 
-from . import services
+from . import services, sharing
 from .models import Label, Resident
 
 router = Router(tags=["village data"])
@@ -148,3 +149,77 @@ def record_visit(request, payload: KeyGroupVisitIn):
     return Status(201 if created else 200, {
         "id": visit.pk, "household": visit.household_id, "resident": visit.resident_id,
         "visited_at": visit.visited_at, "mode": visit.mode, "condition": visit.condition, "needs": visit.needs})
+
+
+class SharingIn(Schema):
+    group: str
+    fields: list[str]
+    purpose: str
+    legal_basis: str
+
+
+class SharingDecisionIn(Schema):
+    approve: bool
+    fields: list[str] = []
+    valid_until: PlausibleDate | None = None
+    note: str = ""
+
+
+class SharingOut(Schema):
+    id: int
+    county: str
+    department: str
+    group: str
+    fields: list[str]
+    purpose: str
+    legal_basis: str
+    state: str
+    approved_fields: list[str]
+    valid_until: dt.date | None
+    exports: int
+    created_at: dt.datetime
+
+
+def _sharing(r) -> dict:
+    return {"id": r.pk, "county": r.county_id, "department": str(r.department), "group": r.group,
+            "fields": r.fields, "purpose": r.purpose, "legal_basis": r.legal_basis, "state": r.state,
+            "approved_fields": r.approved_fields, "valid_until": r.valid_until, "exports": r.exports,
+            "created_at": r.created_at}
+
+
+@router.get("/sharing-requests", response=list[SharingOut], summary="Key-group data requests the caller may read")
+def sharing_list(request, offset: int = 0, limit: int = 100):
+    offset, limit = max(0, offset), max(1, min(limit, 500))
+    return [_sharing(r) for r in sharing.requests_of(_actor(request))[offset:offset + limit]]
+
+
+@router.post("/sharing-requests", response={201: SharingOut},
+             summary="A county department asks for a key group's named data (purpose and legal basis)")
+def sharing_ask(request, payload: SharingIn):
+    return Status(201, _sharing(sharing.ask(_actor(request), sharing.SharingInput(**payload.dict()))))
+
+
+@router.get("/sharing-requests/{request_id}", response=SharingOut, summary="One data request")
+def sharing_detail(request, request_id: int):
+    return _sharing(sharing.get(_actor(request), request_id))
+
+
+@router.post("/sharing-requests/{request_id}/decision", response=SharingOut,
+             summary="The county administrator approves some fields until a day, or refuses")
+def sharing_decide(request, request_id: int, payload: SharingDecisionIn):
+    return _sharing(sharing.decide(_actor(request), request_id, payload.approve, payload.fields,
+                                   payload.valid_until, payload.note))
+
+
+class SharingExportOut(Schema):
+    request: int
+    notice: str
+    fields: list[str]
+    people: list[dict]
+
+
+@router.get("/sharing-requests/{request_id}/export", response=SharingExportOut,
+            summary="The approved fields of the group's people (the requesting department; recorded)")
+def sharing_export(request, request_id: int):
+    found, rows, mark = sharing.export(_actor(request), request_id)
+    return {"request": found.pk, "notice": mark, "fields": found.approved_fields, "people": rows}

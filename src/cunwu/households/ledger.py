@@ -7,6 +7,7 @@ Column headers are Chinese, as village ledgers have them; `template()` gives an 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -89,7 +90,7 @@ def read(data: bytes) -> list[tuple[int, dict]]:
     if missing:
         raise LedgerRejected([_("Columns missing from the first row: %(list)s.") % {"list": "、".join(missing)}])
     where = {f: headers.index(h) for h, f in COLUMNS if h in headers}
-    out = []
+    out: list[tuple[int, dict]] = []
     for number, values in enumerate(rows, start=2):
         if not any(v not in (None, "") for v in values):
             continue
@@ -98,8 +99,8 @@ def read(data: bytes) -> list[tuple[int, dict]]:
         row = {}
         for name, index in where.items():
             value = values[index] if index < len(values) else None
-            if hasattr(value, "date") and name == "birth_date":
-                value = value.date().isoformat() if hasattr(value, "hour") else value.isoformat()
+            if name == "birth_date" and isinstance(value, dt.date):  # a date cell (a datetime is a date too)
+                value = value.date().isoformat() if isinstance(value, dt.datetime) else value.isoformat()
             row[name] = "" if value is None else str(value).strip()
             if name in ("national_id", "phone", "household_phone", "key") and row[name].endswith(".0"):
                 row[name] = row[name][:-2]  # a number typed into a spreadsheet cell
@@ -288,8 +289,9 @@ def run(job_id: int) -> LedgerImport:
 
     try:
         loaded = load(actor, job.village_id, data, progress)
-        state, result = LedgerImport.State.DONE, {"households": loaded.households, "people": loaded.people,
-                                                  "labels": loaded.labels}
+        result: dict[str, object] = {"households": loaded.households, "people": loaded.people,
+                                     "labels": loaded.labels}
+        state = LedgerImport.State.DONE
     except LedgerRejected as exc:
         state, result = LedgerImport.State.REJECTED, {"problems": exc.problems[:500], "count": len(exc.problems)}
     except Exception:  # the job must not stay "checking" for ever; the file is dropped either way

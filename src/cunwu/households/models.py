@@ -234,3 +234,43 @@ class LedgerImport(models.Model):
     @property
     def percent(self) -> int:
         return 100 if self.state in ("done", "rejected") else int(100 * self.checked / self.total) if self.total else 0
+
+
+class SharingRequest(models.Model):
+    """A county department asks for the named data of a key group (the civil affairs bureau for subsistence
+    households, say) with a purpose and a legal basis; the county administrator approves some fields, until a
+    day; each export is limited to them, marked with who asked, and audited."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("waiting for the county's decision")
+        APPROVED = "approved", _("approved")
+        REFUSED = "refused", _("refused")
+
+    county = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+")
+    department = models.ForeignKey("accounts.Department", on_delete=models.PROTECT, related_name="+")
+    requested_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    group = models.CharField(_("key group"), max_length=32, choices=KeyGroup.choices)
+    fields = models.JSONField(_("fields asked"), default=list)
+    purpose = models.TextField(_("purpose"))
+    legal_basis = models.TextField(_("legal basis"))
+    state = models.CharField(max_length=12, choices=State.choices, default=State.PENDING)
+    approved_fields = models.JSONField(default=list, blank=True)
+    valid_until = models.DateField(null=True, blank=True)
+    decided_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(blank=True)
+    exports = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["county", "state"])]
+
+    def __str__(self) -> str:
+        return f"S-{self.pk}"
+
+    @property
+    def usable(self) -> bool:
+        return (self.state == self.State.APPROVED and self.valid_until is not None
+                and self.valid_until >= timezone.localdate())

@@ -2,7 +2,7 @@
 
 Named rows (households, people, key-group labels, visits, the change history, missed visits) are read and
 changed by the village's staff for their village and by a grid worker for the grids they look after, nobody
-else: key-group labels are sensitive personal information (PIPL art. 28) and those whose work does not need a
+else (a mediator reads the people of their village or township, to take a dispute's parties from the record): key-group labels are sensitive personal information (PIPL art. 28) and those whose work does not need a
 name see figures. Figures (`COUNT`) are open to the township's officers and to the administrators, supervisors
 and auditors of the region above. The full ID number is revealed to the village's staff only, each reveal
 audited. A village's staff manage its grids; anyone who may count a place may see its grids' names."""
@@ -36,6 +36,8 @@ def _named_rule(user, a, action):
 def _resident_rule(user, a, action):
     if action == REVEAL:
         return Q(village_id=a.region_id) if a.role == Role.VILLAGE_STAFF else None
+    if a.role == Role.MEDIATOR and action == VIEW:  # a dispute's parties are taken from the record (no labels)
+        return within("village_id", a.region_id)
     return _named_rule(user, a, action)
 
 
@@ -61,9 +63,25 @@ def _grid_rule(user, a, action):
     return None
 
 
-def register_policies() -> None:
-    from .models import Change, Grid, Household, Label, MissedVisit, Resident, Visit
+DECIDE = "decide"
 
+
+def _sharing_rule(user, a, action):
+    """The requesting department reads its own requests; the county's administrators read and decide; the
+    supervisors and auditors above read."""
+    if a.role == Role.DEPARTMENT_OFFICER and action == VIEW:
+        return Q(department_id=a.department_id)
+    if a.role == Role.COUNTY_ADMIN and action in (VIEW, DECIDE):
+        return Q(county_id=a.region_id)
+    if a.role in (Role.CITY_ADMIN, Role.PROVINCE_ADMIN, Role.SUPERVISOR, Role.AUDITOR) and action == VIEW:
+        return within("county_id", a.region_id)
+    return None
+
+
+def register_policies() -> None:
+    from .models import Change, Grid, Household, Label, MissedVisit, Resident, SharingRequest, Visit
+
+    register(SharingRequest, Policy(rules=dict.fromkeys(SPECS, _sharing_rule)))
     register(Grid, Policy(rules=dict.fromkeys(SPECS, _grid_rule)))
     register(Household, Policy(rules=dict.fromkeys(SPECS, _household_rule)))
     register(Resident, Policy(rules=dict.fromkeys(SPECS, _resident_rule)))

@@ -462,7 +462,9 @@ def find(actor: Actor, village_code: str, query: str, limit: int = 20) -> list[R
 
 
 def may_read_village(actor: Actor, village_code: str) -> bool:
-    return any(a.role in (Role.VILLAGE_STAFF, Role.GRID_WORKER) and a.region_id == village_code
+    """Who looks people up in the village's records for a form: its staff and grid workers, and its mediators."""
+    return any((a.role in (Role.VILLAGE_STAFF, Role.GRID_WORKER) and a.region_id == village_code)
+               or (a.role == Role.MEDIATOR and village_code.startswith(a.region_id))
                for a in permissions.assignments_of(actor.user))
 
 
@@ -473,6 +475,15 @@ def resident_for_form(actor: Actor, resident_id, village_code: str) -> Resident 
     return permissions.restrict(Resident.objects.filter(
         pk=int(resident_id), village_id=village_code, status=Status.MEMBER), actor).select_related(
         "household").first()
+
+
+def own_record(village_code: str, phone: str) -> Resident | None:
+    """A villager's own record in their village, found by the phone they signed in with (one match only), so
+    that what they ask for themselves joins what the village knows of them. Nothing is shown to them."""
+    if not phone:
+        return None
+    found = list(Resident.objects.filter(village_id=village_code, phone=phone, status=Status.MEMBER)[:2])
+    return found[0] if len(found) == 1 else None
 
 
 def visit_for_form(actor: Actor, visit_id, village_code: str) -> Visit | None:

@@ -19,4 +19,7 @@ urlpatterns = [
     path("visits/<int:visit_id>/", views.visit, name="visit"),
     path("coverage/", views.coverage, name="coverage"),
     path("rules/<str:county>/", views.rules, name="rules"),
+    path("sharing/", views.sharing_list, name="sharing"),
+    path("sharing/<int:request_id>/", views.sharing_request, name="sharing_request"),
+    path("sharing/<int:request_id>/export.xlsx", views.sharing_export, name="sharing_export"),
 ]

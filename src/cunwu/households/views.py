@@ -24,7 +24,7 @@ from cunwu.audit.context import Actor
 from cunwu.regions.models import Region
 from cunwu.web.feedback import act_and_return, errors_of, form_page
 
-from . import ledger, services
+from . import ledger, services, sharing
 from .choices import DEFAULT_RULES, Condition, KeyGroup, Mode, Relation, Residence, Sex, Status
 from .models import Grid, LedgerImport, VisitRule
 
@@ -360,3 +360,57 @@ def import_job(request, code: str, job_id: int):
         raise permissions.NotFound
     return render(request, "households/import_job.html", {"village": place, "job": job,
                                                             "running": job.state in ("queued", "checking")})
+
+
+@login_required
+def sharing_list(request):
+    """Data sharing requests: a department asks here; the county administrator decides from the request."""
+    actor = Actor.from_request(request)
+    officer = sharing.department_officer(actor)
+    errors: dict = {}
+    form = request.POST if request.method == "POST" else {}
+    if request.method == "POST":
+        try:
+            made = sharing.ask(actor, sharing.SharingInput(form.get("group", ""), request.POST.getlist("fields"),
+                                                           form.get("purpose", ""), form.get("legal_basis", "")))
+            messages.success(request, _("Sent to the county administrator for a decision."))
+            return redirect("households:sharing_request", request_id=made.pk)
+        except ValidationError as exc:
+            errors = errors_of(exc)
+    return render(request, "households/sharing.html", {
+        "rows": sharing.requests_of(actor)[:100], "may_ask": officer is not None, "groups": KeyGroup.choices,
+        "fields": [(k, str(v)) for k, v in sharing.FIELDS.items()], "form": form, "errors": errors,
+        "asked": request.POST.getlist("fields")})
+
+
+@login_required
+def sharing_request(request, request_id: int):
+    actor = Actor.from_request(request)
+    found = sharing.get(actor, request_id)
+    if request.method == "POST":
+        approve = request.POST.get("decision") == "approve"
+        return act_and_return(request, lambda a: sharing.decide(
+            a, request_id, approve, request.POST.getlist("fields"), request.POST.get("valid_until", ""),
+            request.POST.get("note", "")), _("Decided; the department is told."),
+            reverse("households:sharing_request", args=[request_id]))
+    officer = sharing.department_officer(actor)
+    return render(request, "households/sharing_request.html", {
+        "r": found, "may_decide": permissions.can(actor, sharing.DECIDE, found) and found.state == "pending",
+        "may_export": found.usable and officer is not None and officer.department_id == found.department_id,
+        "fields": [(k, str(v)) for k, v in sharing.FIELDS.items() if k in found.fields],
+        "approved": [str(sharing.FIELDS[k]) for k in found.approved_fields]})
+
+
+@login_required
+def sharing_export(request, request_id: int):
+    actor = Actor.from_request(request)
+    try:
+        found, rows, mark = sharing.export(actor, request_id)
+    except permissions.Forbidden as exc:
+        messages.error(request, exc.message)
+        return redirect("households:sharing_request", request_id=request_id)
+    response = HttpResponse(sharing.to_xlsx(found, rows, mark),
+                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="S-{found.pk}-{timezone.localdate():%Y%m%d}.xlsx"'
+    response["Cache-Control"] = "no-store"
+    return response

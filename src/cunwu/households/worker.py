@@ -31,6 +31,7 @@ def _mark_missed(today: dt.date) -> int:
         last = rows[-1][0]
         created = MissedVisit.objects.bulk_create([
             MissedVisit(label_id=pk, village_id=village, grid_id=grid, due_on=due) for pk, village, grid, due in rows
+            if due is not None
         ], ignore_conflicts=True)
         made += len(created)
 
@@ -39,14 +40,14 @@ def sweep(today: dt.date | None = None) -> dict:
     today = today or timezone.localdate()
     missed = _mark_missed(today)
     per_grid = Label.objects.filter(warn_on__lte=today, due_on__isnull=False).values("village_id", "grid_id").annotate(
-        due=Count("id", filter=Q(due_on__gte=today)), missed=Count("id", filter=Q(due_on__lt=today)))
+        due=Count("id", filter=Q(due_on__gte=today)), late=Count("id", filter=Q(due_on__lt=today)))
     told = 0
-    workers = defaultdict(list)
+    workers: defaultdict[int, list[User]] = defaultdict(list)
     grids = [row["grid_id"] for row in per_grid if row["grid_id"]]
-    for link in Grid.workers.through.objects.filter(grid_id__in=grids).select_related("user"):
-        workers[link.grid_id].append(link.user)
+    for membership in Grid.workers.through.objects.filter(grid_id__in=grids).select_related("user"):
+        workers[membership.grid_id].append(membership.user)
     unplaced = {row["village_id"] for row in per_grid if not row["grid_id"]}
-    staff = defaultdict(list)
+    staff: defaultdict[str, list[User]] = defaultdict(list)
     for a in Assignment.objects.active().filter(role=Role.VILLAGE_STAFF, region_id__in=unplaced).select_related(
             "user"):
         staff[a.region_id].append(a.user)
@@ -57,7 +58,7 @@ def sweep(today: dt.date | None = None) -> dict:
             people = staff.get(row["village_id"]) or list(User.objects.filter(
                 assignments__active=True, assignments__role=Role.VILLAGE_STAFF,
                 assignments__region_id=row["village_id"]))
-        ref = _("%(due)s visits due, %(missed)s missed") % {"due": row["due"], "missed": row["missed"]}
+        ref = _("%(due)s visits due, %(missed)s missed") % {"due": row["due"], "missed": row["late"]}
         told += notify.tell(people, "visits_due", f"visits:{today}:{row['village_id']}:{row['grid_id']}", ref,
                             link=link, region_code=row["village_id"], role=Role.GRID_WORKER if row["grid_id"] else
                             Role.VILLAGE_STAFF)

@@ -28,6 +28,7 @@ from cunwu.accounts.roles import Role
 from cunwu.audit.context import Actor
 from cunwu.audit.services import record
 from cunwu.cases import clock
+from cunwu.households import services as households
 from cunwu.notify import services as notify
 from cunwu.sms import purposes
 
@@ -178,6 +179,7 @@ class AidInput:
     channel: str = ""
     applicant_name: str = ""
     applicant_phone: str = ""
+    resident: int | None = None  # the village's record of the applicant (staff intake): its details are taken
 
 
 def apply(actor: Actor, data: AidInput) -> AidApplication:
@@ -215,6 +217,13 @@ def apply(actor: Actor, data: AidInput) -> AidApplication:
     if data.limitation_ends is not None and data.limitation_ends < timezone.localdate(now):
         raise ValidationError({"limitation_ends": [_("The date the limitation period ends cannot be in the past; "
                                                      "leave it empty if unsure.")]})
+    resident = None
+    if acting_as is staff and data.resident not in (None, "", 0):  # collect once: from the village's record
+        resident = households.resident_for_form(actor, data.resident, village.code)
+        if resident is None:
+            raise ValidationError({"resident": [_("This person is not in the village's records that you may see.")]})
+        data.applicant_name = data.applicant_name or resident.name
+        data.applicant_phone = data.applicant_phone or resident.phone or resident.household.phone
     if acting_as is villager:
         name, phone = actor.user.full_name, actor.user.phone or ""
     else:
@@ -223,7 +232,7 @@ def apply(actor: Actor, data: AidInput) -> AidApplication:
     with transaction.atomic():
         application = AidApplication(
             village=village, county_code=village.code[:6], channel=channel,
-            applicant=actor.user if acting_as is villager else None, applicant_name=name,
+            applicant=actor.user if acting_as is villager else None, applicant_name=name, resident=resident,
             applicant_phone_sealed=personal_data.encrypt(phone) if phone else "", submitted_by=actor.user,
             matter=matter, no_means=no_means, hardship=hardship, rural=rural,
             opponent=_text(data.opponent, "opponent", 200, False), facts=facts,

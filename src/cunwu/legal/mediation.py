@@ -25,6 +25,7 @@ from cunwu.accounts.permissions import CHANGE, VIEW
 from cunwu.accounts.roles import Role
 from cunwu.audit.context import Actor
 from cunwu.audit.services import record
+from cunwu.households import services as households
 from cunwu.notify import services as notify
 from cunwu.sms import purposes
 
@@ -135,6 +136,7 @@ class PartyInput:
     agent: str = ""
     username: str = ""  # a villager with an account, who then sees the file and may sign online
     online: bool = False  # or: the account holding this phone number reads and signs online
+    resident: int | None = None  # the village's record of the party: what is left empty is taken from it
 
 
 @dataclass
@@ -174,7 +176,16 @@ def _mediators(usernames: list[str], village_code: str, committee: Committee) ->
     return chosen
 
 
-def _party(case: MediationCase, data: PartyInput) -> Party:
+def _party(case: MediationCase, data: PartyInput, actor: Actor) -> Party:
+    if data.resident not in (None, "", 0):  # collect once: the party's details from the village's record
+        resident = households.resident_for_form(actor, data.resident, case.village_id)
+        if resident is None:
+            raise ValidationError({"parties": [_("This person is not in the village's records that you may see.")]})
+        data.name = data.name or resident.name
+        data.sex = data.sex or resident.sex
+        data.birth_date = data.birth_date or resident.birth_date
+        data.phone = data.phone or resident.phone or resident.household.phone
+        data.address = data.address or resident.household.address
     user = None
     if data.username:
         user = User.objects.filter(username=data.username.strip(), is_active=True).first()
@@ -228,7 +239,7 @@ def open_case(actor: Actor, data: MediationInput) -> MediationCase:
             due_on=add_months(opened_on, _cfg("mediation_months")), created_by=actor.user)
         case.number = f"TJ{opened_on:%Y}{village.code[:6]}{case.pk:06d}"
         case.save(update_fields=["number"])
-        Party.objects.bulk_create([_party(case, p) for p in data.parties])
+        Party.objects.bulk_create([_party(case, p, actor) for p in data.parties])
         case.mediators.set(mediators)
         others = [m for m in mediators if actor.user is None or m.pk != actor.user.pk]
         notify.tell(others, "mediation_assigned", f"mediation:{case.pk}:mediators", case.number,

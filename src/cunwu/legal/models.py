@@ -337,6 +337,8 @@ class AidApplication(models.Model):
     applicant = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT,
                                   related_name="+")
     applicant_name = models.CharField(_("applicant"), max_length=100)
+    resident = models.ForeignKey("households.Resident", null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="+")  # the village's record the details were taken from
     applicant_phone_sealed = models.TextField(blank=True)
     submitted_by = models.ForeignKey("accounts.User", null=True, on_delete=models.PROTECT, related_name="+")
     matter = models.CharField(_("matter"), max_length=20, choices=AidMatter.choices)

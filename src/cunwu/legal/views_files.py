@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from cunwu.accounts import permissions
@@ -18,6 +19,7 @@ from cunwu.accounts.permissions import CHANGE, MANAGE
 from cunwu.accounts.roles import Role
 from cunwu.audit.context import Actor
 from cunwu.cases.views import stored_file_response
+from cunwu.households import intake
 from cunwu.uploads import Upload
 from cunwu.web.feedback import act_and_return, errors_of, form_page, parse_date
 
@@ -81,16 +83,23 @@ def aid_new(request):
             village=village, matter=form.get("matter", ""), facts=form.get("facts", ""),
             hardship=form.get("hardship", ""), no_means=form.get("no_means", ""), rural=form.get("rural", ""),
             opponent=form.get("opponent", ""), limitation_ends=_date(form.get("limitation_ends", "")),
-            applicant_name=form.get("applicant_name", ""), applicant_phone=form.get("applicant_phone", "")))
+            applicant_name=form.get("applicant_name", ""), applicant_phone=form.get("applicant_phone", ""),
+            resident=form.get("resident") or None))
         return reverse("legal:aid", args=[made.pk])
 
     is_villager = any(a.role == Role.VILLAGER and a.region_id == village
                       for a in permissions.assignments_of(actor.user))
-    return form_page(request, "legal/aid_new.html", {
+    context = {
         "village": village, "is_villager": is_villager,
         "matters": AidMatter.choices, "groups": NoMeansGroup.choices, "rural": RuralKind.choices,
         "hardships": [(Hardship.PLEDGE, Hardship.PLEDGE.label), (Hardship.DATA, Hardship.DATA.label)],
-    }, save, _("Your application is with the legal aid centre."))
+        **(intake.lookup(request, actor, village) if village and not is_villager else {}),
+    }
+    if request.method != "POST" and context.get("taken") is not None:  # collect once
+        taken = intake.details(context["taken"])
+        return render(request, "legal/aid_new.html", {**context, "errors": {}, "form": {
+            "applicant_name": taken["name"], "applicant_phone": taken["phone"]}})
+    return form_page(request, "legal/aid_new.html", context, save, _("Your application is with the legal aid centre."))
 
 @login_required
 def aid_page(request, application_id: int):
@@ -182,6 +191,10 @@ def screening_new(request):
         save, _("The screening visit is recorded."))
 
 
+PARTY_PICKS = (("applicant_resident", gettext_lazy("as the applicant")),
+               ("respondent_resident", gettext_lazy("as the respondent")))
+
+
 def _parties(form) -> list[mediation.PartyInput]:
     parties = []
     for side in ("applicant", "respondent"):
@@ -191,7 +204,7 @@ def _parties(form) -> list[mediation.PartyInput]:
                 birth_date=_date(form.get(f"{side}_birth", "")), ethnicity=form.get(f"{side}_ethnicity", ""),
                 occupation=form.get(f"{side}_occupation", ""), phone=form.get(f"{side}_phone", ""),
                 address=form.get(f"{side}_address", ""), username=form.get(f"{side}_username", ""),
-                online=form.get(f"{side}_online") == "1"))
+                online=form.get(f"{side}_online") == "1", resident=form.get(f"{side}_resident") or None))
     return parties
 
 
@@ -208,11 +221,23 @@ def mediation_new(request):
             opened_on=_date(form.get("opened_on", ""))))
         return reverse("legal:mediation", args=[made.pk])
 
-    return form_page(request, "legal/mediation_new.html", {
+    context = {
         "village": village, "sources": Source.choices,
         "categories": DisputeCategory.choices, "risks": Risk.choices, "sexes": Sex.choices,
         "screenings": mediation.screenings(actor, village).filter(found__gt=0)[:10] if village else [],
-    }, save, _("The dispute is accepted for mediation."))
+        **(intake.lookup(request, actor, village, PARTY_PICKS) if village else {}),
+    }
+    if request.method != "POST" and any((context.get("taken_by") or {}).values()):  # collect once
+        form = {}
+        for side in ("applicant", "respondent"):
+            person = context["taken_by"].get(f"{side}_resident")
+            if person is not None:
+                taken = intake.details(person)
+                form.update({f"{side}_name": taken["name"], f"{side}_sex": taken["sex"],
+                             f"{side}_birth": taken["birth_date"].isoformat(), f"{side}_phone": taken["phone"],
+                             f"{side}_address": taken["address"]})
+        return render(request, "legal/mediation_new.html", {**context, "form": form, "errors": {}})
+    return form_page(request, "legal/mediation_new.html", context, save, _("The dispute is accepted for mediation."))
 
 @login_required
 def mediation_page(request, case_id: int):

@@ -22,6 +22,8 @@ KINDS = {
     "warning": _("Emergency warning"),
     "certificate_request": _("Certificate request"),
     "visits_due": _("Key-group visits due"),
+    "sharing_request": _("Request for key-group data"),
+    "sharing_decided": _("Data request decided"),
 }
 
 

@@ -12,6 +12,7 @@ from cunwu.accounts import permissions, services
 from cunwu.accounts.models import Assignment, User
 from cunwu.accounts.roles import GRANTS, Role
 from cunwu.audit.context import Actor
+from cunwu.burden.models import FormsList
 from cunwu.notices.services import contacts as village_contacts
 from cunwu.notices.warnings import current_for as current_warnings
 from cunwu.regions import codes
@@ -101,6 +102,8 @@ def _jurisdiction_overview(request, current, mine):
         "may_compare": current.role != Role.DEPARTMENT_OFFICER,
         "can_manage": bool(GRANTS.get(current.role)),
         "department": current.department, **_inbox(request, current),
+        "forms_year": FormsList.objects.filter(county_id=region.code).order_by("-year").values_list(
+            "year", flat=True).first() if region.level == 3 else None,
     })
 
 
