@@ -435,6 +435,7 @@ def test_every_intake_form_takes_a_villagers_details_from_the_record(village, cl
     the villager's own online request joins their record; a mediator finds parties but no key-group label."""
     from cunwu.certificates import services as certificates
     from cunwu.legal import aid, mediation
+    from cunwu.legal import services as legal
 
     certificates.seed_types()
     staff = actor(village["staff"])
@@ -447,8 +448,9 @@ def test_every_intake_form_takes_a_villagers_details_from_the_record(village, cl
                                                facts="在外打工被拖欠工资三个月，请求法律援助。", resident=head.pk))
     assert (application.applicant_name, application.resident) == ("王大山", head)
     assert application.applicant_phone() == "13904342001"
-    from cunwu.legal import services as legal
-
+    question = legal.ask(staff, legal.ConsultationInput(VILLAGE_A1, "邻居占用我家宅基地，怎么办？",
+                                                        resident=head.pk))
+    assert (question.asker_name, question.resident) == ("王大山", head)
     mediator_user = person("mediator", VILLAGE_A1)
     committee = legal.set_committee(Actor.console(), VILLAGE_A1)
     legal.add_member(Actor.console(), committee.pk, "调解员", "M", "chair", username=mediator_user.username)
@@ -471,6 +473,10 @@ def test_every_intake_form_takes_a_villagers_details_from_the_record(village, cl
     assert own.resident == head
 
     client.force_login(village["staff"])
+    visit, _made = hh.record_visit(staff, hh.VisitInput(village["h1"].pk, head.pk, None, "in_person", "needs_help",
+                                                        "邻居占地，想咨询律师"))
+    page = client.get(f"/legal/village/{VILLAGE_A1}/ask/?visit={visit.pk}&resident={head.pk}").content.decode()
+    assert "邻居占地，想咨询律师" in page and 'value="王大山"' in page
     page = client.get(f"/certificates/village/{VILLAGE_A1}/request/?type=residence_commitment&find=王大山").content.decode()
     assert "东头1号" in page and f"resident={head.pk}" in page
     page = client.get(f"/certificates/village/{VILLAGE_A1}/request/?type=residence_commitment&resident={head.pk}").content

@@ -512,7 +512,7 @@ def correct_phone(actor: Actor, resident: Resident, phone: str, source: str) -> 
 def grids_of_village(actor: Actor, village_code: str):
     village_or_404(village_code)
     return permissions.restrict(Grid.objects.filter(village_id=village_code), actor).prefetch_related(
-        "workers").annotate(households=Count("households", distinct=True))
+        "workers").annotate(household_count=Count("households", distinct=True))
 
 
 def create_grid(actor: Actor, village_code: str, name: str) -> Grid:

@@ -148,6 +148,7 @@ def household_step(request, household_id: int, step: str):
 def person(request, resident_id: int):
     actor = Actor.from_request(request)
     found = services.get_resident(actor, resident_id)
+    services.get_household(actor, found.household_id)  # the household's readers only (not a mediator's look-up)
     initial = {"name": found.name, "relation": found.relation, "sex": found.sex,
                "birth_date": found.birth_date.isoformat(), "phone": found.phone, "residence": found.residence,
                "note": found.note}
@@ -169,6 +170,7 @@ def person(request, resident_id: int):
 def person_step(request, resident_id: int, step: str):
     actor = Actor.from_request(request)
     found = services.get_resident(actor, resident_id)
+    services.get_household(actor, found.household_id)
     here = reverse("households:household", args=[found.household_id])
     form = request.POST
     if step == "reveal":
@@ -286,7 +288,9 @@ def visit(request, visit_id: int):
     actor = Actor.from_request(request)
     found = permissions.get_or_404(services.Visit.objects.select_related("household", "resident", "worker"),
                                    actor, pk=visit_id)
-    return render(request, "households/visit.html", {"v": found})
+    staff = any(a.role == Role.VILLAGE_STAFF and a.region_id == found.village_id
+                for a in permissions.assignments_of(request.user))
+    return render(request, "households/visit.html", {"v": found, "staff": staff})
 
 
 @login_required
@@ -301,7 +305,8 @@ def coverage(request):
     workers = services.coverage_by_worker(actor, code) if len(code) >= 9 else []
     return render(request, "households/coverage.html", {
         "region": region, "rows": rows, "groups": [(label, groups.get(value, 0)) for value, label in KeyGroup.choices],
-        "workers": workers, "places": places, "total": sum(groups.values()),
+        "workers": workers, "total": sum(groups.values()),
+        "places": list(Region.objects.filter(code__in=places).values_list("code", "name")),
         "child_link": len(code) < 12})
 
 

@@ -168,6 +168,8 @@ class Consultation(models.Model):
     topic = models.CharField(_("topic"), max_length=16, choices=Topic.choices, default=Topic.OTHER)
     asker = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     asker_name = models.CharField(max_length=100)
+    resident = models.ForeignKey("households.Resident", null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="+")  # the village's record the details were taken from
     asker_phone_sealed = models.TextField(blank=True)
     submitted_by = models.ForeignKey("accounts.User", null=True, on_delete=models.PROTECT, related_name="+")
     question = models.TextField(_("question"))

@@ -23,6 +23,7 @@ from cunwu.accounts.roles import Role
 from cunwu.audit.context import Actor
 from cunwu.audit.services import record
 from cunwu.cases import clock
+from cunwu.households import services as households
 from cunwu.notify import services as notify
 from cunwu.regions import codes
 from cunwu.regions.models import Region
@@ -307,6 +308,7 @@ class ConsultationInput:
     channel: str = ""  # default: online for a villager, staff for village staff, hotline for the justice bureau
     asker_name: str = ""
     asker_phone: str = ""
+    resident: int | None = None  # the village's record of the person asking (staff intake): its details are taken
 
 
 def _limit() -> clock.Limit:
@@ -335,6 +337,13 @@ def ask(actor: Actor, data: ConsultationInput) -> Consultation:
         else {Channel.HOTLINE, Channel.VISIT}
     if channel not in allowed:
         raise ValidationError({"channel": [_("Choose how the question came in.")]})
+    resident = None
+    if acting_as is staff and data.resident not in (None, "", 0):  # collect once: from the village's record
+        resident = households.resident_for_form(actor, data.resident, village.code)
+        if resident is None:
+            raise ValidationError({"resident": [_("This person is not in the village's records that you may see.")]})
+        data.asker_name = data.asker_name or resident.name
+        data.asker_phone = data.asker_phone or resident.phone or resident.household.phone
     if acting_as is villager:
         name, phone = actor.user.full_name, actor.user.phone or ""
     else:
@@ -347,7 +356,7 @@ def ask(actor: Actor, data: ConsultationInput) -> Consultation:
         consultation = Consultation.objects.create(
             village=village, county_code=village.code[:6], channel=channel, topic=_choice(data.topic or Topic.OTHER,
                                                                                           Topic, "topic"),
-            asker=actor.user if acting_as is villager else None, asker_name=name,
+            asker=actor.user if acting_as is villager else None, asker_name=name, resident=resident,
             asker_phone_sealed=personal_data.encrypt(phone) if phone else "", submitted_by=actor.user,
             question=question, adviser=adviser, created_at=now, due_at=clock.deadline(now, _limit(), village.code))
         record(actor.acting_as(acting_as), "legal.consultation.asked", consultation, region_code=village.code,

@@ -15,6 +15,8 @@ from django.views.decorators.http import require_POST
 from cunwu.accounts import permissions
 from cunwu.accounts.roles import Role
 from cunwu.audit.context import Actor
+from cunwu.households import intake
+from cunwu.households import services as households
 from cunwu.regions.models import Region
 from cunwu.web.feedback import act_and_return, errors_of
 
@@ -66,13 +68,20 @@ def ask(request, code: str):
                 made = services.ask(actor, services.ConsultationInput(
                     village=code, question=question, topic=form.get("topic", Topic.OTHER),
                     channel=form.get("channel", ""), asker_name=form.get("asker_name", ""),
-                    asker_phone=form.get("asker_phone", "")))
+                    asker_phone=form.get("asker_phone", ""), resident=form.get("resident") or None))
                 messages.success(request, _("Your question is with the legal adviser."))
                 return redirect("legal:consultation", consultation_id=made.pk)
             except ValidationError as exc:
                 errors = errors_of(exc)
+    staff = who == Role.VILLAGE_STAFF
+    records = intake.lookup(request, actor, code) if staff else {}
+    visit = households.visit_for_form(actor, request.GET.get("visit"), code) if staff else None
+    if request.method != "POST" and (records.get("taken") or visit):  # collect once, and a visit's need
+        taken = intake.details(records["taken"]) if records.get("taken") else {}
+        form = {"asker_name": taken.get("name", ""), "asker_phone": taken.get("phone", ""),
+                "question": visit.needs if visit else ""}
     return render(request, "legal/ask.html", {
-        "village": village, "who": who, "form": form, "errors": errors, "similar": similar,
+        **records, "village": village, "who": who, "form": form, "errors": errors, "similar": similar,
         "topics": Topic.choices, "advisers": services.advisers_of(code),
     })
 
