@@ -9,8 +9,8 @@ from django.core.management.base import CommandError
 
 from cunwu.accounts.roles import Role
 from cunwu.audit.context import Actor
-from cunwu.households import sharing
 from cunwu.households import services as hh
+from cunwu.households import sharing
 
 from .conftest import run
 from .helpers import VILLAGE_A1, actor, person
