@@ -44,7 +44,7 @@ SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
 
 def _writer(table: str, columns: list[str]):
     """Rows in as fast as the database takes them: COPY on PostgreSQL, executemany on SQLite."""
-    names = ", ".join(columns)
+    names = ", ".join(f'"{c}"' for c in columns)  # "group" is a keyword
     if connection.vendor == "postgresql":
         def write(rows):
             with connection.cursor() as cur, cur.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
@@ -146,7 +146,7 @@ def main():
     vendor = connection.vendor
     jilin = list(Region.objects.filter(code__startswith="22", level=5, is_rural=True, active=True)
                  .order_by("code").values_list("code", flat=True))
-    if not Resident.objects.filter(village_id__startswith="22").exclude(village_id="220322100201").exists():
+    if not Resident.objects.filter(village_id__gte="22", village_id__lt="23").exclude(village_id="220322100201").exists():
         seconds = load(jilin)
         print(f"[{vendor}] loaded {Household.objects.count():,} households, {Resident.objects.count():,} people, "
               f"{Label.objects.count():,} labels, {Visit.objects.count():,} visits in {len(jilin):,} villages "
@@ -154,7 +154,7 @@ def main():
     today = timezone.localdate()
 
     # 1. a grid worker's due-visit list: twenty grid workers, each with one grid of a different village
-    client = Client()
+    client = Client(HTTP_HOST="127.0.0.1")
     sample = random.Random(5).sample(jilin, SAMPLE_WORKERS)
     workers = []
     for code in sample:
@@ -167,7 +167,7 @@ def main():
     page, plain = [], []
     for user, grid in workers:
         client.force_login(user)
-        client.get("/households/visits/")  # warm
+        assert client.get("/households/visits/").status_code == 200  # warm
         page += timed(lambda: client.get("/households/visits/"), 10)
 
         def raw(grid=grid):

@@ -96,6 +96,14 @@ class Resident(models.Model):
         return day.year - self.birth_date.year - ((day.month, day.day) < (self.birth_date.month, self.birth_date.day))
 
 
+FIELD_LABELS = {
+    "name": _("name"), "relation": _("relation to the head"), "sex": _("sex"), "birth_date": _("birth date"),
+    "national_id": _("ID number"), "phone": _("mobile phone"), "residence": _("residence"), "note": _("note"),
+    "status": _("status"), "member": _("person added"), "label": _("key group"), "grid": _("grid"),
+    "address": _("address"), "group_name": _("natural village or villagers' group"),
+}
+
+
 class Change(models.Model):
     """One field of a household or a person changed: who, when, from what to what (ID numbers masked)."""
 
@@ -115,6 +123,10 @@ class Change(models.Model):
 
     def __str__(self) -> str:
         return f"{self.field}: {self.previous} → {self.value}"
+
+    @property
+    def field_label(self) -> str:
+        return str(FIELD_LABELS.get(self.field, self.field))
 
 
 class VisitRule(models.Model):
