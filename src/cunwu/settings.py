@@ -60,6 +60,8 @@ INSTALLED_APPS = [
     "huey.contrib.djhuey",
 ]
 
+CSRF_FAILURE_VIEW = "cunwu.urls.csrf_failure"
+
 MIDDLEWARE = [
     "cunwu.web.middleware.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",

@@ -26,3 +26,27 @@ def handler404(request, exception):
     if request.path.startswith("/api/"):
         return api.create_response(request, {"detail": _("Not found.")}, status=404)
     return defaults.page_not_found(request, exception)
+
+
+def handler400(request, exception):
+    if request.path.startswith("/api/"):
+        return api.create_response(request, {"detail": _("The request could not be read.")}, status=400)
+    return defaults.bad_request(request, exception)
+
+
+def handler500(request):
+    """A page in the user's language with a way back (an API address answers in the API's own shape)."""
+    if request.path.startswith("/api/"):
+        return api.create_response(request, {"detail": _("Something went wrong; try again in a minute.")},
+                                   status=500)
+    return defaults.server_error(request)
+
+
+def csrf_failure(request, reason=""):
+    """A form sent after its page expired (or without cookies): say so, in the user's language."""
+    from django.shortcuts import render
+
+    if request.path.startswith("/api/"):
+        return api.create_response(request, {"detail": _("The form had expired: reload it and send it again.")},
+                                   status=403)
+    return render(request, "csrf_failure.html", status=403)

@@ -155,7 +155,10 @@ def _clean_request(data: RequestInput, county: Region) -> dict:
     elif not rural_villages(scope).exists():
         err("scope", _("The chosen area has no villages."))
     cleaned["scope"] = scope
-    fields_asked = [f.strip()[:100] for f in data.form_fields if f and f.strip()]
+    fields_asked = [f.strip() for f in data.form_fields if f and f.strip()]
+    for name in fields_asked:
+        if text_problem(name, 100):
+            err("form_fields", f"{name[:20]}…：{text_problem(name, 100)}")
     if cleaned["kind"] == DemandKind.FORM and not fields_asked:
         err("form_fields", _("A form request lists the fields it asks villages to fill in."))
     cleaned["form_fields"] = fields_asked if cleaned["kind"] == DemandKind.FORM else []
@@ -328,7 +331,7 @@ def _admit(request: AdmissionRequest) -> None:
 
 def withdraw(actor: Actor, request_id: int, reason: str) -> AdmissionRequest:
     """The applicant (or the county) withdraws a request; an admitted one leaves every village's registry."""
-    reason = (reason or "").strip()[:4000]
+    reason = clean_text(reason, "reason", 4000, required=False)
     if not reason:
         raise ValidationError({"reason": _("Give the reason for withdrawing.")})
     with transaction.atomic():
@@ -382,7 +385,7 @@ def add_listed_form(actor: Actor, county_code: str, year: int, title: str, depar
     if county.level != 3:
         raise ValidationError({"county": _("The annual forms list belongs to a county.")})
     errors: dict[str, list[str]] = {}
-    title = (title or "").strip()[:200]
+    title = clean_text(title, "title", 200, required=False)
     if not title:
         errors["title"] = [_("A form needs a title.")]
     if frequency not in Frequency.values:
@@ -401,7 +404,7 @@ def add_listed_form(actor: Actor, county_code: str, year: int, title: str, depar
         dept = Department.objects.get_or_create(county=county, kind=kind)[0]
         entry = FormsListEntry.objects.create(
             forms_list=forms_list, title=title, department=dept, demanded_by=str(dept), frequency=frequency,
-            basis=(basis or "").strip()[:4000], fields=[f.strip() for f in fields or [] if f.strip()],
+            basis=clean_text(basis, "basis", 4000, required=False), fields=[f.strip() for f in fields or [] if f.strip()],
         )
         today = timezone.localdate()
         Obligation.objects.bulk_create([
@@ -442,7 +445,7 @@ def record_plaque(actor: Actor, village_code: str, title: str, placement: str, d
     assignment = village_staff_assignment(actor, village.code)
     if assignment is None and not actor.system:
         raise permissions.NotFound
-    title = (title or "").strip()[:200]
+    title = clean_text(title, "title", 200, required=False)
     errors: dict[str, list[str]] = {}
     if not title:
         errors["title"] = [_("Name the plaque.")]
@@ -458,8 +461,8 @@ def record_plaque(actor: Actor, village_code: str, title: str, placement: str, d
     acting = actor.acting_as(assignment) if assignment else actor
     with transaction.atomic():
         plaque = Obligation.objects.create(
-            village=village, kind=DemandKind.PLAQUE, title=title, placement=placement, demanded_by=demanded_by.strip()[:200],
-            basis=(basis or "").strip()[:4000], standard=title in STANDARD_PLAQUES, since=timezone.localdate(),
+            village=village, kind=DemandKind.PLAQUE, title=title, placement=placement, demanded_by=clean_text(demanded_by, "demanded_by", 200),
+            basis=clean_text(basis, "basis", 4000, required=False), standard=title in STANDARD_PLAQUES, since=timezone.localdate(),
         )
         record(acting, "registry.plaque_recorded", plaque, region_code=village.code, detail={"title": title})
         return plaque
@@ -476,10 +479,10 @@ def report_demand(actor: Actor, village_code: str, demanded_by: str, what: str, 
     if assignment is None:
         raise permissions.NotFound
     errors: dict[str, list[str]] = {}
-    who = (demanded_by or "").strip()[:200]
+    who = clean_text(demanded_by, "demanded_by", 200, required=False)
     if not who:
         errors["demanded_by"] = [_("Say who made the demand.")]
-    what = (what or "").strip()[:4000]
+    what = clean_text(what, "what", 4000, required=False)
     if not what:
         errors["what"] = [_("Say what was demanded.")]
     today = timezone.localdate()
@@ -511,7 +514,7 @@ def report_demand(actor: Actor, village_code: str, demanded_by: str, what: str, 
 
 
 def resolve_report(actor: Actor, report_id: int, outcome: str, note: str) -> DemandReport:
-    note = (note or "").strip()[:4000]
+    note = clean_text(note, "note", 4000, required=False)
     if outcome not in ReportOutcome.values:
         raise ValidationError({"outcome": _("Choose the outcome: demand stopped, brought into admission, or unfounded.")})
     if not note:

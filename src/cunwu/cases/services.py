@@ -139,6 +139,22 @@ def _store(case: Case, checked: list[tuple[Upload, str]], user) -> list[Attachme
                         user) for upload, mime in checked]
 
 
+def _number_problem(question: dict, value) -> str:
+    """Why a number answer cannot be right: below zero, a count that is not a whole number from 1, a year
+    outside sense, or outside the bounds the item's question states ("min", "max")."""
+    key, label = question["key"], question["label"]
+    low, high = question.get("min", 0), question.get("max", 10**9)
+    if key.endswith("_year"):
+        low, high = max(low, 1900), min(high, timezone.localdate().year + 1)
+    if key.endswith(("_size", "_count")) or key in ("payers",):
+        low, high = max(low, 1), min(high, 99)
+        if not float(value).is_integer():
+            return _("“%(q)s” needs a whole number.") % {"q": label}
+    if not low <= value <= high:
+        return _("“%(q)s” must be between %(low)s and %(high)s.") % {"q": label, "low": low, "high": high}
+    return ""
+
+
 def _clean_answers(entry, answers: dict) -> dict:
     cleaned, problems = {}, []
     for question in entry.questions:
@@ -154,10 +170,16 @@ def _clean_answers(entry, answers: dict) -> dict:
         if kind == "number":
             try:
                 value = float(str(value).replace(",", ""))
-                value = int(value) if value.is_integer() else value
             except ValueError:
                 problems.append(_("“%(q)s” needs a number.") % {"q": label})
                 continue
+            if value != value or value in (float("inf"), float("-inf")):  # NaN or infinite
+                problems.append(_("“%(q)s” needs a number.") % {"q": label})
+                continue
+            if _number_problem(question, value):
+                problems.append(_number_problem(question, value))
+                continue
+            value = int(value) if value.is_integer() else value
         elif kind == "date":
             try:
                 day = dt.date.fromisoformat(str(value))
@@ -166,6 +188,9 @@ def _clean_answers(entry, answers: dict) -> dict:
                 continue
             if dates.problem(day):
                 problems.append(f"“{label}”：{dates.problem(day)}")
+                continue
+            if key in ("birth_date",) and day > timezone.localdate():
+                problems.append(_("“%(q)s” cannot be after today.") % {"q": label})
                 continue
             value = day.isoformat()
         elif kind == "choice" and value not in question.get("choices", []):
@@ -178,7 +203,16 @@ def _clean_answers(entry, answers: dict) -> dict:
                 continue
             value = values
         else:
-            value = str(value)[:1000]
+            value = str(value)
+            if key == "phone" or key.endswith("_phone"):
+                try:
+                    value = personal_data.normalize_phone(value)
+                except ValidationError as exc:
+                    problems.append(f"“{label}”：{exc.messages[0]}")
+                    continue
+            elif text_problem(value, 1000):
+                problems.append(f"“{label}”：{text_problem(value, 1000)}")
+                continue
         cleaned[key] = value
     if problems:
         raise ValidationError({"answers": problems})
@@ -224,6 +258,21 @@ def _replay(existing: Case, data: CaseInput) -> tuple[Case, bool]:
     return existing, False
 
 
+RESUBMIT_MINUTES = 10
+
+
+def _sent_again(actor: Actor, data: CaseInput) -> Case | None:
+    """The same request sent again from a page by the same person within minutes (back to the form and 提交
+    once more: the page, fetched again, came with a new key): the first case, not a second one. A program using
+    the API says what it means with its own keys."""
+    village = (data.village or "").strip()
+    if not village or actor.channel != "web" or not data.idempotency_key:
+        return None
+    return Case.objects.filter(
+        village_id=village, created_at__gte=timezone.now() - dt.timedelta(minutes=RESUBMIT_MINUTES),
+        submitted_by=actor.user, idempotency_digest=request_digest(data)).order_by("pk").first()
+
+
 def submit(actor: Actor, data: CaseInput) -> tuple[Case, bool]:
     """Take a request in. Returns (case, created); a retried submission with the same idempotency key and the
     same content returns the case the first one made; the same key with other content is refused."""
@@ -234,6 +283,9 @@ def submit(actor: Actor, data: CaseInput) -> tuple[Case, bool]:
             return _replay(existing, data)
     if actor.user is None:
         raise permissions.Forbidden(_("Sign in to submit a request."))
+    again = _sent_again(actor, data)
+    if again is not None:
+        return again, False
     try:
         with transaction.atomic():
             return _submit(actor, data, scoped_key), True
@@ -264,8 +316,7 @@ def _submit(actor: Actor, data: CaseInput, scoped_key: str) -> Case:
     acting = actor.acting_as(own or intake)
 
     case = Case(village=village, township_code=village.code[:9], county_code=village.code[:6],
-                submitted_by=user, idempotency_key=scoped_key or None,
-                idempotency_digest=request_digest(data) if scoped_key else "")
+                submitted_by=user, idempotency_key=scoped_key or None, idempotency_digest=request_digest(data))
     if own is None:
         _from_record(actor, case, village.code, data, err)
     case.kind = data.kind if data.kind in CaseKind.values else ""
@@ -295,6 +346,7 @@ def _submit(actor: Actor, data: CaseInput, scoped_key: str) -> Case:
                 errors.update(exc.message_dict)
             names = {m["name"] for m in entry.materials}
             case.materials_supplied = [m for m in dict.fromkeys(data.materials or []) if m in names]
+
         case.urgency = Urgency.NORMAL
         case.category = Category.OTHER
     elif case.kind == CaseKind.DEMAND:

@@ -161,6 +161,9 @@ def new_case(request):
             case, created = services.submit(actor, data)
             if created:
                 messages.success(request, _("Received as %(n)s.") % {"n": case.number})
+            else:
+                messages.info(request, _("This was already received as %(n)s; nothing was registered twice.")
+                              % {"n": case.number})
             if data.channel == "terminal":
                 return redirect("cases:receipt", number=case.number)
             return redirect("cases:case", number=case.number)

@@ -77,6 +77,38 @@ class RequestInput:
     resident: int | None = None  # or the village's record of the villager, whose details it then takes
 
 
+YEAR_FIELDS = ("since", "residence_since")  # a year (or a date) from which something has been so
+
+
+def check_values(kind, values: dict) -> dict:
+    """The values a certificate will print, each checked: at most 500 characters (refused, never cut), no
+    control characters, and a year "since" neither before 1900 nor after today. Errors name the form's field."""
+    from cunwu.text import text_problem
+
+    known = {f[0] for f in kind.fields}
+    errors: dict[str, list[str]] = {}
+    out = {}
+    this_year = timezone.localdate().year
+    for key, raw in values.items():
+        value = str(raw).strip()
+        if key not in known or not value:
+            continue
+        problem = text_problem(value, 500)
+        if not problem and key in YEAR_FIELDS:
+            year = value[:4]
+            if not (year.isdigit() and (len(value) == 4 or value[4] in "-年.")):
+                problem = _("Write the year, like 2001.")
+            elif not 1900 <= int(year) <= this_year:
+                problem = _("A year from 1900 to %(y)s.") % {"y": this_year}
+        if problem:
+            errors[f"v_{key}"] = [problem]
+        else:
+            out[key] = value
+    if errors:
+        raise ValidationError(errors)
+    return out
+
+
 def submit(actor: Actor, data: RequestInput) -> CertificateRequest:
     """A request. A type the village must not issue is refused at once, naming who verifies instead; a
     commitment type is answered with the commitment to sign; an issuable one waits for the staff's checks (or,
@@ -99,15 +131,15 @@ def submit(actor: Actor, data: RequestInput) -> CertificateRequest:
             or (resident.name if resident else ""))[:100]
     if not name:
         raise ValidationError({"applicant_name": [_("Say whose certificate this is.")]})
-    values = {k: str(v).strip()[:500] for k, v in (data.values or {}).items()
-              if k in {f[0] for f in kind.fields} and str(v).strip()}
+    values = check_values(kind, data.values or {})
     values.setdefault("holder_name", name)
     if resident is not None and "address" in {f[0] for f in kind.fields}:
         values.setdefault("address", resident.household.address)
     now = timezone.now()
     req = CertificateRequest(village=village, county_code=village.code[:6], type=kind, applicant_name=name,
                              applicant=actor.user if villager else None, submitted_by=actor.user, resident=resident,
-                             purpose=(data.purpose or "").strip()[:300], values=values, created_at=now)
+                             purpose=clean_text(data.purpose, "purpose", 300, required=False), values=values,
+                             created_at=now)
     if kind.status == Status.NON_ISSUABLE:
         req.state, req.decided_at = RequestState.REFUSED, now
         req.reason = _("Village organisations must not issue this certificate. %(instead)s") % {
@@ -182,8 +214,7 @@ def issue(actor: Actor, request_id: int, checks_done: list[str], values: dict | 
         if set(done) != set(kind.checks):
             missing = [c for c in kind.checks if c not in done]
             raise ValidationError({"checks": [_("Record every check first: %(m)s") % {"m": "、".join(missing)}]})
-        content = dict(req.values) | {k: str(v).strip()[:500] for k, v in (values or {}).items()
-                                      if k in {f[0] for f in kind.fields}}
+        content = dict(req.values) | check_values(kind, values or {})
         blank = [label for name, label in kind.fields if not content.get(name)]
         if blank:
             raise ValidationError({"values": [_("Fill in: %(f)s") % {"f": "、".join(blank)}]})

@@ -128,7 +128,8 @@ def request_new(request, code: str):
         **records, "village": village, "groups": [(Status(s).label, groups[s]) for s in (Status.ISSUABLE, Status.COMMITMENT,
                                                                                Status.NON_ISSUABLE)],
         "kind": kind, "who": who, "errors": errors, "form": form,
-        "fields": [(name, label, form.get(f"v_{name}", "")) for name, label in (kind.fields if kind else [])],
+        "fields": [(name, label, form.get(f"v_{name}", ""), errors.get(f"v_{name}", []))
+                   for name, label in (kind.fields if kind else [])],
     })
 
 

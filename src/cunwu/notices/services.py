@@ -202,7 +202,7 @@ def set_office(actor: Actor, village_code: str, phone: str, hours: str, on_duty:
     phone = (phone or "").strip().replace(" ", "")
     if not PHONE.match(phone):
         raise ValidationError({"phone": [_("Enter a phone number such as 0434-5211234 or 13904341234.")]})
-    hours, on_duty = _text(hours, "hours", 200), (on_duty or "").strip()[:300]
+    hours, on_duty = _text(hours, "hours", 200), _text(on_duty, "on_duty", 300, required=False)
     with transaction.atomic():
         office, _made = VillageOffice.objects.update_or_create(
             village=village, defaults={"phone": phone, "hours": hours, "on_duty": on_duty, "updated_by": actor.user})

@@ -100,11 +100,14 @@ class PermissionOutcomeMiddleware:
         from django.views.defaults import page_not_found
 
         from cunwu.accounts.permissions import Forbidden, NotFound
+        from cunwu.accounts.signin import LockedOut
 
         if isinstance(exception, NotFound):
             return page_not_found(request, exception)
         if isinstance(exception, Forbidden):
             return render(request, "web/forbidden.html", {"message": exception.message}, status=403)
+        if isinstance(exception, LockedOut):  # a page's own form says it first; this is the net below
+            return render(request, "429.html", status=429)
         return None
 
 

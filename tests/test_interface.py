@@ -1,0 +1,127 @@
+"""What villagers and staff see when something is wrong: error pages in their language with a way back, and
+answers that are refused with a reason instead of being stored (a phone of letters, a negative count, a year
+three centuries ahead, text cut short without a word)."""
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.test import RequestFactory
+
+from cunwu.audit.context import Actor
+from cunwu.cases import services as cases
+from cunwu.cases.models import Case
+from cunwu.directory import seed
+
+from .helpers import VILLAGE_A1, actor, person
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_missing_page_answers_in_chinese_with_a_way_back(client):
+    page = client.get("/no-such-page/")
+    body = page.content.decode()
+    assert page.status_code == 404 and "找不到这个页面" in body and 'href="/"' in body and "Not Found" not in body
+    api = client.get("/api/v1/no-such-thing")
+    assert api.status_code == 404 and api.json()["detail"]
+    english = client.get("/no-such-page/", HTTP_ACCEPT_LANGUAGE="en")
+    assert "Page not found" in english.content.decode() or "找不到这个页面" in english.content.decode()
+
+
+def test_a_server_error_and_an_expired_form_answer_in_the_users_language():
+    from django.test import Client
+
+    from cunwu import urls
+
+    request = RequestFactory().get("/cases/")
+    page = urls.handler500(request)
+    assert page.status_code == 500 and "出了点问题" in page.content.decode()
+    api = urls.handler500(RequestFactory().get("/api/v1/cases"))
+    assert api.status_code == 500 and b"detail" in api.content
+    strict = Client(enforce_csrf_checks=True)
+    expired = strict.post("/accounts/sign-in/", {"username": "x", "password": "y"})
+    assert expired.status_code == 403 and "表单已过期" in expired.content.decode()
+
+
+@pytest.fixture
+def staff():
+    seed.seed_jilin(Actor.console())
+    return actor(person("village_staff", VILLAGE_A1))
+
+
+@pytest.mark.parametrize(("answers", "says"), [
+    ({"phone": "abc<script>alert(1)</script>", "insured_year": "2027"}, "联系电话"),
+    ({"phone": "13904341111", "insured_year": "3000"}, "参保年度"),
+    ({"phone": "13904341111", "insured_year": "-3"}, "参保年度"),
+    ({"phone": "13904341111", "insured_year": "nan"}, "参保年度"),
+])
+def test_an_answer_that_cannot_be_right_is_refused_and_nothing_is_written(staff, answers, says):
+    before = Case.objects.count()
+    with pytest.raises(ValidationError) as exc:
+        cases.submit(staff, cases.CaseInput(village=VILLAGE_A1, kind="application", item="22-YB-001",
+                                            answers=answers, applicant_phone="13904341111", consent="当面同意"))
+    assert any(says in m for m in exc.value.message_dict["answers"]), exc.value.message_dict
+    assert Case.objects.count() == before
+
+
+def test_a_count_must_be_a_whole_number_from_one_and_long_text_is_refused_not_cut(staff):
+    for payers in ("0", "-3", "2.5"):
+        with pytest.raises(ValidationError):
+            cases.submit(staff, cases.CaseInput(village=VILLAGE_A1, kind="application", item="22-YB-002",
+                                                answers={"phone": "13904341111", "payers": payers},
+                                                applicant_phone="13904341111", consent="当面同意"))
+    entry_questions = {q["key"] for q in cases.directory.entry_for(VILLAGE_A1, "22-YB-002").questions}
+    assert "payers" in entry_questions
+    long_text = "很" * 1001
+    item = next(e for e in cases.directory.directory_for(VILLAGE_A1)
+                if any(q["type"] == "text" and q["key"] not in ("phone",) for q in e.questions))
+    key = next(q["key"] for q in item.questions if q["type"] == "text" and q["key"] != "phone")
+    def fine(q):
+        return {"number": "1", "date": "2020-01-01", "choice": (q.get("choices") or ["x"])[0],
+                "multi_choice": (q.get("choices") or ["x"])[:1]}.get(q["type"], "13904341111" if q["key"] == "phone"
+                                                                     else "x")
+    answers = {q["key"]: fine(q) for q in item.questions if q.get("required")}
+    answers[key] = long_text
+    with pytest.raises(ValidationError) as exc:
+        cases.submit(staff, cases.CaseInput(village=VILLAGE_A1, kind="application", item=item.code, answers=answers,
+                                            applicant_phone="13904341111", consent="当面同意"))
+    assert any("1001" in m for m in exc.value.message_dict["answers"])
+
+
+def test_a_certificate_never_prints_a_year_still_to_come_nor_text_cut_short(client):
+    from cunwu.certificates import services as certificates
+    from cunwu.certificates.models import CertificateRequest
+
+    certificates.seed_types()
+    staff_user = person("village_staff", VILLAGE_A1)
+    staff = actor(staff_user)
+    for since, field in (("3000", "v_residence_since"), ("1850", "v_residence_since"), ("去年", "v_residence_since"),
+                         ("2001", "v_conduct")):
+        values = {"residence_since": since, "conduct": "良好" if field != "v_conduct" else "好" * 501}
+        with pytest.raises(ValidationError) as exc:
+            certificates.submit(staff, certificates.RequestInput(VILLAGE_A1, "party_residence", "组织要求", values,
+                                                                 applicant_name="王某"))
+        assert field in exc.value.message_dict, (since, exc.value.message_dict)
+    assert not CertificateRequest.objects.exists()
+    client.force_login(staff_user)
+    page = client.post(f"/certificates/village/{VILLAGE_A1}/request/", {
+        "type": "party_residence", "applicant_name": "王某", "purpose": "组织要求", "v_residence_since": "3000",
+        "v_conduct": "良好"})
+    body = page.content.decode()
+    assert page.status_code == 200 and 'aria-invalid="true"' in body and "1900" in body
+    made = certificates.submit(staff, certificates.RequestInput(VILLAGE_A1, "party_residence", "组织要求", {
+        "residence_since": "2001", "conduct": "良好"}, applicant_name="王某"))
+    assert made.values["residence_since"] == "2001"
+
+
+def test_going_back_and_submitting_again_shows_the_first_case_instead_of_making_a_second(staff, client):
+    from cunwu.cases.models import Case
+
+    form = {"village": VILLAGE_A1, "title": "三组路灯不亮", "description": "三组路口的路灯坏了一周",
+            "applicant_name": "王某", "applicant_phone": "13904341111", "channel": "counter", "consent": "当面同意"}
+    client.force_login(staff.user)
+    first = client.post("/cases/new/", {**form, "idempotency_key": "page-one"})
+    second = client.post("/cases/new/", {**form, "idempotency_key": "page-two"})  # the page fetched again
+    assert first.status_code == second.status_code == 302 and first["Location"] == second["Location"]
+    assert Case.objects.count() == 1
+    assert "没有重复登记" in client.get(second["Location"]).content.decode()
+    other = client.post("/cases/new/", {**form, "applicant_name": "李某", "idempotency_key": "page-three"})
+    assert other["Location"] != first["Location"] and Case.objects.count() == 2
