@@ -1,7 +1,6 @@
 """Browser tests: Playwright for Python driving Debian's headless chromium against the live server.
 Screenshots are kept in artifacts/screenshots/."""
 
-import datetime as dt
 import os
 import re
 import shutil
@@ -9,6 +8,7 @@ from pathlib import Path
 
 import pyotp
 import pytest
+from django.utils import timezone
 
 from cunwu.accounts.models import OutboxMessage
 from cunwu.web.demo import DEMO_PASSWORD, build_demo
@@ -631,7 +631,7 @@ def test_a_form_sent_while_the_network_is_down_is_sent_once_when_it_returns(brow
     villager = sign_in_villager(browser, live_server, "13904340000")
     villager.goto(live_server.url + "/cases/new/?village=220322100201&item=22-YB-001")
     villager.get_by_label("联系电话").fill("13904340000")
-    villager.get_by_label("参保年度").fill(str(dt.date.today().year + 1))
+    villager.get_by_label("参保年度").fill(str(timezone.localdate().year + 1))
     villager.locator("input[name=materials][value='居民身份证']").check()
     before = Case.objects.count()
     villager.context.set_offline(True)
