@@ -609,7 +609,18 @@ def test_terminal_step_by_step_with_receipt_and_idle_wipe(browser, live_server, 
 
     buffer = io.BytesIO()
     printed.save(buffer, format="PNG")
-    assert _decode_qr(buffer.getvalue()) == f"{live_server.url}/cases/{number}/"
+    followed = _decode_qr(buffer.getvalue())
+    assert followed == f"{live_server.url}/accounts/villager/?next=%2Fcases%2F{number}%2F"
+    phone = new_page(browser, phone=True)  # the villager's own phone: their sign-in, then their case
+    phone.goto(followed)
+    phone.get_by_label("手机号码").fill("13904340000")
+    phone.get_by_role("button", name="获取验证码").click()
+    phone.wait_for_url("**/villager/code/")
+    code = OutboxMessage.objects.filter(phone="13904340000").order_by("-pk").first().body
+    phone.get_by_label("六位验证码").fill(re.search(r"\d{6}", code).group())
+    phone.get_by_role("button", name="登录").click()
+    phone.wait_for_url(f"**/cases/{number}/")
+    shot(phone, "58-receipt-qr-followed-phone")
 
     kiosk.goto(live_server.url + "/legal/village/220322100201/ask/")
     kiosk.get_by_label("发生了什么").fill("我家的私事，不想让下一个人看到")
@@ -762,7 +773,8 @@ def test_a_grid_worker_records_visits_offline_and_a_need_becomes_a_prefilled_req
     assert page.locator("[data-taken]").is_visible()
     shot(page, "73-request-prefilled-from-the-record-phone")
     page.get_by_role("button", name="提交").click()
-    page.wait_for_url("**/cases/220322*/")
+    page.wait_for_url("**/receipt/")  # taken in on the villager's behalf: they leave with a receipt
+    shot(page, "74-counter-receipt-phone")
     case = Case.objects.order_by("-id").first()
     assert case.visit.needs == "院墙被大风刮倒，需要帮忙修补" and case.resident.name == "郭建业"
     assert case.applicant_name == "郭建业" and case.proxy_staff.username == "village1.grid"

@@ -160,6 +160,18 @@ def require(actor: Actor, action: str, obj: Model, message: str = "") -> Actor:
     return actor.acting_as(grant)
 
 
+def acting_at(actor: Actor, region_code: str, roles) -> Actor:
+    """The actor bound to their assignment of one of `roles` at exactly `region_code` (the village's staff
+    acting for their village, say); NotFound for anyone else, as for a place they cannot see. The console
+    operator acts anywhere."""
+    if actor.system:
+        return actor
+    for a in assignments_of(actor.user):
+        if a.role in roles and a.region_id == region_code:
+            return actor.acting_as(a)
+    raise NotFound
+
+
 def _audit_denial(actor, action, model, lookup) -> None:
     from cunwu.audit.services import record
 

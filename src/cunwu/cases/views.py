@@ -4,6 +4,7 @@ rates. Thin: parse the form, call a service, render."""
 from __future__ import annotations
 
 import uuid
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -164,7 +165,7 @@ def new_case(request):
             else:
                 messages.info(request, _("This was already received as %(n)s; nothing was registered twice.")
                               % {"n": case.number})
-            if data.channel == "terminal":
+            if data.channel in ("terminal", "counter"):  # the villager leaves with a receipt
                 return redirect("cases:receipt", number=case.number)
             return redirect("cases:case", number=case.number)
         except ValidationError as exc:
@@ -210,7 +211,8 @@ def receipt(request, number: str):
     import qrcode.image.svg
 
     case = services.get_case(Actor.from_request(request), number)
-    link = request.build_absolute_uri(reverse("cases:case", args=[case.number]))
+    # On the villager's own phone: their sign-in (phone and code), then straight to the case.
+    link = request.build_absolute_uri(f"{reverse('accounts:villager-sign-in')}?{urlencode({'next': reverse('cases:case', args=[case.number])})}")
     buffer = io.BytesIO()
     qrcode.make(link, image_factory=qrcode.image.svg.SvgPathImage, box_size=10,
                 error_correction=qrcode.constants.ERROR_CORRECT_M).save(buffer)

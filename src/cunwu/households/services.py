@@ -53,21 +53,11 @@ def village_or_404(code: str) -> Region:
 
 def keeper_of(actor: Actor, village_code: str) -> Actor:
     """The village's staff (or a grid worker of the village) act on its records; NotFound for anyone else."""
-    if actor.system:
-        return actor
-    for a in permissions.assignments_of(actor.user):
-        if a.role in (Role.VILLAGE_STAFF, Role.GRID_WORKER) and a.region_id == village_code:
-            return actor.acting_as(a)
-    raise permissions.NotFound
+    return permissions.acting_at(actor, village_code, (Role.VILLAGE_STAFF, Role.GRID_WORKER))
 
 
 def staff_of(actor: Actor, village_code: str) -> Actor:
-    if actor.system:
-        return actor
-    for a in permissions.assignments_of(actor.user):
-        if a.role == Role.VILLAGE_STAFF and a.region_id == village_code:
-            return actor.acting_as(a)
-    raise permissions.NotFound
+    return permissions.acting_at(actor, village_code, (Role.VILLAGE_STAFF,))
 
 
 # --- people and households ---------------------------------------------------------------------------------

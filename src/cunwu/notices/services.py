@@ -44,12 +44,7 @@ def _village(code: str) -> Region:
 
 def _staff_of(actor: Actor, village_code: str) -> Actor:
     """The village's staff publish for it (NotFound for anyone else, as for things they cannot see)."""
-    if actor.system:
-        return actor
-    for a in permissions.assignments_of(actor.user):
-        if a.role == Role.VILLAGE_STAFF and a.region_id == village_code:
-            return actor.acting_as(a)
-    raise permissions.NotFound
+    return permissions.acting_at(actor, village_code, (Role.VILLAGE_STAFF,))
 
 
 def _period(shown_from: dt.date | None, shown_until: dt.date | None) -> tuple[dt.date, dt.date]:
