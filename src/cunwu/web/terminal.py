@@ -29,7 +29,8 @@ def home(request, code: str):
     return render(request, "web/terminal.html", {
         "village": village, "entries": entries, "warnings": current_for(code), "signed_in": Role.VILLAGER in roles,
         "staff": bool(roles & {Role.VILLAGE_STAFF, Role.GRID_WORKER}),
-        "wiped": request.GET.get("wiped") == "1", "is_terminal": terminal_of(request) == code})
+        "wiped": request.GET.get("wiped") == "1", "is_terminal": terminal_of(request) == code,
+        "may_set_up": Role.VILLAGE_STAFF in roles})
 
 
 def item(request, code: str, item_code: str):
