@@ -125,3 +125,19 @@ def test_going_back_and_submitting_again_shows_the_first_case_instead_of_making_
     assert "没有重复登记" in client.get(second["Location"]).content.decode()
     other = client.post("/cases/new/", {**form, "applicant_name": "李某", "idempotency_key": "page-three"})
     assert other["Location"] != first["Location"] and Case.objects.count() == 2
+
+
+def test_the_region_browser_leads_from_a_village_to_its_pages(client):
+    page = client.get(f"/regions/{VILLAGE_A1}/").content.decode()
+    for path in (f"/village/{VILLAGE_A1}/", f"/village/{VILLAGE_A1}/services/", f"/notices/village/{VILLAGE_A1}/",
+                 f"/legal/village/{VILLAGE_A1}/"):
+        assert f'href="{path}"' in page, path
+    assert "<th>名称</th>" in client.get("/regions/220322/").content.decode()
+
+
+def test_each_action_says_what_it_did(staff, client):
+    case, _made = cases.submit(staff, cases.CaseInput(village=VILLAGE_A1, title="三组路灯不亮",
+                                                      applicant_phone="13904341111", consent="当面同意"))
+    client.force_login(staff.user)
+    page = client.post(f"/cases/{case.number}/act/take/", {"version": case.version}, follow=True)
+    assert "已接手：这件事现在由您负责到底。" in page.content.decode() and "已完成。" not in page.content.decode()

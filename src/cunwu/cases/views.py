@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from cunwu.accounts import permissions
@@ -260,7 +261,7 @@ def act(request, number: str, action: str):
         raise permissions.NotFound
     try:
         call()
-        messages.success(request, _("Done."))
+        messages.success(request, str(DONE.get(action, _("Saved."))))
     except ValidationError as exc:
         flash_errors(request, exc)
     except services.Conflict as exc:
@@ -268,6 +269,27 @@ def act(request, number: str, action: str):
     except permissions.Forbidden as exc:
         messages.error(request, exc.message or _("You may not do this."))
     return redirect("cases:case", number=number)
+
+
+DONE = {  # what each action did, said to the person who did it
+    "take": gettext_lazy("Taken up: you are the person responsible for this request now."),
+    "note": gettext_lazy("The note is on the record."),
+    "hand_over": gettext_lazy("Handed over; the new owner is told."),
+    "return": gettext_lazy("The applicant is told, once and completely, what is missing; the clock waits."),
+    "supply": gettext_lazy("The materials are recorded; the clock runs again."),
+    "refuse": gettext_lazy("Refused; the applicant is told why and where to go."),
+    "escalate": gettext_lazy("Sent up to the township; its officers are told."),
+    "resolve": gettext_lazy("The result is recorded; the applicant is asked to rate it."),
+    "dispatch": gettext_lazy("Dispatched; the departments are told to report in."),
+    "sign_in": gettext_lazy("Signed in: your department has taken this call."),
+    "department_return": gettext_lazy("Returned to the township with your reason."),
+    "respond": gettext_lazy("Your department's answer is recorded; the township is told."),
+    "rate": gettext_lazy("Thank you: your rating is recorded."),
+    "callback": gettext_lazy("The call back is recorded."),
+    "exclude_rating": gettext_lazy("The rating is set aside, with your reason on the record."),
+    "withdraw": gettext_lazy("Withdrawn."),
+    "attach": gettext_lazy("The files are added to the request."),
+}
 
 
 @login_required
