@@ -30,6 +30,7 @@ from cunwu.text import printable
 EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "application/pdf": "pdf"}
 IMAGE_FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
 MAX_PIXELS = 40_000_000  # a 40-megapixel photo; more is a decompression bomb, not a scan
+PILLOW_LIMIT = 40_000_000  # Pillow's own guard for every decode in the process (a constant, never lowered)
 ACTIVE_PDF_KEYS = {"/JS", "/JavaScript", "/AA", "/Launch", "/EmbeddedFile", "/EmbeddedFiles", "/RichMedia",
                    "/XFA"}
 ACTIVE_PDF_ACTIONS = {"/JavaScript", "/Launch", "/SubmitForm", "/ImportData", "/Rendition", "/Sound", "/Movie"}
@@ -50,7 +51,7 @@ def reencode_image(content: bytes, mime: str) -> bytes | None:
     """The photo decoded and written again without metadata; None when it does not decode."""
     from PIL import Image, ImageOps
 
-    Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+    Image.MAX_IMAGE_PIXELS = PILLOW_LIMIT
     try:
         with Image.open(io.BytesIO(content)) as opened:
             if opened.width * opened.height > MAX_PIXELS:  # refused before decoding (Pillow only warns below 2x)
