@@ -10,6 +10,7 @@ from pathlib import Path
 import pyotp
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from cunwu.accounts.models import OutboxMessage
 from cunwu.web.demo import DEMO_PASSWORD, build_demo
@@ -91,27 +92,27 @@ def test_villager_signs_in_by_phone_on_a_phone_sized_screen(browser, live_server
     shot(page, "02-villager-code")
     page.get_by_role("button", name="登录").click()
     page.wait_for_url(live_server.url + "/")
-    assert page.get_by_role("heading", name=re.compile("我的村")).is_visible()
+    expect(page.get_by_role("heading", name=re.compile("我的村"))).to_be_visible()
     assert "南杏山村" in page.content()
     shot(page, "03-villager-home")
 
 
 def test_village_staff_workbench_and_registering_a_villager(browser, live_server, demo):
     page = sign_in_staff(browser, live_server, demo, "village1.staff")
-    assert page.get_by_role("heading", name=re.compile("村级工作台")).is_visible()
+    expect(page.get_by_role("heading", name=re.compile("村级工作台"))).to_be_visible()
     shot(page, "04-staff-workbench")
     page.get_by_role("link", name="登记村民").click()
     page.get_by_label("姓名").fill("郑老汉")
     page.get_by_label("手机号码").fill("13904349999")
     page.get_by_label("身份证号码").fill("220322195001011230")  # wrong check digit
     page.get_by_role("button", name="添加").click()
-    assert page.get_by_text("身份证号码校验位不正确").is_visible()
+    expect(page.get_by_text("身份证号码校验位不正确")).to_be_visible()
     shot(page, "05-staff-bad-id")
     from cunwu.accounts.personal_data import id_check_char
 
     page.get_by_label("身份证号码").fill("22032219500101123" + id_check_char("22032219500101123"))
     page.get_by_role("button", name="添加").click()
-    assert page.get_by_role("heading", name="郑老汉").is_visible()
+    expect(page.get_by_role("heading", name="郑老汉")).to_be_visible()
     assert "2203**********" in page.content()
     page.get_by_role("button", name="查看完整号码").click()
     assert page.locator("#revealed-id").inner_text().startswith("22032219500101123")
@@ -120,7 +121,7 @@ def test_village_staff_workbench_and_registering_a_villager(browser, live_server
 
 def test_county_admin_with_totp_sees_the_overview(browser, live_server, demo):
     page = sign_in_staff(browser, live_server, demo, "lishu.admin")
-    assert page.get_by_role("heading", name=re.compile("梨树县 · 概览")).is_visible()
+    expect(page.get_by_role("heading", name=re.compile("梨树县 · 概览"))).to_be_visible()
     assert "346" in page.content()  # villages and communities of the county
     shot(page, "07-county-overview")
 
@@ -128,37 +129,37 @@ def test_county_admin_with_totp_sees_the_overview(browser, live_server, demo):
 def test_region_browser_search_and_language_switch(browser, live_server, demo):
     page = new_page(browser)
     page.goto(live_server.url + "/regions/220322/")
-    assert page.get_by_role("heading", name=re.compile("梨树县")).is_visible()
+    expect(page.get_by_role("heading", name=re.compile("梨树县"))).to_be_visible()
     page.get_by_label(re.compile("在梨树县内按名称搜索")).fill("南杏山")
     page.get_by_role("button", name="搜索").click()
-    assert page.get_by_role("link", name="南杏山村").is_visible()
+    expect(page.get_by_role("link", name="南杏山村")).to_be_visible()
     shot(page, "08-region-search")
     page.get_by_role("link", name="南杏山村").click()
     assert "220322100201" in page.content()
     page.get_by_role("button", name="English").click()
-    assert page.get_by_role("link", name="Regions").is_visible()
-    assert page.get_by_text("Search by name in 南杏山村").is_visible()
+    expect(page.get_by_role("link", name="Regions")).to_be_visible()
+    expect(page.get_by_text("Search by name in 南杏山村")).to_be_visible()
     shot(page, "09-english")
     page.get_by_role("button", name="中文").click()
-    assert page.get_by_role("link", name="区划").first.is_visible()
+    expect(page.get_by_role("link", name="区划").first).to_be_visible()
 
 
 def test_villager_reads_the_services_of_their_village(browser, live_server, demo):
     page = sign_in_villager(browser, live_server, "13904340000")
     page.get_by_role("link", name="村里能帮我办什么").click()
-    assert page.get_by_role("heading", name=re.compile("南杏山村能为您办什么")).is_visible()
-    assert page.get_by_role("heading", name="医疗保障").is_visible()
+    expect(page.get_by_role("heading", name=re.compile("南杏山村能为您办什么"))).to_be_visible()
+    expect(page.get_by_role("heading", name="医疗保障")).to_be_visible()
     shot(page, "10-village-services-phone")
     page.get_by_label("查找服务").fill("火箭发射")
     page.get_by_role("button", name="搜索").click()
-    assert page.get_by_text("没有找到相关服务").is_visible()
+    expect(page.get_by_text("没有找到相关服务")).to_be_visible()
     page.get_by_label("查找服务").fill("低保")  # the word villagers use
     page.get_by_role("button", name="搜索").click()
     page.get_by_role("link", name="最低生活保障申请").click()
-    assert page.get_by_role("heading", name="最低生活保障申请").is_visible()
-    assert page.get_by_text("20个工作日").first.is_visible()
-    assert page.get_by_role("cell", name="家庭经济状况核对授权书").is_visible()
-    assert page.get_by_text("村里协助办理一律免费").is_visible()
+    expect(page.get_by_role("heading", name="最低生活保障申请")).to_be_visible()
+    expect(page.get_by_text("20个工作日").first).to_be_visible()
+    expect(page.get_by_role("cell", name="家庭经济状况核对授权书")).to_be_visible()
+    expect(page.get_by_text("村里协助办理一律免费")).to_be_visible()
     shot(page, "11-village-service-detail-phone")
 
 
@@ -168,28 +169,28 @@ def test_joint_review_admits_a_form_onto_the_village_registry(browser, live_serv
         page = sign_in_staff(browser, live_server, demo, reviewer)
         page.get_by_role("link", name="准入申请", exact=True).click()
         page.get_by_role("row", name=re.compile(title)).get_by_role("link").click()
-        assert page.get_by_role("heading", name=title).is_visible()
+        expect(page.get_by_role("heading", name=title)).to_be_visible()
         page.get_by_label("理由").fill("属于法定协助事项，字段精简，同意。")
         page.get_by_role("button", name="同意", exact=True).click()
-        assert page.get_by_text("审查意见已记录").is_visible()
+        expect(page.get_by_text("审查意见已记录")).to_be_visible()
         shot(page, f"12-review-{reviewer}")
         page.context.close()
     page = sign_in_staff(browser, live_server, demo, "lishu.admin")
     page.get_by_role("link", name="准入申请", exact=True).click()
     page.get_by_role("row", name=re.compile(title)).get_by_role("link").click()
-    assert page.get_by_text("联审通过，待县级审定").is_visible()
+    expect(page.get_by_text("联审通过，待县级审定")).to_be_visible()
     page.get_by_role("button", name="审定列入县级清单").click()
-    assert page.get_by_text("已准入：已列入涉及各村的台账").is_visible()
+    expect(page.get_by_text("已准入：已列入涉及各村的台账")).to_be_visible()
     shot(page, "13-admitted")
     page.context.close()
     page = sign_in_staff(browser, live_server, demo, "village1.staff")
     page.get_by_role("link", name="村级承担事项台账").click()
-    assert page.get_by_role("cell", name=title).is_visible()
-    assert page.get_by_role("cell", name="秸秆禁烧宣传与巡查").is_visible()
+    expect(page.get_by_role("cell", name=title)).to_be_visible()
+    expect(page.get_by_role("cell", name="秸秆禁烧宣传与巡查")).to_be_visible()
     page.get_by_label("提出要求的单位").select_option("civil_affairs")
     page.get_by_label("要求做什么").fill("要求每周报送空置房屋统计表")
     page.get_by_role("button", name="报告", exact=True).click()
-    assert page.get_by_text("已报告，督查人员将核查处理").is_visible()
+    expect(page.get_by_text("已报告，督查人员将核查处理")).to_be_visible()
     shot(page, "14-village-burden")
 
 
@@ -212,7 +213,7 @@ def test_a_case_from_online_application_to_a_good_rating(browser, live_server, d
     villager.get_by_role("button", name="提交").click()
     villager.wait_for_url("**/cases/220322100201-*/")
     number = villager.url.rstrip("/").rsplit("/", 1)[-1]
-    assert villager.get_by_text("已收到并登记").is_visible()
+    expect(villager.get_by_text("已收到并登记")).to_be_visible()
 
     staff = sign_in_staff(browser, live_server, demo, "village1.staff")
     staff.goto(live_server.url + "/cases/")
@@ -222,30 +223,30 @@ def test_a_case_from_online_application_to_a_good_rating(browser, live_server, d
     form.locator("input[name=missing][value='居民户口簿']").check()
     form.get_by_label("其他缺少的材料").fill("近期缴费凭证")
     form.get_by_role("button", name="告知申请人").click()
-    assert staff.get_by_text("材料不全：已一次性告知需要补充的全部材料").is_visible()
+    expect(staff.get_by_text("材料不全：已一次性告知需要补充的全部材料")).to_be_visible()
     shot(staff, "21-case-returned-staff")
 
     villager.reload()
-    assert villager.get_by_text("还需补充的全部材料").is_visible()
+    expect(villager.get_by_text("还需补充的全部材料")).to_be_visible()
     form = _act(villager, "supply")
     form.locator("input[name=materials][value='居民户口簿']").check()
     form.locator("input[type=file]").set_input_files(
         files=[{"name": "hukou.png", "mimeType": "image/png", "buffer": PNG}])
     form.get_by_role("button", name="提交").click()
-    assert villager.get_by_text("申请人已补充材料").is_visible()
+    expect(villager.get_by_text("申请人已补充材料")).to_be_visible()
 
     staff.reload()
     staff.get_by_text("向乡镇吹哨求助").click()
     _act(staff, "escalate").get_by_label("村里为什么解决不了").fill("参保年度需县医保局核定")
     _act(staff, "escalate").get_by_role("button", name="吹哨").click()
-    assert staff.get_by_text("村里已向乡镇“吹哨”求助").is_visible()
+    expect(staff.get_by_text("村里已向乡镇“吹哨”求助")).to_be_visible()
 
     township = sign_in_staff(browser, live_server, demo, "township1.officer")
     township.goto(live_server.url + f"/cases/{number}/")
     form = _act(township, "dispatch")
     form.get_by_label("医疗保障局").check()
     form.get_by_role("button", name="派单").click()
-    assert township.get_by_text("乡镇已派单，请县级部门报到").is_visible()
+    expect(township.get_by_text("乡镇已派单，请县级部门报到")).to_be_visible()
     shot(township, "22-case-dispatched-township")
 
     department = sign_in_staff(browser, live_server, demo, "lishu.medical_insurance")
@@ -257,7 +258,7 @@ def test_a_case_from_online_application_to_a_good_rating(browser, live_server, d
 
     villager.reload()
     _act(villager, "rate").get_by_role("button", name="不满意", exact=True).click()
-    assert villager.get_by_text("差评整改中").first.is_visible()
+    expect(villager.get_by_text("差评整改中").first).to_be_visible()
 
     staff.reload()
     _act(staff, "callback").get_by_label("申请人的意见").fill("没有收到参保凭证")
@@ -268,7 +269,7 @@ def test_a_case_from_online_application_to_a_good_rating(browser, live_server, d
 
     villager.reload()
     _act(villager, "rate").get_by_role("button", name="非常满意").click()
-    assert villager.get_by_text("已办结").first.is_visible()
+    expect(villager.get_by_text("已办结").first).to_be_visible()
     shot(villager, "23-case-closed-timeline-phone")
     case = Case.objects.get(number=number)
     assert case.state == "closed" and case.satisfied and case.round == 2 and case.returns == 1
@@ -285,7 +286,7 @@ def test_a_certificate_requested_issued_and_verified_by_an_outsider(browser, liv
     shot(villager, "30-certificates-list-phone")
     villager.get_by_role("link", name="申请开具证明").click()
     villager.get_by_role("link", name="亲属关系证明").click()
-    assert villager.get_by_text("村级组织不应出具此证明").is_visible()
+    expect(villager.get_by_text("村级组织不应出具此证明")).to_be_visible()
     villager.get_by_role("link", name="换一种证明").click()
     villager.get_by_role("link", name="学生社会实践活动情况反馈").click()
     villager.get_by_label("用途").fill("学校要求")
@@ -293,7 +294,7 @@ def test_a_certificate_requested_issued_and_verified_by_an_outsider(browser, liv
     villager.get_by_label("活动内容与时间").fill("2026年7月在村图书室整理图书十天")
     shot(villager, "31-certificate-request-phone")
     villager.get_by_role("button", name="提交申请").click()
-    assert villager.get_by_text("申请已提交给村干部").is_visible()
+    expect(villager.get_by_text("申请已提交给村干部")).to_be_visible()
     request_url = villager.url
 
     staff = sign_in_staff(browser, live_server, demo, "village1.staff")
@@ -301,12 +302,12 @@ def test_a_certificate_requested_issued_and_verified_by_an_outsider(browser, liv
     staff.locator(f"a[href='{request_url.removeprefix(live_server.url)}']").click()  # the newest request
     staff.get_by_label("核对本人身份").check()
     staff.get_by_role("button", name="签发证明").click()
-    assert staff.get_by_text("请先完成并记录全部核实事项").is_visible()  # one check missing: nothing issued
+    expect(staff.get_by_text("请先完成并记录全部核实事项")).to_be_visible()  # one check missing: nothing issued
     staff.get_by_label("核对本人身份").check()
     staff.get_by_label("核实参加活动情况").check()
     shot(staff, "32-certificate-checks-staff")
     staff.get_by_role("button", name="签发证明").click()
-    assert staff.get_by_text("已签发").first.is_visible()
+    expect(staff.get_by_text("已签发").first).to_be_visible()
     shot(staff, "33-certificate-issued-staff")
 
     villager.goto(request_url)
@@ -319,12 +320,12 @@ def test_a_certificate_requested_issued_and_verified_by_an_outsider(browser, liv
 
     outsider = new_page(browser, phone=True)  # another phone, never signed in
     outsider.goto(scanned)
-    assert outsider.get_by_role("heading", name="有效").is_visible()
+    expect(outsider.get_by_role("heading", name="有效")).to_be_visible()
     assert outsider.get_by_text("2026年7月在村图书室").count() == 0  # only the minimal content
     shot(outsider, "35-certificate-verified-outsider")
     at = len(scanned) - 10  # a character inside the signature
     outsider.goto(scanned[:at] + ("A" if scanned[at] != "A" else "B") + scanned[at + 1:])
-    assert outsider.get_by_role("heading", name="签名不符").is_visible()
+    expect(outsider.get_by_role("heading", name="签名不符")).to_be_visible()
     shot(outsider, "36-certificate-forged-outsider")
 
 
@@ -340,7 +341,7 @@ def test_a_legal_question_answered_by_the_adviser_then_found_by_the_next_village
     shot(villager, "41-legal-ask-phone")
     villager.get_by_role("button", name="提交咨询").click()
     villager.wait_for_url("**/legal/consultations/*/")
-    assert villager.get_by_text("您的问题已交给法律顾问").is_visible()
+    expect(villager.get_by_text("您的问题已交给法律顾问")).to_be_visible()
     asked = Consultation.objects.get(question__startswith="老人去世后留下三间房")
     assert asked.adviser.username == "village1.adviser" and asked.state == "open"
 
@@ -350,15 +351,15 @@ def test_a_legal_question_answered_by_the_adviser_then_found_by_the_next_village
     adviser.get_by_label("用村民听得懂的话").fill(
         "没有遗嘱的，按法定继承：配偶、子女、父母为第一顺序，同一顺序一般均等分配。出嫁的女儿和儿子继承权相同。")
     adviser.get_by_role("button", name="发送答复").click()
-    assert adviser.get_by_text("出嫁的女儿和儿子继承权相同").first.is_visible()
+    expect(adviser.get_by_text("出嫁的女儿和儿子继承权相同").first).to_be_visible()
     adviser.get_by_label("答复标题").fill("父母没留遗嘱，房子兄弟姐妹怎么分")
     adviser.get_by_role("button", name="发布").click()
-    assert adviser.get_by_role("link", name="已发布到法律问答库").is_visible()
+    expect(adviser.get_by_role("link", name="已发布到法律问答库")).to_be_visible()
     shot(adviser, "42-legal-answered-adviser")
     assert texts(phone="13904340000", purpose="legal_answered").exists()
 
     villager.reload()
-    assert villager.get_by_text("出嫁的女儿和儿子继承权相同").is_visible()
+    expect(villager.get_by_text("出嫁的女儿和儿子继承权相同")).to_be_visible()
     shot(villager, "43-legal-answer-phone")
 
     staff = sign_in_staff(browser, live_server, demo, "village1.staff")  # the next one comes in person
@@ -366,7 +367,7 @@ def test_a_legal_question_answered_by_the_adviser_then_found_by_the_next_village
     staff.get_by_label("咨询人姓名").fill("王大娘")
     staff.get_by_label("发生了什么").fill("我爹没了，家里的老宅子我这个嫁出去的闺女能分到吗？")
     staff.get_by_role("button", name="提交咨询").click()
-    assert staff.get_by_role("link", name="父母没留遗嘱，房子兄弟姐妹怎么分").is_visible()
+    expect(staff.get_by_role("link", name="父母没留遗嘱，房子兄弟姐妹怎么分")).to_be_visible()
     shot(staff, "44-legal-similar-staff")
     assert not Consultation.objects.filter(asker_name="王大娘").exists()  # not sent unless they still want to
     staff.get_by_role("button", name="都不是，提交我的问题").click()
@@ -388,7 +389,7 @@ def test_a_mediation_from_a_screening_visit_to_a_signed_agreement(browser, live_
     mediator.get_by_label("发现纠纷数").fill("1")
     mediator.get_by_label("说明").fill("走访三组，发现一起土地边界纠纷")
     mediator.get_by_role("button", name="登记").click()
-    assert mediator.get_by_text("排查已登记").is_visible()
+    expect(mediator.get_by_text("排查已登记")).to_be_visible()
     mediator.get_by_label("发现纠纷的排查").select_option(index=1)
     mediator.get_by_label("类别", exact=True).select_option("land")
     mediator.get_by_label("纠纷简要情况").fill("两户承包地相邻，东侧一户翻地时越过界桩约半米，双方争执。")
@@ -413,7 +414,7 @@ def test_a_mediation_from_a_screening_visit_to_a_signed_agreement(browser, live_
     mediator.get_by_label("协议内容").fill(f"钱有田恢复原界桩并退还越界土地|自行恢复|{case.due_on.isoformat()}")
     mediator.get_by_role("button", name="保存协议").click()
     mediator.get_by_role("button", name="盖章：协议生效").click()
-    assert mediator.get_by_text("尚未签名").first.is_visible()  # refused, naming who has not signed
+    expect(mediator.get_by_text("尚未签名").first).to_be_visible()  # refused, naming who has not signed
     assert MediationCase.objects.get(pk=case.pk).agreement.effective_at is None
     shot(mediator, "45-mediation-unsigned-mediator")
 
@@ -421,14 +422,14 @@ def test_a_mediation_from_a_screening_visit_to_a_signed_agreement(browser, live_
     party.goto(live_server.url + "/legal/files/")
     party.get_by_role("link", name=case.number).click()
     party.get_by_role("button", name="我已阅读协议并签名").click()
-    assert party.get_by_text("已签名").first.is_visible()
+    expect(party.get_by_text("已签名").first).to_be_visible()
     shot(party, "46-mediation-signed-phone")
 
     mediator.reload()
     mediator.get_by_role("button", name="登记钱有田的签名").click()
     mediator.get_by_role("button", name="调解员签名").click()
     mediator.get_by_role("button", name="盖章：协议生效").click()
-    assert mediator.get_by_text("已生效").first.is_visible()
+    expect(mediator.get_by_text("已生效").first).to_be_visible()
     shot(mediator, "47-mediation-effective-mediator")
     case.refresh_from_db()
     assert case.state == "succeeded" and case.agreement.effective_at is not None
@@ -460,7 +461,7 @@ def test_a_notice_published_and_corrected_and_a_warning_acknowledged(browser, li
     staff.get_by_label("更正了什么").fill("同意人数应为30人")
     staff.get_by_label("正文").fill("经村民代表会议表决（到会32人，同意30人），决定改造村西排水沟，预算 58,000 元。")
     staff.get_by_role("button", name="发布更正").click()
-    assert staff.get_by_text("同意人数应为30人").first.is_visible()
+    expect(staff.get_by_text("同意人数应为30人").first).to_be_visible()
     shot(staff, "50-notice-corrected-staff")
     first = Notice.objects.get(title="关于村西排水沟改造的决定", version=1)
     assert first.superseded_at is not None and "同意29人" in first.body
@@ -474,33 +475,36 @@ def test_a_notice_published_and_corrected_and_a_warning_acknowledged(browser, li
     township.locator("input[name=area]").first.check()  # the whole township
     shot(township, "51-warning-issue-township")
     township.get_by_role("button", name="发布预警").click()
+    expect(township.get_by_text("已向2个村的村干部发送短信")).to_be_visible()
     warning = Warning.objects.get(title="暴雨红色预警")
-    assert township.get_by_text(f"0 / {warning.villages}").is_visible() and warning.villages > 10
+    expect(township.get_by_text(f"0 / {warning.villages}")).to_be_visible()
+    assert warning.villages > 10
     texted = texts(purpose="work", body__contains="暴雨红色预警")
     assert sorted(texted.values_list("phone", flat=True)) == ["13904350001", "13904350002"]
-    assert township.get_by_text("已向2个村的村干部发送短信").is_visible()  # the other villages have no staff here
+    expect(township.get_by_text("已向2个村的村干部发送短信")).to_be_visible()  # the other villages have no staff here
 
     villager = new_page(browser, phone=True)  # anyone's phone, not signed in
     villager.goto(live_server.url + "/village/220322100201/")
-    assert villager.get_by_role("alert").filter(has_text="暴雨红色预警").is_visible()
+    expect(villager.get_by_role("alert").filter(has_text="暴雨红色预警")).to_be_visible()
     shot(villager, "52-warning-on-village-page-phone")
     terminal = new_page(browser)  # the village's self-service terminal shows it too
     terminal.goto(live_server.url + "/terminal/220322100201/")
-    assert terminal.get_by_role("alert").filter(has_text="暴雨红色预警").is_visible()
+    expect(terminal.get_by_role("alert").filter(has_text="暴雨红色预警")).to_be_visible()
     villager.get_by_role("link", name="村务公开").first.click()
     villager.get_by_role("link", name="关于村西排水沟改造的决定").click()
-    assert villager.get_by_text("同意30人").is_visible()
+    expect(villager.get_by_text("同意30人")).to_be_visible()
     villager.get_by_role("link", name="关于村西排水沟改造的决定").last.click()  # the first version, kept
-    assert villager.get_by_text("被更正").is_visible() and villager.get_by_text("同意29人").is_visible()
+    expect(villager.get_by_text("被更正")).to_be_visible()
+    expect(villager.get_by_text("同意29人")).to_be_visible()
     shot(villager, "53-notice-superseded-phone")
 
     staff.goto(live_server.url + "/")
     staff.get_by_role("link", name="应急预警").click()
     staff.get_by_role("link", name="暴雨红色预警").click()
     staff.get_by_role("button", name="已收到并落实").click()
-    assert staff.get_by_text("已签收").first.is_visible()
+    expect(staff.get_by_text("已签收").first).to_be_visible()
     township.reload()
-    assert township.get_by_text(f"1 / {warning.villages}").is_visible()
+    expect(township.get_by_text(f"1 / {warning.villages}")).to_be_visible()
     shot(township, "54-warning-acknowledgements-township")
 
 
@@ -579,16 +583,17 @@ def test_terminal_step_by_step_with_receipt_and_idle_wipe(browser, live_server, 
     staff.goto(live_server.url + "/terminal/220322100201/set-up/")
     staff.get_by_role("button", name="设为本村自助终端").click()
     kiosk = staff  # the same browser, now the village's terminal, with nobody signed in
-    assert kiosk.get_by_role("link", name="用手机号登录").is_visible()
+    expect(kiosk.get_by_role("link", name="用手机号登录")).to_be_visible()
     assert kiosk.locator("body.terminal").count() == 1
     shot(kiosk, "56-terminal-home")
 
     kiosk.goto(live_server.url + "/terminal/220322100201/services/22-YB-001/")
-    assert kiosk.get_by_text("需要准备这些材料").is_visible()
+    expect(kiosk.get_by_text("需要准备这些材料")).to_be_visible()
     shot(kiosk, "57-terminal-step-1")
     kiosk.get_by_role("link", name="下一步：填写").click()
     kiosk.get_by_label("手机号码").fill("13904340000")
     kiosk.get_by_role("button", name="获取验证码").click()
+    expect(kiosk.get_by_label("六位验证码")).to_be_visible()
     body = OutboxMessage.objects.filter(phone="13904340000").order_by("-pk").first().body
     kiosk.get_by_label("六位验证码").fill(re.search(r"\d{6}", body).group())
     kiosk.get_by_role("button", name="登录").click()
@@ -631,8 +636,8 @@ def test_terminal_step_by_step_with_receipt_and_idle_wipe(browser, live_server, 
     kiosk.locator("#idle-warning").wait_for(state="visible", timeout=20_000)
     shot(kiosk, "59-terminal-idle-warning")
     kiosk.wait_for_url("**/terminal/220322100201/?wiped=1", timeout=20_000)
-    assert kiosk.get_by_text("上一位的办理已结束，屏幕已清空").is_visible()
-    assert kiosk.get_by_role("link", name="用手机号登录").is_visible()  # nobody is signed in
+    expect(kiosk.get_by_text("上一位的办理已结束，屏幕已清空")).to_be_visible()
+    expect(kiosk.get_by_role("link", name="用手机号登录")).to_be_visible()  # nobody is signed in
     shot(kiosk, "60-terminal-wiped")
     kiosk.go_back()
     assert "我家的私事" not in kiosk.content()
@@ -651,7 +656,7 @@ def test_a_form_sent_while_the_network_is_down_is_sent_once_when_it_returns(brow
     before = Case.objects.count()
     villager.context.set_offline(True)
     villager.get_by_role("button", name="提交").click()
-    assert villager.get_by_role("status").filter(has_text="网络断了").is_visible()
+    expect(villager.get_by_role("status").filter(has_text="网络断了")).to_be_visible()
     shot(villager, "61-offline-kept-phone")
     assert Case.objects.count() == before
     villager.context.set_offline(False)
@@ -691,40 +696,40 @@ def test_work_finds_its_people_from_the_inbox(browser, live_server, demo):
     form = _act(township, "dispatch")
     form.get_by_label("农业农村局").check()
     form.get_by_role("button", name="派单").click()
-    assert township.get_by_text("乡镇已派单，请县级部门报到").is_visible()
+    expect(township.get_by_text("乡镇已派单，请县级部门报到")).to_be_visible()
 
     department = sign_in_staff(browser, live_server, demo, "lishu.agriculture")
     calls = department.locator("#inbox-calls")
-    assert calls.get_by_role("link", name="河堤出现裂缝").is_visible()
+    expect(calls.get_by_role("link", name="河堤出现裂缝")).to_be_visible()
     assert calls.locator(".left").first.inner_text().startswith(("剩", "已超时"))
     assert department.locator(".badge").inner_text() == "1"  # the call is also a notification
     shot(department, "61-inbox-department-call")
     department.get_by_role("link", name="通知").first.click()
-    assert department.get_by_text("报到通知").first.is_visible()
+    expect(department.get_by_text("报到通知").first).to_be_visible()
     shot(department, "62-notifications-department")
 
     adviser = sign_in_staff(browser, live_server, demo, "village1.adviser")
     questions = adviser.locator("#inbox-questions")
     questions.get_by_role("link", name=re.compile("拖欠三个月工资")).click()
     adviser.wait_for_url("**/legal/consultations/*/")
-    assert adviser.get_by_role("button", name="发送答复").is_visible()
+    expect(adviser.get_by_role("button", name="发送答复")).to_be_visible()
     shot(adviser, "63-inbox-adviser-question")
 
 
 def test_the_county_command_view_drills_down_to_a_village(browser, live_server, demo):
     admin = sign_in_staff(browser, live_server, demo, "lishu.admin")
     admin.get_by_role("link", name="指挥调度").click()
-    assert admin.get_by_role("heading", name="梨树县 · 指挥调度").is_visible()
+    expect(admin.get_by_role("heading", name="梨树县 · 指挥调度")).to_be_visible()
     assert admin.locator("svg polyline").count() >= 1
     shot(admin, "64-command-view-county")
     admin.get_by_role("link", name="梨树镇").first.click()
-    assert admin.get_by_role("heading", name="梨树镇 · 指挥调度").is_visible()
+    expect(admin.get_by_role("heading", name="梨树镇 · 指挥调度")).to_be_visible()
     admin.get_by_role("link", name="南杏山村").first.click()
     admin.wait_for_url("**/cases/?village=220322100201")
     public = new_page(browser, phone=True)
     public.goto(live_server.url + "/village/220322100201/")
     public.get_by_role("link", name="本村诉求办理情况").click()
-    assert public.get_by_role("heading", name="南杏山村 · 三率与满意度").is_visible()
+    expect(public.get_by_role("heading", name="南杏山村 · 三率与满意度")).to_be_visible()
     shot(public, "65-public-rates-village-phone")
 
 
@@ -748,7 +753,7 @@ def test_a_grid_worker_records_visits_offline_and_a_need_becomes_a_prefilled_req
         row.locator("summary").click()
         row.get_by_label("电话").check()
         row.get_by_role("button", name="登记走访").click()
-        assert row.get_by_role("status").filter(has_text="网络断了").is_visible()
+        expect(row.get_by_role("status").filter(has_text="网络断了")).to_be_visible()
     shot(page, "71-visits-kept-offline-phone")
     assert Visit.objects.count() == before
     page.context.set_offline(False)
@@ -774,7 +779,7 @@ def test_a_grid_worker_records_visits_offline_and_a_need_becomes_a_prefilled_req
     assert page.get_by_label("姓名", exact=True).input_value() == "郭建业"
     assert page.get_by_label("手机号码（接收进度通知）").input_value() == "13904346103"
     assert page.locator("#title").input_value() == "院墙被大风刮倒，需要帮忙修补"
-    assert page.locator("[data-taken]").is_visible()
+    expect(page.locator("[data-taken]")).to_be_visible()
     shot(page, "73-request-prefilled-from-the-record-phone")
     page.get_by_role("button", name="提交").click()
     page.wait_for_url("**/receipt/")  # taken in on the villager's behalf: they leave with a receipt
