@@ -221,6 +221,8 @@ def test_read_aloud_speaks_mandarin_and_refuses_floods(client, monkeypatch, sett
         spoken = client.post("/speech/", {"text": "暴雨红色预警，请立即转移。"})
         assert spoken.status_code == 200 and spoken["Content-Type"] == "audio/wav"
         assert spoken.content[:4] == b"RIFF" and len(spoken.content) > 20_000
+        assert int.from_bytes(spoken.content[24:28], "little") == speech.RATE  # half of espeak-ng's own rate
+        assert client.post("/speech/", {"text": "长" * (speech.CLIP + 1)}).status_code == 413  # refused, not cut
     monkeypatch.setattr(speech, "engine", lambda: None)
     assert client.post("/speech/", {"text": "没有语音引擎时用浏览器朗读"}).status_code == 503
     codes = [client.post("/speech/", {"text": f"第{i}次"}).status_code for i in range(speech.PER_MINUTE + 2)]

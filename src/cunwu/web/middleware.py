@@ -58,7 +58,7 @@ class SecurityHeadersMiddleware:
     """A strict content security policy: no inline scripts, nothing from other origins."""
 
     POLICY = (
-        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "default-src 'self'; img-src 'self' data:; media-src 'self' blob:; style-src 'self'; script-src 'self'; "
         "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
     )
 

@@ -129,7 +129,8 @@ def elder_mode(request):
 
 @require_POST
 def speak(request):
-    """The text of a screen as spoken Mandarin (WAV), from the server's own engine."""
+    """One clip of a screen's text as spoken Mandarin (WAV), from the server's own engine; the page plays it from a
+    blob, which the content security policy allows for media only."""
     from django.http import HttpResponse
 
     from cunwu.audit.context import client_ip
@@ -143,6 +144,8 @@ def speak(request):
         return HttpResponse(status=400)
     try:
         audio = speech.synthesize(text, english=request.POST.get("lang") == "en")
+    except speech.TooLong:
+        return HttpResponse(status=413)
     except (speech.Unavailable, OSError, TimeoutError):
         return HttpResponse(status=503)
     response = HttpResponse(audio, content_type="audio/wav")
