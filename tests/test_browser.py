@@ -217,7 +217,9 @@ def test_a_case_from_online_application_to_a_good_rating(browser, live_server, d
 
     staff = sign_in_staff(browser, live_server, demo, "village1.staff")
     staff.goto(live_server.url + "/cases/")
-    staff.get_by_role("link", name=number).click()
+    short = Case.objects.get(number=number).short_number  # what lists show: 261203-9 with the village's name
+    assert re.fullmatch(r"\d{6}-\d{1,4}", short)
+    staff.get_by_role("link", name=short, exact=True).click()
     staff.get_by_text("一次性告知缺少的材料").click()
     form = _act(staff, "return")
     form.locator("input[name=missing][value='居民户口簿']").check()
@@ -251,7 +253,7 @@ def test_a_case_from_online_application_to_a_good_rating(browser, live_server, d
 
     department = sign_in_staff(browser, live_server, demo, "lishu.medical_insurance")
     department.goto(live_server.url + "/cases/?called=1")
-    department.get_by_role("link", name=number).click()
+    department.get_by_role("link", name=short, exact=True).click()
     _act(department, "sign_in").get_by_role("button").click()
     _act(department, "respond").get_by_label("本部门的办理情况").fill("已核定参保年度，登记完成")
     _act(department, "respond").get_by_role("button", name="发送答复").click()
@@ -612,8 +614,9 @@ def test_terminal_step_by_step_with_receipt_and_idle_wipe(browser, live_server, 
     kiosk.locator("input[name=materials][value='居民身份证']").check()
     kiosk.get_by_role("button", name="提交").click()
     kiosk.wait_for_url("**/receipt/")
-    number = kiosk.locator(".receipt .number").inner_text().strip()
+    number = kiosk.locator("[data-case-number]").inner_text().strip()
     case = Case.objects.get(number=number)
+    assert kiosk.locator(".receipt .number").inner_text().strip() == f"{case.village.name} {case.short_number}"
     assert case.channel == "terminal"
     shot(kiosk, "58-terminal-receipt")
     kiosk.emulate_media(media="print")

@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 from cunwu.accounts.services import create_api_token
 from cunwu.audit.context import Actor
 from cunwu.audit.models import AuditEntry
-from cunwu.certificates import catalogue, services
+from cunwu.certificates import catalogue, serials, services
 from cunwu.certificates.models import Certificate, CertificateRequest, RequestState, VerificationTally
 
 from .helpers import LISHU, OTHER_COUNTY, TOWN_A, VILLAGE_A1, VILLAGE_A2, VILLAGE_B1, actor, person
@@ -107,6 +107,25 @@ def test_lookup_by_serial_or_link_and_every_attempt_is_counted(client, people):
     today = timezone.localdate()
     counted = dict(VerificationTally.objects.filter(day=today).values_list("outcome", "count"))
     assert counted == {"valid": 2, "unknown": 1, "malformed": 1}
+
+
+def test_a_serial_is_read_in_any_case_with_look_alikes_and_at_its_short_address(client, people):
+    req = services.submit(actor(people["villager"]), services.RequestInput(VILLAGE_A1, "party_residence", "", {
+        "residence_since": "1990", "conduct": "良好"}))
+    certificate = services.issue(actor(people["staff"]), req.pk, req.type.checks)
+    serial = certificate.serial
+    assert len(serial) == 16 and set(serial) <= set(serials.ALPHABET) and not set(serial) & set("ILOU")
+    shown = certificate.shown_serial
+    typed = [shown, serial.lower(), shown.lower().replace("-", " "), serial.replace("1", "l").replace("0", "o")]
+    for code in typed:
+        assert "真实有效" in client.get("/certificates/v/", {"code": code}).content.decode(), code
+    page = client.get(f"/v/{shown}").content.decode()  # the address printed on the paper
+    assert "真实有效" in page and shown in page
+    assert "真实有效" in client.get(f"/v/{serial.lower()}").content.decode()
+    other = ("0" if serial[0] != "0" else "1") + serial[1:]
+    assert "无记录" in client.get(f"/v/{other}").content.decode()  # a typo finds nothing
+    assert Certificate.objects.get().verifications == len(typed) + 2
+    assert len({serials.new() for _ in range(1000)}) == 1000
 
 
 def test_the_api_from_request_to_verification(client, people, settings):

@@ -4,6 +4,7 @@ whose payload verifies, and offline checks that fail on an altered or foreign fi
 import datetime as dt
 import io
 import json
+import re
 from pathlib import Path
 
 import pypdfium2
@@ -19,6 +20,7 @@ from .test_certificates import issued, village  # noqa: F401 - the fixture
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts" / "certificates"
 URL = "http://127.0.0.1:8000/certificates/v/"
+SHORT = "http://127.0.0.1:8000/v/"
 
 
 def render_png(data: bytes, name: str):
@@ -30,12 +32,16 @@ def render_png(data: bytes, name: str):
 
 def test_the_pdf_shows_chinese_text_and_a_qr_that_verifies(village):  # noqa: F811
     certificate = issued(village)
-    data = pdf.render(certificate, URL + certificate.token)
+    short = f"http://127.0.0.1:8000/v/{certificate.shown_serial}"
+    data = pdf.render(certificate, URL + certificate.token, short)
     reader = PdfReader(io.BytesIO(data))
     fonts = [str(f["/BaseFont"]) for f in reader.pages[0]["/Resources"]["/Font"].values()]
     assert any("+" in f for f in fonts), f"a subset of the font is embedded: {fonts}"
     text = reader.pages[0].extract_text()
     assert "党员在居住地表现情况反馈" in text and "遵纪守法" in text and "村民委员会" in text
+    # The serial in four groups of Crockford base32, and an address short enough to type (one line).
+    assert re.fullmatch(r"[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){3}", certificate.shown_serial)
+    assert certificate.shown_serial in text and short in text and len(short) < 60
     image = render_png(data, "certificate-party-residence.png")
     found = zxingcpp.read_barcodes(image)
     assert len(found) == 1 and found[0].text == URL + certificate.token
@@ -48,7 +54,7 @@ def test_the_pdf_shows_chinese_text_and_a_qr_that_verifies(village):  # noqa: F8
 
 def test_an_altered_pdf_fails_offline(village):  # noqa: F811
     certificate = issued(village)
-    data = pdf.render(certificate, URL + certificate.token)
+    data = pdf.render(certificate, URL + certificate.token, SHORT + certificate.shown_serial)
     public = keys.public_keys()
     today = timezone.localdate()
     # The content in the metadata changed (a different name)
@@ -85,7 +91,7 @@ def test_the_command_verifies_offline(village, tmp_path, how):  # noqa: F811
     certificate = issued(village)
     target = {"pdf": tmp_path / "c.pdf", "payload": certificate.token, "link": URL + certificate.token}[how]
     if how == "pdf":
-        target.write_bytes(pdf.render(certificate, URL + certificate.token))
+        target.write_bytes(pdf.render(certificate, URL + certificate.token, SHORT + certificate.shown_serial))
     keys_file = tmp_path / "keys.json"
     keys_file.write_text(run("certificates", "keys"), encoding="utf-8")
     assert "VALID" in run("certificates", "verify", str(target), "--keys", str(keys_file))

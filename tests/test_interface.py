@@ -141,3 +141,21 @@ def test_each_action_says_what_it_did(staff, client):
     client.force_login(staff.user)
     page = client.post(f"/cases/{case.number}/act/take/", {"version": case.version}, follow=True)
     assert "已接手：这件事现在由您负责到底。" in page.content.decode() and "已完成。" not in page.content.decode()
+
+
+def test_a_case_number_is_said_with_the_village_name_and_found_by_its_short_form(staff, client):
+    from django.utils import timezone
+
+    made = [cases.submit(staff, cases.CaseInput(village=VILLAGE_A1, title=f"第{i}件事", applicant_phone="13904341111",
+                                                consent="当面同意"))[0] for i in range(1, 11)]
+    tenth = made[-1]
+    today = timezone.localdate()
+    assert tenth.short_number == f"{today:%y%m%d}-10" and len(tenth.short_number) <= 11
+    client.force_login(staff.user)
+    page = client.get(f"/cases/{tenth.number}/").content.decode()
+    assert f"{tenth.village.name} {tenth.short_number}" in page
+    found = client.get("/cases/", {"q": f"{today:%y%m%d}-10", "status": "all"}).content.decode()
+    assert "第10件事" in found and "第1件事<" not in found
+    assert "第1件事<" in client.get("/cases/", {"q": f"{today:%y%m%d} - 1", "status": "all"}).content.decode()
+    receipt = client.get(f"/cases/{tenth.number}/receipt/").content.decode()
+    assert f"{tenth.village.name} {tenth.short_number}" in receipt and tenth.number in receipt

@@ -81,7 +81,7 @@ REGISTRY: dict[str, Route] = {
     "cases/<str:number>/": Route("case"), "cases/<str:number>/act/<str:action>/": Route("case", {"action": "take"}),
     "cases/<str:number>/receipt/": Route("case"),
     "cases/<str:number>/files/<int:attachment_id>/": Route("attachment"),
-    "certificates/requests/": LIST, "certificates/v/<str:token>": P, "certificates/v/": P, "certificates/keys.json": P,
+    "certificates/requests/": LIST, "certificates/v/<str:token>": P, "certificates/v/": P, "v/<str:code>": P, "certificates/keys.json": P,
     "certificates/village/<str:code>/": REGION, "certificates/village/<str:code>/request/": REGION,
     "certificates/requests/<int:request_id>/": Route("certificate_request"),
     "certificates/requests/<int:request_id>/issue/": Route("certificate_request"),

@@ -3,6 +3,7 @@ from django.utils.translation import gettext as _
 from django.views import defaults
 
 from cunwu.api import api
+from cunwu.certificates.views import verify_short
 
 urlpatterns = [
     path("api/v1/", api.urls),
@@ -14,6 +15,7 @@ urlpatterns = [
     path("cases/", include("cunwu.cases.urls")),
     path("households/", include("cunwu.households.urls")),
     path("certificates/", include("cunwu.certificates.urls")),
+    path("v/<str:code>", verify_short, name="verify-short"),  # the short address printed on certificates
     path("legal/", include("cunwu.legal.urls")),
     path("", include("cunwu.notices.urls")),
     path("", include("cunwu.directory.urls")),

@@ -134,6 +134,15 @@ class Case(models.Model):
     def __str__(self) -> str:
         return self.number
 
+    @property
+    def short_number(self) -> str:
+        """The number as said over the phone with the village's name: the day and the count, 261203-9 for the
+        ninth case of 3 December 2026 (the full number stays the case's address)."""
+        parts = self.number.rsplit("-", 2)
+        if len(parts) != 3 or len(parts[1]) != 8 or not parts[2].isdigit():
+            return self.number
+        return f"{parts[1][2:]}-{int(parts[2])}"
+
     def applicant_phone(self) -> str:
         return personal_data.decrypt(self.applicant_phone_sealed)
 

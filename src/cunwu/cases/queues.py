@@ -9,6 +9,7 @@ show the newest first (the (region, received) indexes).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -79,10 +80,17 @@ def queue(actor: Actor, filters: Filters):
             department_id__in=mine, state__in=[DispatchState.CALLED, DispatchState.SIGNED_IN]).values("case_id"))
     text = (filters.q or "").strip()
     if text:
-        queryset = queryset.filter(Q(number__startswith=text) | Q(title__icontains=text))
+        spoken = SHORT.fullmatch(text.replace(" ", ""))
+        if spoken:  # the short number read over the phone: 261203-9 is the ninth case of 3 December 2026
+            queryset = queryset.filter(number__endswith=f"-20{spoken[1]}-{int(spoken[2]):04d}")
+        else:
+            queryset = queryset.filter(Q(number__startswith=text) | Q(title__icontains=text))
     if status == "open" or status in OPEN_STATES:
         return queryset.order_by(F("due_at").asc(nulls_last=True), "-id")
     return queryset.order_by("-created_at", "-id")  # finished or all: the newest first
+
+
+SHORT = re.compile(r"(\d{6})[-－—](\d{1,4})")
 
 
 def count(queryset) -> int:

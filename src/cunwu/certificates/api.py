@@ -15,7 +15,7 @@ from cunwu.audit.context import Actor, client_ip
 from . import figures as tables
 from . import keys, services
 from .models import Certificate, CertificateRequest, CertificateType
-from .views import XLSX, verify_url
+from .views import XLSX, public_url, verify_url
 
 router = Router(tags=["certificates"])
 
@@ -227,7 +227,7 @@ def get_certificate(request, serial: str):
 @router.get("/issued/{serial}/pdf", summary="The certificate as PDF (each copy is audited)",
             response={200: None})
 def certificate_pdf(request, serial: str):
-    found, data = services.certificate_pdf(_actor(request), serial, lambda token: verify_url(request, token))
+    found, data = services.certificate_pdf(_actor(request), serial, lambda path: public_url(request, path))
     response = HttpResponse(data, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="certificate-{found.serial}.pdf"'
     return response

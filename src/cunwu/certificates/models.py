@@ -120,6 +120,13 @@ class Certificate(models.Model):
     def __str__(self) -> str:
         return self.serial
 
+    @property
+    def shown_serial(self) -> str:
+        """As printed: in groups of four."""
+        from .serials import grouped
+
+        return grouped(self.serial)
+
 
 class VerificationTally(models.Model):
     """Verifications per day and outcome, including those that found nothing (forged, unknown or malformed

@@ -9,7 +9,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import pdf, signing
+from . import pdf, serials, signing
 from .services import content_digest
 
 
@@ -50,7 +50,7 @@ def check_pdf(data: bytes, public_keys: dict, today: dt.date) -> Offline:
     if result.reason in ("malformed", "unknown_key", "bad_signature"):
         return result
     flat = "".join(text.split())
-    shown = [str(result.claims.get("s", "")), *(str(v) for v in content.values())]
+    shown = [serials.grouped(str(result.claims.get("s", ""))), *(str(v) for v in content.values())]
     if content_digest(content) != result.claims.get("c") or any("".join(v.split()) not in flat for v in shown):
         return Offline(False, "content_altered", result.claims)
     return result

@@ -50,7 +50,9 @@ def _wrap(text: str, font: str, size: float, width: float) -> list[str]:
     return [*lines, line] if line else lines
 
 
-def render(certificate: Certificate, verify_url: str) -> bytes:
+def render(certificate: Certificate, verify_url: str, short_url: str) -> bytes:
+    """The certificate on A4: the QR code holds the signed payload (checkable even offline), and the short address
+    by serial is printed for those who type it."""
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.units import mm
     from reportlab.pdfgen import canvas
@@ -90,13 +92,12 @@ def render(certificate: Certificate, verify_url: str) -> bytes:
     page.drawRightString(width - 25 * mm, y - 8 * mm, f"{issued:%Y年%m月%d日}")
     page.setFont(FONT, 10)
     page.drawString(left, 60 * mm, f"有效期至：{certificate.valid_until:%Y年%m月%d日}")
-    page.drawString(left, 53 * mm, f"编号：{certificate.serial}")
+    page.drawString(left, 53 * mm, f"编号：{certificate.shown_serial}")
     page.drawString(left, 46 * mm, "扫描右侧二维码或访问以下网址核验真伪：")
-    page.setFont(FONT, 7)
-    line_y = 41 * mm
-    for line in _wrap(verify_url, FONT, 7, width - 2 * 25 * mm - 45 * mm - 6 * mm):
+    line_y = 40 * mm
+    for line in _wrap(short_url, FONT, 10, width - 2 * 25 * mm - 45 * mm - 6 * mm):
         page.drawString(left, line_y, line)
-        line_y -= 3.2 * mm
+        line_y -= 5 * mm
     matrix = qr_matrix(verify_url)
     size = 45 * mm
     cell = size / len(matrix)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-import secrets
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
@@ -23,7 +22,7 @@ from cunwu.households import services as households
 from cunwu.regions.models import Region
 from cunwu.text import clean_text
 
-from . import catalogue, keys, signing
+from . import catalogue, keys, serials, signing
 from .models import Certificate, CertificateRequest, CertificateType, RequestState, Status, VerificationTally
 from .policies import ISSUE, OVERSEERS, REVOKE
 
@@ -222,7 +221,7 @@ def issue(actor: Actor, request_id: int, checks_done: list[str], values: dict | 
         now = timezone.now()
         issued_on = timezone.localdate(now)
         valid_until = issued_on + dt.timedelta(days=kind.validity_days)
-        serial = secrets.token_urlsafe(12)
+        serial = serials.new()
         claims = {"s": serial, "t": kind.code, "v": req.village_id, "h": masked(content["holder_name"]),
                   "i": issued_on.isoformat(), "u": valid_until.isoformat(), "c": content_digest(content)}
         token = signing.sign(claims, key.kid, keys.private_key(key))
@@ -242,7 +241,7 @@ def revoke(actor: Actor, serial: str, reason: str) -> Certificate:
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": [_("Say why the certificate is revoked.")]})
-    found = permissions.get_or_404(Certificate.objects.all(), actor, VIEW, serial=(serial or "").strip())
+    found = permissions.get_or_404(Certificate.objects.all(), actor, VIEW, serial__in=_serials(serial))
     acting = permissions.require(actor, REVOKE, found, _("Only the village's staff or the county revoke it."))
     with transaction.atomic():
         certificate = Certificate.objects.select_for_update().get(pk=found.pk)
@@ -291,18 +290,28 @@ def get_request(actor: Actor, request_id: int) -> CertificateRequest:
                                   VIEW, pk=request_id)
 
 
+def _serials(text: str) -> set[str]:
+    """The stored serials a typed one may be: as typed (an older serial) and read as Crockford base32."""
+    text = (text or "").strip()
+    return {text, serials.normal(text) or text}
+
+
 def get_certificate(actor: Actor, serial: str) -> Certificate:
     return permissions.get_or_404(Certificate.objects.select_related("type", "village", "key", "request"), actor,
-                                  VIEW, serial=(serial or "").strip())
+                                  VIEW, serial__in=_serials(serial))
 
 
 def certificate_pdf(actor: Actor, serial: str, url_for) -> tuple[Certificate, bytes]:
     """The certificate as PDF, for its holder and those who see it; each copy handed out is audited.
-    `url_for(token)` gives the verification link its QR code holds."""
+    `url_for(path)` makes a path an address: the QR code holds the signed payload's link, and the short address by
+    serial is printed for those who type it."""
+    from django.urls import reverse
+
     from . import pdf
 
     certificate = get_certificate(actor, serial)
-    data = pdf.render(certificate, url_for(certificate.token))
+    data = pdf.render(certificate, url_for(reverse("certificates:verify", args=[certificate.token])),
+                      url_for(reverse("verify-short", args=[serials.grouped(certificate.serial)])))
     record(actor, "certificates.pdf", certificate, region_code=certificate.village_id)
     return certificate, data
 
@@ -346,7 +355,7 @@ class Verification:
         """The minimal content: nothing beyond what the payload itself carries, plus names and state."""
         out = {"status": self.status, "valid": self.trusted}
         if self.claims:
-            out.update({"serial": self.claims.get("s"), "type": self.type_name, "village": self.village_name,
+            out.update({"serial": serials.grouped(str(self.claims.get("s") or "")), "type": self.type_name, "village": self.village_name,
                         "holder": self.claims.get("h"), "issued_on": self.claims.get("i"),
                         "valid_until": self.claims.get("u"), "key": self.claims.get("k")})
         if self.revoked_on:
@@ -381,18 +390,20 @@ def _verify(token: str, today: dt.date) -> Verification:
     return result
 
 
-SERIAL = re.compile(r"[A-Za-z0-9_-]{16}")
+OLD_SERIAL = re.compile(r"[A-Za-z0-9_-]{16}")  # serials issued before they were Crockford base32
 
 
 def verify_code(text: str, today: dt.date | None = None) -> Verification:
-    """What a person types or pastes: the serial printed under the QR code, the payload, or the whole link."""
+    """What a person types or pastes: the serial printed on the certificate (in any case, with or without its
+    hyphens), the payload, or the whole link."""
     text = (text or "").strip()
     if "CW1." in text:
         return verify(text[text.index("CW1."):], today)
-    token = Certificate.objects.filter(serial=text).values_list("token", flat=True).first() \
-        if SERIAL.fullmatch(text) else None
+    shaped = serials.normal(text) is not None or OLD_SERIAL.fullmatch(text) is not None
+    token = Certificate.objects.filter(serial__in=_serials(text)).values_list("token", flat=True).first() \
+        if shaped else None
     if token is None:
-        result = Verification("unknown" if SERIAL.fullmatch(text) else "malformed")
+        result = Verification("unknown" if shaped else "malformed")
         _tally(result.status)
         return result
     return verify(token, today)

@@ -47,10 +47,13 @@ STATUS_WORDS = {
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def verify_url(request, token: str) -> str:
-    path = reverse("certificates:verify", args=[token])
+def public_url(request, path: str) -> str:
     base = settings.CUNWU["PUBLIC_URL"]
     return base + path if base else request.build_absolute_uri(path)
+
+
+def verify_url(request, token: str) -> str:
+    return public_url(request, reverse("certificates:verify", args=[token]))
 
 
 def _verification(request, check):
@@ -68,8 +71,14 @@ def verify_page(request, token: str):
 
 
 @never_cache
+def verify_short(request, code: str):
+    """The short address printed on the certificate: its serial (any case, hyphens or not)."""
+    return _verification(request, lambda: services.verify_code(code[:64]))
+
+
+@never_cache
 def lookup(request):
-    """A form for the serial printed under the QR code (or a pasted link), for those who cannot scan."""
+    """A form for the serial printed on the certificate (or a pasted link), for those who cannot scan."""
     code = request.GET.get("code", "").strip()[:2000]
     if not code:
         return render(request, "certificates/verify.html", {"ask": True})
@@ -199,7 +208,7 @@ def revoke(request, serial: str):
 @login_required
 def certificate_pdf(request, serial: str):
     certificate, data = services.certificate_pdf(Actor.from_request(request), serial,
-                                                 lambda token: verify_url(request, token))
+                                                 lambda path: public_url(request, path))
     response = HttpResponse(data, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="certificate-{certificate.serial}.pdf"'
     response["Cache-Control"] = "private, no-store"
