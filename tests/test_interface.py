@@ -159,3 +159,45 @@ def test_a_case_number_is_said_with_the_village_name_and_found_by_its_short_form
     assert "第1件事<" in client.get("/cases/", {"q": f"{today:%y%m%d} - 1", "status": "all"}).content.decode()
     receipt = client.get(f"/cases/{tenth.number}/receipt/").content.decode()
     assert f"{tenth.village.name} {tenth.short_number}" in receipt and tenth.number in receipt
+
+
+def test_staff_record_the_rating_of_an_applicant_without_an_account_marked_as_theirs(staff, client):
+    from cunwu.accounts import permissions
+    from cunwu.cases.models import Rating
+
+    case, _made = cases.submit(staff, cases.CaseInput(village=VILLAGE_A1, title="低保证明", applicant_name="赵奶奶",
+                                                      consent="当面同意", channel="counter"))
+    cases.take(staff, case.number)
+    cases.resolve(staff, case.number, "已办好，证明已送到家")
+    client.force_login(staff.user)
+    page = client.get(f"/cases/{case.number}/").content.decode()
+    assert "代为记录申请人的评价" in page and 'name="given"' in page
+    with pytest.raises(ValidationError):  # how the villager gave it is required
+        cases.rate_for(staff, case.number, 5, "")
+    other = actor(person("village_staff", "220322100202"))
+    with pytest.raises(permissions.NotFound):  # another village's staff
+        cases.rate_for(other, case.number, 5, "in_person")
+    answer = client.post(f"/cases/{case.number}/act/rate_for/", {"grade": "5", "given": "in_person",
+                                                                 "comment": "办得快", "version": case.version + 2},
+                         follow=True)
+    assert "已记录申请人的评价" in answer.content.decode()
+    rating = Rating.objects.get(case=case)
+    assert rating.recorded_by_staff and rating.given == "in_person" and rating.rated_by == staff.user
+    case = Case.objects.get(pk=case.pk)
+    assert case.state == "closed" and case.satisfied
+    shown = client.get(f"/cases/{case.number}/").content.decode()
+    assert "由村干部代申请人记录" in shown and "当面" in shown
+    with pytest.raises(permissions.Forbidden):
+        cases.rate_for(staff, case.number, 1, "call")  # rated once
+
+
+def test_an_applicant_with_an_account_rates_for_themselves(staff):
+    from cunwu.accounts import permissions
+
+    villager = actor(person("villager", VILLAGE_A1, phone="13904349999"))
+    case, _made = cases.submit(villager, cases.CaseInput(village=VILLAGE_A1, title="路灯", description="三组路灯不亮"))
+    cases.take(staff, case.number)
+    cases.resolve(staff, case.number, "已修好")
+    assert "rate_for" not in cases.available_actions(staff, Case.objects.get(pk=case.pk))
+    with pytest.raises(permissions.Forbidden):
+        cases.rate_for(staff, case.number, 5, "in_person")

@@ -130,6 +130,7 @@ class ActionIn(Schema):
     missing: list[str] = []
     materials: list[str] = []
     grade: int | None = None
+    given: str = ""  # rate_for: how the applicant gave the rating (in_person, call, paper)
     comment: str = ""
     departments: list[str] = []
     lead: str = ""
@@ -227,6 +228,7 @@ ACTIONS = {
     "department_return": lambda a, n, p: services.department_return(a, n, p.reason, p.expected_version),
     "respond": lambda a, n, p: services.respond(a, n, p.response, p.expected_version),
     "rate": lambda a, n, p: services.rate(a, n, p.grade, p.comment, p.expected_version),
+    "rate_for": lambda a, n, p: services.rate_for(a, n, p.grade, p.given, p.comment, p.expected_version),
     "callback": lambda a, n, p: services.callback(a, n, p.note, p.expected_version),
     "exclude_rating": lambda a, n, p: services.exclude_rating(a, n, p.reason, p.round, p.expected_version),
     "withdraw": lambda a, n, p: services.withdraw(a, n, p.reason, p.expected_version),
@@ -236,7 +238,8 @@ ACTIONS = {
 @router.post("/cases/{number}/actions/{action}", response=CaseOut)
 def act(request, number: str, action: str, payload: ActionIn):
     """Every transition: take, note, hand_over, return, supply, refuse, escalate, resolve, dispatch, sign_in,
-    department_return, respond, rate, callback, exclude_rating, withdraw."""
+    department_return, respond, rate, rate_for (staff record the rating of an applicant without an account),
+    callback, exclude_rating, withdraw."""
     actor = Actor.from_request(request, "api")
     services.get_case(actor, number)  # out of scope: 404 before anything else
     handler = ACTIONS.get(action)

@@ -115,6 +115,7 @@ class Action(models.TextChoices):
     REASSIGNED = "reassigned", _("The township decided who is responsible")
     RESOLVED = "resolved", _("The result was given")
     RATED = "rated", _("The applicant rated the result")
+    RATED_FOR = "rated_for", _("The village staff recorded the applicant's rating")
     REOPENED = "reopened", _("The result was rated bad, so it is being put right")
     CALLBACK = "callback", _("An official called the applicant back")
     RATING_EXCLUDED = "rating_excluded", _("A supervisor set a rating aside")
@@ -123,3 +124,11 @@ class Action(models.TextChoices):
     ATTACHED = "attached", _("A file was added")
     WARNED = "warned", _("Three quarters of the time limit have passed")
     OVERDUE = "overdue", _("The time limit has passed")
+
+
+class RatingGiven(models.TextChoices):
+    """How a villager without a phone gave the rating the staff recorded."""
+
+    IN_PERSON = "in_person", _("In person, at the counter or at home")
+    CALL = "call", _("On a call to their landline or a relative's phone")
+    PAPER = "paper", _("On a signed paper rating slip")

@@ -334,6 +334,10 @@ class Rating(models.Model):
     comment = models.TextField(blank=True)
     rated_by = models.ForeignKey("accounts.User", null=True, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField(default=timezone.now)
+    # A villager without a phone or an account gives their rating to the village staff, who record it: marked,
+    # with how the villager gave it (in person, by a call, on a paper slip).
+    recorded_by_staff = models.BooleanField(default=False)
+    given = models.CharField(max_length=16, blank=True)
     excluded = models.BooleanField(default=False)
     excluded_reason = models.TextField(blank=True)
     excluded_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT,

@@ -47,6 +47,7 @@ from .choices import (
     DemandType,
     DispatchState,
     Grade,
+    RatingGiven,
     Stage,
     State,
     Unit,
@@ -381,10 +382,13 @@ def _submit(actor: Actor, data: CaseInput, scoped_key: str) -> Case:
         if text_problem(case.applicant_name, 100):
             err("applicant_name", text_problem(case.applicant_name, 100))
         phone = ""
-        try:
-            phone = personal_data.normalize_phone(data.applicant_phone)
-        except ValidationError as exc:
-            err("applicant_phone", exc.messages[0])
+        if (data.applicant_phone or "").strip():
+            try:
+                phone = personal_data.normalize_phone(data.applicant_phone)
+            except ValidationError as exc:
+                err("applicant_phone", exc.messages[0])
+        elif not case.applicant_name:  # a villager without a phone is taken in by name; nobody by neither
+            err("applicant_phone", _("Give the applicant's mobile number, or their name if they have no phone."))
         if case.channel == Channel.COUNTER:
             case.proxy_staff = user
             case.consent = (data.consent or "").strip()
@@ -940,22 +944,47 @@ def rate(actor: Actor, number: str, grade: int, comment: str = "", expected_vers
         if case.ratings.filter(round=case.round).exists() or case.state == State.CLOSED and case.ratings.exists():
             raise permissions.Forbidden(_("This result has already been rated; a result is rated once."))
         raise _not_now(case)
+    return _rated(case, acting, grade, comment)
+
+
+def rate_for(actor: Actor, number: str, grade: int, given: str, comment: str = "",
+             expected_version: int | None = None) -> Case:
+    """The village staff record the rating of an applicant who has no account to rate with (taken in at the
+    counter or the terminal, perhaps without a phone): marked as recorded by staff, with how it was given. An
+    applicant with an account rates for themselves."""
+    case, acting = _load(actor, number, HANDLE, expected_version)
+    if case.applicant_id is not None:
+        raise permissions.Forbidden(_("The applicant rates this result themselves, from their own account."))
+    if case.state != State.RESOLVED:
+        if case.ratings.filter(round=case.round).exists() or case.state == State.CLOSED and case.ratings.exists():
+            raise permissions.Forbidden(_("This result has already been rated; a result is rated once."))
+        raise _not_now(case)
+    if given not in RatingGiven.values:
+        raise _invalid("given", _("Say how the applicant gave the rating."))
+    return _rated(case, acting, grade, comment, given)
+
+
+def _rated(case: Case, acting: Actor, grade, comment: str, given: str = "") -> Case:
     try:
         grade = int(grade)
     except (TypeError, ValueError):
         grade = 0
     if grade not in Grade.values:
         raise _invalid("grade", _("Choose one of the five grades."))
+    comment = clean_text(comment, "comment", 2000, required=False)
     now = timezone.now()
     try:
         with transaction.atomic():
-            Rating.objects.create(case=case, round=case.round, grade=grade,
-                                  comment=clean_text(comment, "comment", 2000, required=False),
-                                  rated_by=actor.user, at=now)
+            Rating.objects.create(case=case, round=case.round, grade=grade, comment=comment,
+                                  rated_by=acting.user, at=now, recorded_by_staff=bool(given), given=given)
     except IntegrityError:
         raise permissions.Forbidden(_("This result has already been rated; a result is rated once.")) from None
     case.grade, case.satisfied = grade, grade not in BAD_GRADES
-    _event(case, acting, Action.RATED, f"{Grade(grade).label}" + (f"：{comment.strip()}" if comment.strip() else ""))
+    words = f"{Grade(grade).label}" + (f"：{comment}" if comment else "")
+    if given:
+        _event(case, acting, Action.RATED_FOR, f"{words}（{RatingGiven(given).label}）", detail={"given": given})
+    else:
+        _event(case, acting, Action.RATED, words)
     if grade in BAD_GRADES:
         _reopen(case, acting, now)
     else:
@@ -1097,6 +1126,8 @@ def available_actions(actor: Actor, case: Case) -> list[str]:
             found += ["callback", "resolve"]
         if case.state in OPEN_STATES:
             found.append("hand_over")
+    if may(actor, HANDLE, case) and case.state == State.RESOLVED and case.applicant_id is None:
+        found.append("rate_for")  # the applicant has no account to rate with: the staff record it
     if handle and case.state in (State.NEW, State.HANDLING):
         found.append("escalate")
     if coordinate and case.state in (State.HANDLING, State.RECTIFYING) and not case.dispatches.filter(

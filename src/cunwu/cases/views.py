@@ -28,7 +28,7 @@ from cunwu.regions.models import Region
 from cunwu.web.feedback import errors_of, flash_errors
 
 from . import queues, rates, services
-from .choices import Category, DemandType, Grade, Stage, Urgency
+from .choices import Category, DemandType, Grade, RatingGiven, Stage, Urgency
 
 # Departments are offered by kind; the service finds (or opens) that department in the case's own county.
 DEPARTMENTS = [(kind, CHINESE_NAMES[kind]) for kind in DepartmentKind.values]
@@ -194,10 +194,12 @@ def case_page(request, number: str):
     labels = {q["key"]: q["label"] for q in (case.entry.questions if case.entry_id else [])}
     answers = [(labels.get(key, key), "、".join(value) if isinstance(value, list) else value)
                for key, value in case.answers.items()]
+    counted = case.ratings.filter(excluded=False).order_by("-round").first() if case.grade else None
     return render(request, "cases/case.html", {
         "case": case, "actions": actions, "answers": answers, "events": case.events.all(), "dispatches": dispatches,
         "ratings": case.ratings.all(), "attachments": case.attachments.all(), "materials": materials,
-        "grades": list(reversed(Grade.choices)), "now": timezone.now(),
+        "grades": list(reversed(Grade.choices)), "now": timezone.now(), "rating_given": RatingGiven.choices,
+        "rated_by_staff": bool(counted and counted.recorded_by_staff),
         "departments": DEPARTMENTS if "dispatch" in actions else [],
         "is_applicant": services.may(actor, "own", case),
     })
@@ -243,6 +245,8 @@ def _call(request, actor: Actor, number: str, action: str):
         "department_return": lambda: services.department_return(actor, number, post.get("reason", ""), version),
         "respond": lambda: services.respond(actor, number, post.get("response", ""), version),
         "rate": lambda: services.rate(actor, number, post.get("grade"), post.get("comment", ""), version),
+        "rate_for": lambda: services.rate_for(actor, number, post.get("grade"), post.get("given", ""),
+                                              post.get("comment", ""), version),
         "callback": lambda: services.callback(actor, number, post.get("note", ""), version),
         "exclude_rating": lambda: services.exclude_rating(actor, number, post.get("reason", ""), None, version),
         "withdraw": lambda: services.withdraw(actor, number, post.get("reason", ""), version),
@@ -285,6 +289,7 @@ DONE = {  # what each action did, said to the person who did it
     "department_return": gettext_lazy("Returned to the township with your reason."),
     "respond": gettext_lazy("Your department's answer is recorded; the township is told."),
     "rate": gettext_lazy("Thank you: your rating is recorded."),
+    "rate_for": gettext_lazy("The applicant's rating is recorded, marked as recorded by you."),
     "callback": gettext_lazy("The call back is recorded."),
     "exclude_rating": gettext_lazy("The rating is set aside, with your reason on the record."),
     "withdraw": gettext_lazy("Withdrawn."),
