@@ -330,10 +330,21 @@ def test_pages_for_files_and_figures(people, committee, client):
     client.force_login(people["mediator"].user)
     body = client.get(f"/legal/mediation/{case.pk}/").content.decode()
     assert "张家盖房" in body
-    client.post(f"/legal/mediation/{case.pk}/agreement/", {
+    assert body.count('name="term_text"') == 2  # no agreement yet: two empty rows of terms
+    client.post(f"/legal/mediation/{case.pk}/agreement/", {  # terms as rows; an empty row is left out
         "facts": "张某院墙外扩占道。", "matters": "通道。", "responsibilities": "张某恢复通道。",
-        "terms": "拆除外扩院墙|自行拆除|2026-12-30"})
-    assert case.agreement.terms[0]["how"] == "自行拆除"
+        "term_text": ["拆除外扩院墙", "", "李某补偿拆墙费用2000元"], "term_how": ["自行拆除", "", "现金当面支付"],
+        "term_by": ["2026-12-30", "", "2026-12-20"]})
+    case.refresh_from_db()
+    assert [t["how"] for t in case.agreement.terms] == ["自行拆除", "现金当面支付"]
+    body = client.get(f"/legal/mediation/{case.pk}/").content.decode()
+    assert body.count('name="term_text"') == 4 and 'value="2026-12-20"' in body  # the two kept, two more to add
+    half = client.post(f"/legal/mediation/{case.pk}/agreement/", {  # a row without its date is refused
+        "facts": "张某院墙外扩占道。", "matters": "通道。", "responsibilities": "张某恢复通道。",
+        "term_text": ["拆除外扩院墙"], "term_how": ["自行拆除"], "term_by": [""]}, follow=True)
+    assert "每一条协议内容都要写明" in half.content.decode()
+    case.refresh_from_db()
+    assert len(case.agreement.terms) == 2
     sealed = client.post(f"/legal/mediation/{case.pk}/seal/", follow=True).content.decode()
     assert "李某、张某、" in sealed  # the refusal names everyone who has not signed
     client.force_login(people["staff"].user)
@@ -485,3 +496,24 @@ def test_the_justice_bureau_inbox_holds_aid_to_decide_and_assign(people, monkeyp
     aid.decide(justice, application.pk, grant=True)
     sections = {s.key: s for s in inbox.sections_for(justice, justice.user.assignments.get())}
     assert (sections["aid_decide"].count, sections["aid_assign"].count) == (0, 1)
+
+
+def test_a_party_may_be_an_organisation_named_with_its_legal_representative(people, committee):
+    from cunwu.legal import agreement_pdf
+
+    organisation = mediation.PartyInput("respondent", "梨树县丰收农机专业合作社", "", kind="organisation",
+                                        phone="13904341112", address="喇嘛甸镇农机站")
+    data = {"village": VILLAGE_A1, "source": "application", "category": "contract", "opened_on": dt.date(2026, 11, 3),
+            "summary": "合作社代耕后拖欠村民土地流转费。",
+            "parties": [mediation.PartyInput("applicant", "李某", "F", dt.date(1962, 5, 1)), organisation]}
+    with pytest.raises(ValidationError) as bad:  # an organisation is named with its legal representative
+        mediation.open_case(people["mediator"], mediation.MediationInput(**data))
+    assert "法定代表人" in str(bad.value) or "legal representative" in str(bad.value)
+    organisation.representative = "王社长"
+    with pytest.raises(ValidationError):  # a person still needs a sex
+        mediation.open_case(people["mediator"], mediation.MediationInput(**{
+            **data, "parties": [mediation.PartyInput("applicant", "李某", ""), organisation]}))
+    case = mediation.open_case(people["mediator"], mediation.MediationInput(**data))
+    party = case.parties.get(side="respondent")
+    assert (party.kind, party.sex, party.representative) == ("organisation", "", "王社长")
+    assert "法定代表人（负责人）王社长" in agreement_pdf._party_line(party) and "住所" in agreement_pdf._party_line(party)

@@ -39,15 +39,18 @@ def _escape(text: str) -> str:
 
 
 def _party_line(party) -> str:
-    sex = {"F": "女", "M": "男"}.get(party.sex, "")
-    born = f"{party.birth_date:%Y年%m月%d日}生" if party.birth_date else ""
-    parts = [party.name, sex, party.ethnicity, born, party.occupation]
+    if party.kind == "organisation":
+        parts = [party.name, f"法定代表人（负责人）{party.representative}"]
+    else:
+        sex = {"F": "女", "M": "男"}.get(party.sex, "")
+        born = f"{party.birth_date:%Y年%m月%d日}生" if party.birth_date else ""
+        parts = [party.name, sex, party.ethnicity, born, party.occupation]
     phone = party.phone()
     if phone:
         parts.append(f"电话{personal_data.mask_phone(phone)}")
     address = party.address()
     if address:
-        parts.append(f"住{address}")
+        parts.append(f"{'住所' if party.kind == 'organisation' else '住'}{address}")
     line = "，".join(p for p in parts if p)
     if party.agent:
         line += f"。委托代理人：{party.agent}"

@@ -264,7 +264,9 @@ class ScreeningOut(Schema):
 class PartyIn(Schema):
     side: str
     name: str
-    sex: str
+    sex: str = ""  # a person's: F or M
+    kind: str = "person"  # or "organisation", with its representative
+    representative: str = ""
     birth_date: PlausibleDate | None = None
     ethnicity: str = ""
     occupation: str = ""
@@ -289,6 +291,7 @@ class MediationIn(Schema):
 class PartyOut(Schema):
     id: int
     side: str
+    kind: str
     name: str
     signed: bool
 
@@ -382,7 +385,7 @@ def _case(c: MediationCase) -> dict:
     return {"id": c.pk, "number": c.number, "village": c.village_id, "source": c.source, "category": c.category,
             "summary": c.summary, "risk": c.risk, "state": c.state, "opened_on": c.opened_on, "due_on": c.due_on,
             "extended": c.extended,
-            "parties": [{"id": p.pk, "side": p.side, "name": p.name, "signed": p.signed_at is not None}
+            "parties": [{"id": p.pk, "side": p.side, "kind": p.kind, "name": p.name, "signed": p.signed_at is not None}
                         for p in c.parties.all()],
             "mediators": [u.username for u in c.mediators.all()], "sessions": c.sessions.count(),
             "agreement": agreement is not None, "effective": bool(agreement and agreement.effective_at),

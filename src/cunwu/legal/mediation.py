@@ -39,6 +39,7 @@ from .models import (
     MediationCase,
     MediationState,
     Party,
+    PartyKind,
     Performance,
     PoliceOfficer,
     Risk,
@@ -137,6 +138,8 @@ class PartyInput:
     username: str = ""  # a villager with an account, who then sees the file and may sign online
     online: bool = False  # or: the account holding this phone number reads and signs online
     resident: int | None = None  # the village's record of the party: what is left empty is taken from it
+    kind: str = PartyKind.PERSON  # or an organisation, named with its legal representative
+    representative: str = ""
 
 
 @dataclass
@@ -201,8 +204,18 @@ def _party(case: MediationCase, data: PartyInput, actor: Actor) -> Party:
                 "%(name)s has no account with that phone number; they can sign in front of the mediator instead.")
                 % {"name": data.name.strip()}]})
     address = _text(data.address, "parties", 200, False)
-    return Party(case=case, side=_choice(data.side, Side, "parties"), user=user,
-                 name=_text(data.name, "parties", 100), sex=_choice(data.sex, Sex, "parties"),
+    kind = _choice(data.kind or PartyKind.PERSON, PartyKind, "parties")
+    if kind == PartyKind.ORGANISATION:  # no sex, birth or ethnicity; its legal representative instead
+        data.sex, data.birth_date, data.ethnicity = "", None, ""
+        representative = _text(data.representative, "parties", 100, False)
+        if not representative:
+            raise ValidationError({"parties": [_("Name %(name)s's legal representative or person in charge.")
+                                               % {"name": (data.name or "").strip()}]})
+        sex = ""
+    else:
+        representative, sex = "", _choice(data.sex, Sex, "parties")
+    return Party(case=case, side=_choice(data.side, Side, "parties"), user=user, kind=kind,
+                 representative=representative, name=_text(data.name, "parties", 100), sex=sex,
                  birth_date=data.birth_date, ethnicity=_text(data.ethnicity, "parties", 20, False),
                  occupation=_text(data.occupation, "parties", 60, False),
                  phone_sealed=personal_data.encrypt(phone) if phone else "",

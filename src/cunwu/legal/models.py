@@ -524,12 +524,19 @@ class Side(models.TextChoices):
     RESPONDENT = "respondent", _("respondent")
 
 
+class PartyKind(models.TextChoices):
+    PERSON = "person", _("a person")
+    ORGANISATION = "organisation", _("an organisation (a company, a cooperative, a village committee)")
+
+
 class Party(models.Model):
     case = models.ForeignKey(MediationCase, on_delete=models.CASCADE, related_name="parties")
     side = models.CharField(_("side"), max_length=10, choices=Side.choices)
+    kind = models.CharField(max_length=12, choices=PartyKind.choices, default=PartyKind.PERSON)
     user = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     name = models.CharField(_("name"), max_length=100)
-    sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
+    sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices, blank=True)  # a person's only
+    representative = models.CharField(max_length=100, blank=True)  # an organisation's legal representative
     birth_date = models.DateField(_("birth date"), null=True, blank=True)
     ethnicity = models.CharField(_("ethnicity"), max_length=20, blank=True)
     occupation = models.CharField(_("occupation"), max_length=60, blank=True)

@@ -35,6 +35,7 @@ from .models import (
     Law,
     MediationState,
     NoMeansGroup,
+    PartyKind,
     Performance,
     Risk,
     RuralKind,
@@ -204,7 +205,8 @@ def _parties(form) -> list[mediation.PartyInput]:
                 birth_date=_date(form.get(f"{side}_birth", "")), ethnicity=form.get(f"{side}_ethnicity", ""),
                 occupation=form.get(f"{side}_occupation", ""), phone=form.get(f"{side}_phone", ""),
                 address=form.get(f"{side}_address", ""), username=form.get(f"{side}_username", ""),
-                online=form.get(f"{side}_online") == "1", resident=form.get(f"{side}_resident") or None))
+                online=form.get(f"{side}_online") == "1", resident=form.get(f"{side}_resident") or None,
+                kind=form.get(f"{side}_kind", "") or "person", representative=form.get(f"{side}_representative", "")))
     return parties
 
 
@@ -222,7 +224,7 @@ def mediation_new(request):
         return reverse("legal:mediation", args=[made.pk])
 
     context = {
-        "village": village, "sources": Source.choices,
+        "village": village, "sources": Source.choices, "party_kinds": PartyKind.choices,
         "categories": DisputeCategory.choices, "risks": Risk.choices, "sexes": Sex.choices,
         "screenings": mediation.screenings(actor, village).filter(found__gt=0)[:10] if village else [],
         **(intake.lookup(request, actor, village, PARTY_PICKS) if village else {}),
@@ -250,21 +252,27 @@ def mediation_page(request, case_id: int):
         "c": case, "parties": parties, "agreement": agreement, "timeline": services.timeline(case),
         "mediator": permissions.can(actor, CHANGE, case), "my_parties": mine if permissions.can(actor, SIGN, case)
         else [], "missing": mediation.missing_signatures(case) if agreement else [],
-        "terms_text": "\n".join(f"{t['text']}|{t['how']}|{t['by']}" for t in agreement.terms) if agreement else "",
+        "term_rows": _term_rows(agreement.terms if agreement else []),
         "risks": Risk.choices, "performances": Performance.choices,
         "may_draft": agreement is None or not (agreement.mediator_signed_at or any(p.signed_at for p in parties)),
         **_scans_context(actor, case, reverse("legal:mediation_step", args=[case.pk, "scans"])),
     })
 
 
-def _terms(text: str) -> list[dict]:
-    terms = []
-    for line in (text or "").splitlines():
-        if line.strip():
-            parts = [p.strip() for p in line.split("|")]
-            terms.append({"text": parts[0], "how": parts[1] if len(parts) > 1 else "",
-                          "by": parts[2] if len(parts) > 2 else ""})
-    return terms
+TERM_ROWS = 30  # the most terms an agreement holds
+
+
+def _term_rows(terms: list) -> list[dict]:
+    """The agreement's terms as rows of the form, with two empty rows to add more."""
+    rows = [dict(t) for t in terms] + [{"text": "", "how": "", "by": ""}] * 2
+    return [{"n": i, **row} for i, row in enumerate(rows[:TERM_ROWS], 1)]
+
+
+def _terms(form) -> list[dict]:
+    """The terms typed as rows (what, how, by which date); an empty row is left out, a half-filled one is not."""
+    rows = zip(form.getlist("term_text"), form.getlist("term_how"), form.getlist("term_by"), strict=False)
+    return [{"text": text.strip(), "how": how.strip(), "by": by.strip()} for text, how, by in rows
+            if text.strip() or how.strip() or by.strip()][:TERM_ROWS]
 
 
 MEDIATION_STEPS = {
@@ -272,7 +280,7 @@ MEDIATION_STEPS = {
     "session": (lambda a, pk, f: mediation.add_session(a, pk, _date(f.get("held_on", "")), f.get("place", ""),
                                                        f.get("record", "")), _("The session is recorded.")),
     "agreement": (lambda a, pk, f: mediation.draft_agreement(a, pk, f.get("facts", ""), f.get("matters", ""),
-                                                             f.get("responsibilities", ""), _terms(f.get("terms"))),
+                                                             f.get("responsibilities", ""), _terms(f)),
                   _("The agreement is drafted. The parties and the mediator sign it next.")),
     "sign": (lambda a, pk, f: mediation.sign(a, pk, _int(f.get("party"), "party") or None,
                                              f.get("how", "signature")), _("The signature is recorded.")),
