@@ -211,8 +211,13 @@ def test_a_case_from_online_application_to_a_good_rating(browser, live_server, d
     villager.locator("input[name=materials][value='居民身份证']").check()
     shot(villager, "20-case-apply-phone")
     villager.get_by_role("button", name="提交").click()
-    villager.wait_for_url("**/cases/220322100201-*/")
-    number = villager.url.rstrip("/").rsplit("/", 1)[-1]
+    villager.wait_for_url("**/cases/220322100201-*/?received=1")  # the confirmation page
+    number = villager.url.split("?")[0].rstrip("/").rsplit("/", 1)[-1]
+    confirmation = villager.locator(".confirmation")
+    expect(confirmation.get_by_role("heading", name="您的申请已收到")).to_be_visible()
+    expect(confirmation.locator(".number")).to_have_text(re.compile(r"南杏山村 \d{6}-\d+"))
+    expect(villager.get_by_role("heading", name="接下来会怎样")).to_be_visible()
+    shot(villager, "20b-case-received-phone")
     expect(villager.get_by_text("已收到并登记")).to_be_visible()
 
     staff = sign_in_staff(browser, live_server, demo, "village1.staff")
@@ -676,7 +681,7 @@ def test_a_form_sent_while_the_network_is_down_is_sent_once_when_it_returns(brow
     shot(villager, "61-offline-kept-phone")
     assert Case.objects.count() == before
     villager.context.set_offline(False)
-    villager.wait_for_url("**/cases/220322100201-*/", timeout=30_000)
+    villager.wait_for_url("**/cases/220322100201-*/?received=1", timeout=30_000)
     assert Case.objects.count() == before + 1
     villager.reload()  # the draft is gone: nothing is sent again
     villager.goto(live_server.url + "/cases/")

@@ -58,7 +58,8 @@ def test_an_answer_that_cannot_be_right_is_refused_and_nothing_is_written(staff,
     with pytest.raises(ValidationError) as exc:
         cases.submit(staff, cases.CaseInput(village=VILLAGE_A1, kind="application", item="22-YB-001",
                                             answers=answers, applicant_phone="13904341111", consent="当面同意"))
-    assert any(says in m for m in exc.value.message_dict["answers"]), exc.value.message_dict
+    field = "q_phone" if says == "联系电话" else "q_insured_year"  # the message sits beside its question
+    assert any(says in m for m in exc.value.message_dict[field]), exc.value.message_dict
     assert Case.objects.count() == before
 
 
@@ -83,7 +84,7 @@ def test_a_count_must_be_a_whole_number_from_one_and_long_text_is_refused_not_cu
     with pytest.raises(ValidationError) as exc:
         cases.submit(staff, cases.CaseInput(village=VILLAGE_A1, kind="application", item=item.code, answers=answers,
                                             applicant_phone="13904341111", consent="当面同意"))
-    assert any("1001" in m for m in exc.value.message_dict["answers"])
+    assert any("1001" in m for m in exc.value.message_dict[f"q_{key}"])
 
 
 def test_a_certificate_never_prints_a_year_still_to_come_nor_text_cut_short(client):
@@ -106,7 +107,7 @@ def test_a_certificate_never_prints_a_year_still_to_come_nor_text_cut_short(clie
         "type": "party_residence", "applicant_name": "王某", "purpose": "组织要求", "v_residence_since": "3000",
         "v_conduct": "良好"})
     body = page.content.decode()
-    assert page.status_code == 200 and 'aria-invalid="true"' in body and "1900" in body
+    assert page.status_code == 200 and "1900" in _beside(body, "v_residence_since")
     made = certificates.submit(staff, certificates.RequestInput(VILLAGE_A1, "party_residence", "组织要求", {
         "residence_since": "2001", "conduct": "良好"}, applicant_name="王某"))
     assert made.values["residence_since"] == "2001"
@@ -201,3 +202,40 @@ def test_an_applicant_with_an_account_rates_for_themselves(staff):
     assert "rate_for" not in cases.available_actions(staff, Case.objects.get(pk=case.pk))
     with pytest.raises(permissions.Forbidden):
         cases.rate_for(staff, case.number, 5, "in_person")
+
+
+def _beside(page: str, name: str) -> str:
+    """The message shown beside a field: its .field-error, which the control points to with aria-describedby."""
+    import re
+
+    control = re.search(rf'<(?:input|select|textarea) id="{name}" name="{name}"[^>]*>', page)
+    assert control, f"no control {name}"
+    assert 'aria-invalid="true"' in control.group() and f"{name}-error" in control.group(), control.group()
+    message = re.search(rf'<p class="field-error" id="{name}-error">(.*?)</p>', page, re.S)
+    assert message, f"no message beside {name}"
+    assert f'href="#{name}"' in page  # and the summary links to it
+    return re.sub(r"<[^>]+>", "", message.group(1))
+
+
+def test_a_refused_request_shows_each_message_beside_its_field_and_keeps_what_was_typed(staff, client):
+    client.force_login(staff.user)
+    page = client.post("/cases/new/", {"village": VILLAGE_A1, "title": "", "description": "桥" * 5001,
+                                       "applicant_name": "王某", "applicant_phone": "abc<script>", "channel": "counter",
+                                       "consent": "当面同意", "idempotency_key": "bad-one"}).content.decode()
+    assert "请输入以1开头的11位手机号码" in _beside(page, "applicant_phone")
+    assert _beside(page, "title") and "5000" in _beside(page, "description")
+    assert 'value="王某"' in page and "&lt;script&gt;" in page and "<script>" not in page.split("</head>")[1]
+    assert 'class="error-summary"' in page
+    application = client.post("/cases/new/", {"village": VILLAGE_A1, "item": "22-YB-001", "q_phone": "12",
+                                              "q_insured_year": "3000", "channel": "counter", "consent": "当面同意",
+                                              "applicant_name": "王某", "idempotency_key": "bad-two"}).content.decode()
+    assert "参保年度" in _beside(application, "q_insured_year") and "联系电话" in _beside(application, "q_phone")
+    assert 'value="3000"' in application
+    assert Case.objects.count() == 0
+
+
+def test_a_legal_question_too_long_is_refused_beside_it(staff, client):
+    client.force_login(staff.user)
+    page = client.post(f"/legal/village/{VILLAGE_A1}/ask/", {"asker_name": "王大娘", "topic": "family",
+                                                               "question": "房" * 4001, "send": "1"}).content.decode()
+    assert "4000" in _beside(page, "question") and 'value="王大娘"' in page

@@ -157,7 +157,7 @@ def _number_problem(question: dict, value) -> str:
 
 
 def _clean_answers(entry, answers: dict) -> dict:
-    cleaned, problems = {}, []
+    cleaned, problems = {}, {}
     for question in entry.questions:
         key, label = question["key"], question["label"]
         value = answers.get(key)
@@ -165,42 +165,42 @@ def _clean_answers(entry, answers: dict) -> dict:
             value = value.strip()
         if value in (None, "", []):
             if question.get("required") and question["type"] != "file":
-                problems.append(_("Please answer “%(q)s”.") % {"q": label})
+                problems[f"q_{key}"] = [_("Please answer “%(q)s”.") % {"q": label}]
             continue
         kind = question["type"]
         if kind == "number":
             try:
                 value = float(str(value).replace(",", ""))
             except ValueError:
-                problems.append(_("“%(q)s” needs a number.") % {"q": label})
+                problems[f"q_{key}"] = [_("“%(q)s” needs a number.") % {"q": label}]
                 continue
             if value != value or value in (float("inf"), float("-inf")):  # NaN or infinite
-                problems.append(_("“%(q)s” needs a number.") % {"q": label})
+                problems[f"q_{key}"] = [_("“%(q)s” needs a number.") % {"q": label}]
                 continue
             if _number_problem(question, value):
-                problems.append(_number_problem(question, value))
+                problems[f"q_{key}"] = [_number_problem(question, value)]
                 continue
             value = int(value) if value.is_integer() else value
         elif kind == "date":
             try:
                 day = dt.date.fromisoformat(str(value))
             except ValueError:
-                problems.append(_("“%(q)s” needs a date like 2026-11-23.") % {"q": label})
+                problems[f"q_{key}"] = [_("“%(q)s” needs a date like 2026-11-23.") % {"q": label}]
                 continue
             if dates.problem(day):
-                problems.append(f"“{label}”：{dates.problem(day)}")
+                problems[f"q_{key}"] = [f"“{label}”：{dates.problem(day)}"]
                 continue
             if key in ("birth_date",) and day > timezone.localdate():
-                problems.append(_("“%(q)s” cannot be after today.") % {"q": label})
+                problems[f"q_{key}"] = [_("“%(q)s” cannot be after today.") % {"q": label}]
                 continue
             value = day.isoformat()
         elif kind == "choice" and value not in question.get("choices", []):
-            problems.append(_("“%(q)s”: choose one of %(c)s.") % {"q": label, "c": "、".join(question["choices"])})
+            problems[f"q_{key}"] = [_("“%(q)s”: choose one of %(c)s.") % {"q": label, "c": "、".join(question["choices"])}]
             continue
         elif kind == "multi_choice":
             values = value if isinstance(value, list) else [value]
             if any(v not in question.get("choices", []) for v in values):
-                problems.append(_("“%(q)s”: choose among %(c)s.") % {"q": label, "c": "、".join(question["choices"])})
+                problems[f"q_{key}"] = [_("“%(q)s”: choose among %(c)s.") % {"q": label, "c": "、".join(question["choices"])}]
                 continue
             value = values
         else:
@@ -209,14 +209,14 @@ def _clean_answers(entry, answers: dict) -> dict:
                 try:
                     value = personal_data.normalize_phone(value)
                 except ValidationError as exc:
-                    problems.append(f"“{label}”：{exc.messages[0]}")
+                    problems[f"q_{key}"] = [f"“{label}”：{exc.messages[0]}"]
                     continue
             elif text_problem(value, 1000):
-                problems.append(f"“{label}”：{text_problem(value, 1000)}")
+                problems[f"q_{key}"] = [f"“{label}”：{text_problem(value, 1000)}"]
                 continue
         cleaned[key] = value
-    if problems:
-        raise ValidationError({"answers": problems})
+    if problems:  # each beside its question: the form's field is q_<key>
+        raise ValidationError(problems)
     return cleaned
 
 

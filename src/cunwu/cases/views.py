@@ -28,7 +28,7 @@ from cunwu.regions.models import Region
 from cunwu.web.feedback import errors_of, flash_errors
 
 from . import queues, rates, services
-from .choices import Category, DemandType, Grade, RatingGiven, Stage, Urgency
+from .choices import Category, DemandType, Grade, RatingGiven, Stage, State, Urgency
 
 # Departments are offered by kind; the service finds (or opens) that department in the case's own county.
 DEPARTMENTS = [(kind, CHINESE_NAMES[kind]) for kind in DepartmentKind.values]
@@ -168,7 +168,7 @@ def new_case(request):
                               % {"n": case.number})
             if data.channel in ("terminal", "counter"):  # the villager leaves with a receipt
                 return redirect("cases:receipt", number=case.number)
-            return redirect("cases:case", number=case.number)
+            return redirect(reverse("cases:case", args=[case.number]) + "?received=1")  # the confirmation
         except ValidationError as exc:
             errors = errors_of(exc)
     record_context = _from_records(request, actor, village, is_villager)
@@ -178,6 +178,8 @@ def new_case(request):
     return render(request, "cases/new.html", {
         **record_context,
         "village": village, "entry": entry, "errors": errors, "form": form, "is_villager": is_villager,
+        "intake_channels": [("counter", _("at the service point (handled on their behalf)")),
+                            ("hotline", _("by telephone"))],
         "idempotency_key": form.get("idempotency_key") or uuid.uuid4().hex,
         "categories": Category.choices, "types": DemandType.choices, "urgencies": Urgency.choices,
         "terminal": request.GET.get("channel") == "terminal",
@@ -202,6 +204,7 @@ def case_page(request, number: str):
         "rated_by_staff": bool(counted and counted.recorded_by_staff),
         "departments": DEPARTMENTS if "dispatch" in actions else [],
         "is_applicant": services.may(actor, "own", case),
+        "received": request.GET.get("received") == "1" and case.state in (State.NEW, State.HANDLING),
     })
 
 

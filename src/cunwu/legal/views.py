@@ -83,6 +83,7 @@ def ask(request, code: str):
     return render(request, "legal/ask.html", {
         **records, "village": village, "who": who, "form": form, "errors": errors, "similar": similar,
         "topics": Topic.choices, "advisers": services.advisers_of(code),
+        "ask_channels": [("hotline", _("12348 hotline")), ("visit", _("in person at a service point"))],
     })
 
 
