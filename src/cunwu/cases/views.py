@@ -182,7 +182,7 @@ def new_case(request):
                             ("hotline", _("by telephone"))],
         "idempotency_key": form.get("idempotency_key") or uuid.uuid4().hex,
         "categories": Category.choices, "types": DemandType.choices, "urgencies": Urgency.choices,
-        "terminal": request.GET.get("channel") == "terminal",
+        "on_terminal": request.GET.get("channel") == "terminal",  # ("terminal" is the terminal's village)
     })
 
 
