@@ -821,3 +821,20 @@ def test_a_grid_worker_records_visits_offline_and_a_need_becomes_a_prefilled_req
     case = Case.objects.order_by("-id").first()
     assert case.visit.needs == "院墙被大风刮倒，需要帮忙修补" and case.resident.name == "郭建业"
     assert case.applicant_name == "郭建业" and case.proxy_staff.username == "village1.grid"
+
+
+def test_a_sign_in_shows_it_is_working_and_a_refusal_takes_the_focus(browser, live_server, demo):
+    """While the sign-in is sent its button says it is busy (and a second press sends nothing more); when it is
+    refused the error summary takes the focus, so a screen reader reads it first."""
+    page = new_page(browser)
+    page.goto(live_server.url + "/accounts/sign-in/")
+    page.evaluate("""document.addEventListener('submit', e => setTimeout(() => sessionStorage.setItem('busy',
+        (e.submitter || document.querySelector('button[type=submit]')).getAttribute('aria-busy')), 0))""")
+    page.get_by_label("用户名").fill("village1.staff")
+    page.get_by_label("密码").fill("not-the-password")
+    page.get_by_role("button", name="登录").click()
+    summary = page.locator("[data-error-summary]")
+    expect(summary).to_be_visible()
+    assert page.evaluate("sessionStorage.getItem('busy')") == "true"
+    assert page.evaluate("document.activeElement.hasAttribute('data-error-summary')")
+    shot(page, "03-sign-in-refused")
