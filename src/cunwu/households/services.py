@@ -423,8 +423,9 @@ def households_of(actor: Actor, village_code: str, query: str = "", grid: str = 
     if query:
         rows = rows.filter(Q(address__contains=query) | Q(group_name__contains=query)
                            | Q(members__name__contains=query, members__status=Status.MEMBER)).distinct()
-    return rows.select_related("grid").annotate(
-        people=Count("members", filter=Q(members__status=Status.MEMBER), distinct=True))
+    return rows.select_related("grid").annotate(  # (an aggregate drops the model's ordering: say it again)
+        people=Count("members", filter=Q(members__status=Status.MEMBER), distinct=True)).order_by(
+        "group_name", "address", "id")
 
 
 def find(actor: Actor, village_code: str, query: str, limit: int = 20) -> list[Resident]:

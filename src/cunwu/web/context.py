@@ -7,6 +7,7 @@ from cunwu.accounts.permissions import assignments_of
 def platform(request):
     terminal = terminal_of(request)
     shared = {"elder": bool(terminal) or request.COOKIES.get("cunwu_elder") == "1", "terminal": terminal,
+              "terminal_place": _place_name(terminal) if terminal else "",
               "terminal_idle": settings.CUNWU["TERMINAL_IDLE_SECONDS"],
               "demo_mode": bool(settings.CUNWU.get("DEMO_MODE"))}
     user = getattr(request, "user", None)
@@ -15,3 +16,10 @@ def platform(request):
     from cunwu.notify.services import unread_count
 
     return {"my_assignments": assignments_of(user), "unread_notifications": unread_count(user), **shared}
+
+
+def _place_name(code: str) -> str:
+    """The terminal's village, named in its header."""
+    from cunwu.regions.models import Region
+
+    return Region.objects.filter(code=code).values_list("name", flat=True).first() or ""

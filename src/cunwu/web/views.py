@@ -83,6 +83,9 @@ def _village_workbench(request, current, mine):
         "village": village, "path": village.path(), "current": current, "mine": mine,
         "villager_count": villagers.count(), "recent": villagers[:10],
         "can_register": Role.VILLAGER in GRANTS.get(current.role, ()), **_inbox(request, current),
+        # the village's requests, households and certificates are for its staff and grid workers; an adviser or a
+        # mediator working here is shown only the links they may follow
+        "handles": current.role in (Role.VILLAGE_STAFF, Role.GRID_WORKER),
     })
 
 
