@@ -209,6 +209,14 @@ def test_a_case_from_online_application_to_a_good_rating(browser, live_server, d
     villager.get_by_label("联系电话").fill("13904340000")
     villager.get_by_label("参保年度").fill("2027")
     villager.locator("input[name=materials][value='居民身份证']").check()
+    villager.get_by_role("button", name="提交").click()
+    # A required material left unticked without a word is refused, the message beside the materials.
+    materials = villager.locator("fieldset#materials")
+    expect(materials.locator(".field-error")).to_contain_text("居民户口簿")
+    expect(villager.locator("[data-error-summary] a[href='#materials']")).to_be_visible()
+    shot(villager, "20a-case-materials-refused-phone")
+    expect(villager.get_by_label("参保年度")).to_have_value("2027")  # what was typed is kept
+    villager.get_by_label("还没有备齐").check()
     shot(villager, "20-case-apply-phone")
     villager.get_by_role("button", name="提交").click()
     villager.wait_for_url("**/cases/220322100201-*/?received=1")  # the confirmation page
@@ -633,6 +641,7 @@ def test_terminal_step_by_step_with_receipt_and_idle_wipe(browser, live_server, 
     box = kiosk.locator("input[name=materials][value='居民身份证']")
     assert box.bounding_box()["width"] >= 28  # large controls throughout
     box.check()
+    kiosk.get_by_label("还没有备齐").check()
     shot(kiosk, "57c-terminal-last-question")
     kiosk.get_by_role("button", name="提交").click()
     kiosk.wait_for_url("**/receipt/")
@@ -687,6 +696,7 @@ def test_a_form_sent_while_the_network_is_down_is_sent_once_when_it_returns(brow
     villager.get_by_label("联系电话").fill("13904340000")
     villager.get_by_label("参保年度").fill(str(timezone.localdate().year + 1))
     villager.locator("input[name=materials][value='居民身份证']").check()
+    villager.get_by_label("还没有备齐").check()
     before = Case.objects.count()
     villager.context.set_offline(True)
     villager.get_by_role("button", name="提交").click()

@@ -68,7 +68,7 @@ def test_random_actions_never_break_the_rules(lishu, data):  # noqa: F811
     else:
         case = services.submit(lishu["villager"], services.CaseInput(
             village=lishu["villager"].user.assignments.get().region_id, kind="application", item="22-YB-001",
-            answers={"phone": "13904341111", "insured_year": "2027"}))[0]
+            answers={"phone": "13904341111", "insured_year": "2027"}, materials_later=True))[0]
     cases_before = Case.objects.count()
     for _step in range(data.draw(st.integers(min_value=3, max_value=18))):
         who = data.draw(st.sampled_from(WHO))

@@ -239,3 +239,20 @@ def test_a_legal_question_too_long_is_refused_beside_it(staff, client):
     page = client.post(f"/legal/village/{VILLAGE_A1}/ask/", {"asker_name": "王大娘", "topic": "family",
                                                                "question": "房" * 4001, "send": "1"}).content.decode()
     assert "4000" in _beside(page, "question") and 'value="王大娘"' in page
+
+
+def test_required_materials_are_ticked_or_said_to_be_missing_never_left_out_silently(staff):
+    villager = actor(person("villager", VILLAGE_A1, phone="13904348888"))
+    fields = {"village": VILLAGE_A1, "kind": "application", "item": "22-YB-001",
+              "answers": {"phone": "13904348888", "insured_year": "2027"}}
+    with pytest.raises(ValidationError) as exc:
+        cases.submit(villager, cases.CaseInput(**fields, materials=["居民身份证"]))
+    assert "居民户口簿" in exc.value.message_dict["materials"][0] and Case.objects.count() == 0
+    told = cases.submit(villager, cases.CaseInput(**fields, materials=["居民身份证"], materials_later=True))[0]
+    ready = cases.submit(villager, cases.CaseInput(**fields, materials=["居民身份证", "居民户口簿"],
+                                                   idempotency_key="second"))[0]
+    assert told.materials_supplied == ["居民身份证"] and ready.pk != told.pk
+    at_counter = cases.submit(staff, cases.CaseInput(**{**fields, "answers": {"phone": "13904341111",
+                                                                             "insured_year": "2027"}},
+                                                     applicant_name="王某", consent="当面同意"))[0]
+    assert at_counter.materials_supplied == []  # the staff take it in and tell once what is missing

@@ -81,6 +81,10 @@ REGISTRY: dict[str, Route] = {
     "cases/<str:number>/": Route("case"), "cases/<str:number>/act/<str:action>/": Route("case", {"action": "take"}),
     "cases/<str:number>/receipt/": Route("case"),
     "cases/<str:number>/files/<int:attachment_id>/": Route("attachment"),
+    # Open311 GeoReport v2: published information only, no personal data (test_open311.py)
+    "open311/v2/": P, r"open311/v2/^discovery\.(?P<fmt>\w+)$": P, r"open311/v2/^services\.(?P<fmt>\w+)$": P,
+    r"open311/v2/^services/(?P<code>[^/]+)\.(?P<fmt>json|xml)$": P, r"open311/v2/^requests\.(?P<fmt>\w+)$": P,
+    r"open311/v2/^requests/(?P<number>[^/]+)\.(?P<fmt>json|xml)$": P,
     "certificates/requests/": LIST, "certificates/v/<str:token>": P, "certificates/v/": P, "v/<str:code>": P, "certificates/keys.json": P,
     "certificates/village/<str:code>/": REGION, "certificates/village/<str:code>/request/": REGION,
     "certificates/requests/<int:request_id>/": Route("certificate_request"),

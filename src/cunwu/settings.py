@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "cunwu.certificates",
     "cunwu.legal",
     "cunwu.notices",
+    "cunwu.open311",
     "cunwu.web",
     "huey.contrib.djhuey",
 ]

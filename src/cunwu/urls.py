@@ -17,6 +17,7 @@ urlpatterns = [
     path("certificates/", include("cunwu.certificates.urls")),
     path("v/<str:code>", verify_short, name="verify-short"),  # the short address printed on certificates
     path("legal/", include("cunwu.legal.urls")),
+    path("open311/v2/", include("cunwu.open311.urls")),
     path("", include("cunwu.notices.urls")),
     path("", include("cunwu.directory.urls")),
     path("", include("cunwu.web.urls")),
@@ -27,6 +28,10 @@ def handler404(request, exception):
     """An address under the API that matches no route (a negative id, a typo) answers in the API's own shape."""
     if request.path.startswith("/api/"):
         return api.create_response(request, {"detail": _("Not found.")}, status=404)
+    if request.path.startswith("/open311/"):  # the GeoReport specification's error list
+        from cunwu.open311.formats import errors
+
+        return errors("xml" if request.path.endswith(".xml") else "json", 404, _("Not found."))
     return defaults.page_not_found(request, exception)
 
 

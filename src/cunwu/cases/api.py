@@ -32,6 +32,7 @@ class CaseIn(Schema):
     urgency: str = ""
     answers: dict = {}
     materials: list[str] = []
+    materials_later: bool = False  # a required material is not ready yet: the village tells once what to bring
     channel: str = ""
     applicant_name: str = ""
     applicant_phone: str = ""

@@ -111,6 +111,8 @@ class CaseInput:
     urgency: str = ""
     answers: dict = field(default_factory=dict)
     materials: list[str] = field(default_factory=list)
+    # the applicant knows a required material is not ready yet: the village tells once what to bring
+    materials_later: bool = False
     channel: str = ""
     applicant_name: str = ""
     applicant_phone: str = ""
@@ -347,6 +349,12 @@ def _submit(actor: Actor, data: CaseInput, scoped_key: str) -> Case:
                 errors.update(exc.message_dict)
             names = {m["name"] for m in entry.materials}
             case.materials_supplied = [m for m in dict.fromkeys(data.materials or []) if m in names]
+            missing = [m["name"] for m in entry.materials if m.get("required")
+                       and m["name"] not in case.materials_supplied]
+            if own and missing and not data.materials_later:  # never left out without a word
+                err("materials", _("Not ticked as ready: %(m)s. Tick each one you have; if you do not have them "
+                                   "all yet, say so below and the village tells you once, completely, what to "
+                                   "bring.") % {"m": "、".join(missing)})
 
         case.urgency = Urgency.NORMAL
         case.category = Category.OTHER

@@ -154,6 +154,7 @@ def new_case(request):
             title=form.get("title", ""), description=form.get("description", ""),
             demand_type=form.get("demand_type", ""), category=form.get("category", ""),
             urgency=form.get("urgency", ""), answers=answers, materials=request.POST.getlist("materials"),
+            materials_later=form.get("materials_later") == "1",
             channel=form.get("channel", ""), applicant_name=form.get("applicant_name", ""),
             applicant_phone=form.get("applicant_phone", ""), consent=form.get("consent", ""),
             idempotency_key=form.get("idempotency_key", ""), files=files,

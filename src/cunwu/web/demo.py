@@ -139,7 +139,7 @@ def _demo_cases(as_user, villages: list[Region]) -> None:
     cases.add_note(staff, fresh.number, "已联系电工，明天上午查看。")
     waiting = cases.submit(villager, cases.CaseInput(
         village=village, kind="application", item="22-YB-001", answers={"phone": "13904340000", "insured_year": "2027"},
-        materials=["居民身份证"]))[0]
+        materials=["居民身份证"], materials_later=True))[0]
     cases.return_for_materials(staff, waiting.number, ["居民户口簿"], "户口簿首页和本人页都要。")
     rising = cases.submit(staff, cases.CaseInput(
         village=village, title="灌溉渠堵塞", description="村南灌溉渠被垃圾堵塞，春灌前需要清淤。",

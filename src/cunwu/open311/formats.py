@@ -1,0 +1,52 @@
+"""Open311 GeoReport v2 answers in both of its formats: JSON, and XML with the element names the specification
+gives (a list of <service>, <request> or <error>; a <service_definition> with <attributes>)."""
+
+from __future__ import annotations
+
+import json
+from xml.etree import ElementTree
+
+from django.http import HttpResponse
+
+CONTENT = {"json": "application/json; charset=utf-8", "xml": "text/xml; charset=utf-8"}
+
+
+def _element(tag: str, value) -> ElementTree.Element:
+    node = ElementTree.Element(tag)
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            node.append(_element(key, inner))
+    elif isinstance(value, list):
+        item = {"attributes": "attribute", "values": "value", "keywords": None}.get(tag)
+        if item is None:  # a plain list of words: comma separated, as the specification's examples show
+            node.text = ",".join(str(v) for v in value)
+        else:
+            for inner in value:
+                node.append(_element(item, inner))
+    elif isinstance(value, bool):
+        node.text = "true" if value else "false"
+    elif value is not None:
+        node.text = str(value)
+    return node
+
+
+def answer(data, fmt: str, root: str, item: str | None, status: int = 200) -> HttpResponse:
+    """`data`: a list of dicts (the root holds one `item` element each) or one dict (the root itself)."""
+    if fmt == "json":
+        body = json.dumps(data, ensure_ascii=False).encode()
+    else:
+        if item:
+            node = ElementTree.Element(root)
+            for entry in data:
+                node.append(_element(item, entry))
+        else:
+            node = _element(root, data)
+        body = ('<?xml version="1.0" encoding="utf-8"?>' + ElementTree.tostring(node, encoding="unicode")).encode()
+    response = HttpResponse(body, content_type=CONTENT[fmt], status=status)
+    response["Access-Control-Allow-Origin"] = "*"  # public, read by partner systems' pages too
+    return response
+
+
+def errors(fmt: str, code: int, description: str) -> HttpResponse:
+    """The specification's error list: [{"code": 404, "description": "..."}] or <errors><error>."""
+    return answer([{"code": code, "description": description}], fmt, "errors", "error", status=code)
