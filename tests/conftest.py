@@ -29,8 +29,10 @@ def pytest_runtest_teardown(item, nextitem):
     fixtures are torn down (the wipe included), the session's regions are put back."""
     yield
     marker = item.get_closest_marker("django_db")
-    wiped = "transactional_db" in getattr(item, "fixturenames", ()) or bool(marker and marker.kwargs.get("transaction"))
-    if wiped and _SESSION_REGIONS:
+    names = getattr(item, "fixturenames", ())
+    # (the live server asks for a transactional database from inside pytest-django: its name is not listed)
+    wiped = "transactional_db" in names or "live_server" in names or bool(marker and marker.kwargs.get("transaction"))
+    if wiped and _SESSION_REGIONS and nextitem is not None:  # (after the last test the database is gone)
         from pytest_django.plugin import blocking_manager_key
 
         from cunwu.regions.models import Region

@@ -848,3 +848,44 @@ def test_a_sign_in_shows_it_is_working_and_a_refusal_takes_the_focus(browser, li
     assert page.evaluate("sessionStorage.getItem('busy')") == "true"
     assert page.evaluate("document.activeElement.hasAttribute('data-error-summary')")
     shot(page, "03-sign-in-refused")
+
+
+def _beside(page, name: str, words: str) -> None:
+    """The message sits beside its field, which points to it, and the summary links to the field."""
+    expect(page.locator(f"#{name}-error")).to_contain_text(words)
+    expect(page.locator(f"#{name}")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator(f"[data-error-summary] a[href='#{name}']")).to_be_visible()
+
+
+def test_each_form_refuses_bad_input_with_the_message_beside_the_field(browser, live_server, demo):
+    """Values the browser lets through but the server must refuse, on the forms villagers and staff use most."""
+    villager = new_page(browser, phone=True)
+    villager.goto(live_server.url + "/accounts/villager/")
+    villager.get_by_label("手机号码").fill("12345")
+    villager.get_by_role("button", name="获取验证码").click()
+    _beside(villager, "phone", "11位手机号码")
+    shot(villager, "04-villager-phone-refused-phone")
+
+    staff = sign_in_staff(browser, live_server, demo, "village1.staff")
+    staff.goto(live_server.url + "/cases/new/?village=220322100201")
+    staff.get_by_label("是什么问题").fill("三组路灯不亮")
+    staff.get_by_label("手机号码（接收进度通知）").fill("abc<script>")
+    staff.get_by_label("村民同意代办").fill("当面同意")
+    staff.get_by_role("button", name="提交").click()
+    _beside(staff, "applicant_phone", "11位手机号码")
+    expect(staff.get_by_label("是什么问题")).to_have_value("三组路灯不亮")
+    shot(staff, "24-intake-refused")
+
+    staff.goto(live_server.url + "/certificates/village/220322100201/request/?type=party_residence")
+    staff.get_by_label("证明对象（姓名）").fill("王某")
+    staff.locator("#v_residence_since").fill("3000")
+    staff.locator("#v_conduct").fill("良好")
+    staff.get_by_role("button", name="提交申请").click()
+    _beside(staff, "v_residence_since", "1900")
+    shot(staff, "35-certificate-year-refused")
+
+    staff.goto(live_server.url + "/legal/village/220322100201/ask/")
+    staff.get_by_label("咨询人姓名").fill("王大娘")
+    staff.get_by_label("发生了什么").fill("房" * 4001)
+    staff.get_by_role("button", name="提交咨询").click()
+    _beside(staff, "question", "4000")

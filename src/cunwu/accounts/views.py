@@ -54,7 +54,7 @@ def villager_sign_in(request):
             request.session["cunwu_phone"] = sent.phone
             return redirect("accounts:villager-verify")
         except ValidationError as exc:
-            errors = _errors(exc)
+            errors = {"phone": [m for ms in _errors(exc).values() for m in ms]}  # the form's one field
         except signin.LockedOut as exc:
             errors = {"__all__": [str(exc)]}
     return render(request, "accounts/villager_sign_in.html", {"errors": errors, "phone": phone})
@@ -72,7 +72,7 @@ def villager_verify(request):
             request.session.pop("cunwu_phone", None)
             return _finish_sign_in(request, user, "phone_code")
         except ValidationError as exc:
-            errors = _errors(exc)
+            errors = {"code": [m for ms in _errors(exc).values() for m in ms]}  # the form's one field
         except signin.LockedOut as exc:
             errors = {"__all__": [str(exc)]}
     demo_sms = None
