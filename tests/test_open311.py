@@ -94,6 +94,8 @@ def test_requests_are_listed_filtered_and_carry_nothing_personal(client, place):
     ("/requests.json", {"jurisdiction_id": VILLAGE_A1, "start_date": "2026-01-01T00:00:00Z",
                         "end_date": "2026-06-01T00:00:00Z"}, 400),  # more than 90 days
     ("/requests.json", {"jurisdiction_id": VILLAGE_A1, "status": "pending"}, 400),
+    ("/requests.json", {"jurisdiction_id": VILLAGE_A1, "end_date": "0001-01-02T00:00:00"}, 400),  # absurd
+    ("/requests.json", {"jurisdiction_id": VILLAGE_A1, "start_date": "99999-01-01T00:00:00Z"}, 400),
     ("/requests/220322100201-20260101-0001.json", {"jurisdiction_id": VILLAGE_A1}, 404),
     ("/requests.yaml", {"jurisdiction_id": VILLAGE_A1}, 404),
     ("/services/22-YB-001.yaml", {"jurisdiction_id": VILLAGE_A1}, 404),

@@ -99,7 +99,10 @@ def requests(place: Region, query) -> list[dict]:
     if numbers:
         return _requests(cases.filter(number__in=numbers[:MOST]))
     end = _moment(query["end_date"], "end_date") if query.get("end_date") else timezone.now()
-    start = _moment(query["start_date"], "start_date") if query.get("start_date") else end - WINDOW
+    try:
+        start = _moment(query["start_date"], "start_date") if query.get("start_date") else end - WINDOW
+    except OverflowError:  # an end in the first days of year 1: no 90 days before it
+        raise Problem(400, _("start_date and end_date may be at most 90 days apart.")) from None
     if start > end:
         raise Problem(400, _("start_date must come before end_date."))
     if end - start > WINDOW:
