@@ -35,6 +35,7 @@ from cunwu.legal import aid, mediation, scans
 from cunwu.legal import services as legal
 from cunwu.notices import services as notices
 from cunwu.notices import warnings
+from cunwu.partners import services as partners
 
 from .helpers import LISHU, PNG, actor, person
 from .test_isolation import HOMES, TARGETS
@@ -85,6 +86,9 @@ REGISTRY: dict[str, Route] = {
     "open311/v2/": P, r"open311/v2/^discovery\.(?P<fmt>\w+)$": P, r"open311/v2/^services\.(?P<fmt>\w+)$": P,
     r"open311/v2/^services/(?P<code>[^/]+)\.(?P<fmt>json|xml)$": P, r"open311/v2/^requests\.(?P<fmt>\w+)$": P,
     r"open311/v2/^requests/(?P<number>[^/]+)\.(?P<fmt>json|xml)$": P,
+    # the token look-up answers only a request's public number (test_partners.py)
+    r"open311/v2/^tokens/(?P<value>[^/]+)\.(?P<fmt>json|xml)$": P,
+    "partners/": LIST, "partners/<int:partner_id>/": Route("partner"),
     "certificates/requests/": LIST, "certificates/v/<str:token>": P, "certificates/v/": P, "v/<str:code>": P, "certificates/keys.json": P,
     "certificates/village/<str:code>/": REGION, "certificates/village/<str:code>/request/": REGION,
     "certificates/requests/<int:request_id>/": Route("certificate_request"),
@@ -220,7 +224,7 @@ MISSING = {  # path parameters of objects that do not exist
     "case_id": 999999999, "scan_id": 999999999, "notice_id": 999999999, "warning_id": 999999999,
     "committee_id": 999999999, "member_id": 999999999, "household_id": 999999999, "resident_id": 999999999,
     "label_id": 999999999, "visit_id": 999999999, "entry_id": 999999999, "job_id": 999999999,
-    "code": "220322100201",
+    "code": "220322100201", "partner_id": 999999999,
 }
 
 
@@ -336,7 +340,14 @@ def _households(code):
     return made
 
 
-MAKERS = (_case, _legal, _certificate, _notices, _burden, _people, _households)
+def _partners(code):
+    partner = partners.connect(Actor.console(), partners.PartnerInput(code[:6], f"系统{code}", "hotline"))
+    partners.issue_key(Actor.console(), partner.pk)
+    partners.add_endpoint(Actor.console(), partner.pk, "https://hotline.example.gov.cn/hooks", ["case.created"])
+    return {"partner_id": partner.pk}
+
+
+MAKERS = (_case, _legal, _certificate, _notices, _burden, _people, _households, _partners)
 PARAMETERS = {  # the path parameter each kind's routes take from what the makers return
     "case": {"number": "number"}, "attachment": {"number": "number", "attachment_id": "attachment_id"},
     "consultation": {"consultation_id": "consultation_id"}, "aid": {"application_id": "application_id"},
@@ -351,7 +362,7 @@ PARAMETERS = {  # the path parameter each kind's routes take from what the maker
     "household": {"household_id": "household_id"}, "resident": {"resident_id": "resident_id"},
     "label": {"label_id": "label_id"}, "visit": {"visit_id": "visit_id"},
     "listed_form": {"entry_id": "entry_id"}, "ledger_import": {"code": "village", "job_id": "job_id"},
-    "sharing": {"request_id": "sharing_id"},
+    "sharing": {"request_id": "sharing_id"}, "partner": {"partner_id": "partner_id"},
 }
 PAGE_METHODS = ("get", "post")
 API_METHODS = ("get", "post", "put", "delete")

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "cunwu.accounts",
     "cunwu.audit",
     "cunwu.notify",
+    "cunwu.partners",
     "cunwu.directory",
     "cunwu.burden",
     "cunwu.households",

@@ -18,6 +18,7 @@ urlpatterns = [
     path("v/<str:code>", verify_short, name="verify-short"),  # the short address printed on certificates
     path("legal/", include("cunwu.legal.urls")),
     path("open311/v2/", include("cunwu.open311.urls")),
+    path("partners/", include("cunwu.partners.urls")),
     path("", include("cunwu.notices.urls")),
     path("", include("cunwu.directory.urls")),
     path("", include("cunwu.web.urls")),

@@ -9,7 +9,7 @@ through the service layer. Objects outside the caller's scope are reported exact
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 
@@ -65,9 +65,12 @@ class Policy:
     rules: dict[str, Callable]
     own: Callable | None = None
     public: Callable | None = None
+    machine_rules: dict[str, Callable] = field(default_factory=dict)
 
     def q_for(self, user, assignment, action) -> Q | None:
-        rule = self.rules.get(assignment.role)
+        if assignment.role == Role.PARTNER_SYSTEM and assignment.role not in self.machine_rules:
+            return None  # a connected system gets only what a policy names for it (its own requests)
+        rule = self.machine_rules.get(assignment.role) or self.rules.get(assignment.role)
         return rule(user, assignment, action) if rule else None
 
 

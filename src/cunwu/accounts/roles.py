@@ -21,6 +21,9 @@ class Role(models.TextChoices):
     PROVINCE_ADMIN = "province_admin", _("province administrator")
     SUPERVISOR = "supervisor", _("supervisor")
     AUDITOR = "auditor", _("auditor")
+    # another system (the 12345 hotline, the provincial platform, a department's own system) connected by a county
+    # administrator: it submits and follows its own requests with an API key and is never a person signing in
+    PARTNER_SYSTEM = "partner_system", _("connected system")
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,7 @@ SPECS: dict[str, RoleSpec] = {
     Role.PROVINCE_ADMIN: RoleSpec((PROVINCE,)),
     Role.SUPERVISOR: RoleSpec((PROVINCE, CITY, COUNTY, TOWNSHIP), read_only=True),
     Role.AUDITOR: RoleSpec((PROVINCE, CITY, COUNTY), read_only=True),
+    Role.PARTNER_SYSTEM: RoleSpec((COUNTY,), official=False),
 }
 
 ADMIN_ROLES = (Role.COUNTY_ADMIN, Role.CITY_ADMIN, Role.PROVINCE_ADMIN)

@@ -10,12 +10,16 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
+from django.dispatch import Signal
 from django.utils import timezone
 
 from .context import Actor
 from .models import AuditEntry, AuditHead
 
 GENESIS = "0" * 64
+# Sent after each entry is written, inside the caller's transaction: what other systems are told of (partners'
+# webhooks) is decided from the same record of what happened, and rolls back with it.
+recorded = Signal()
 _HASHED_FIELDS = (
     "seq", "at", "actor_id", "actor_label", "role", "assignment_id", "action", "object_type", "object_id",
     "region_code", "source", "channel", "result", "detail", "prev_hash",
@@ -106,6 +110,7 @@ def record(
         entry.hash = _digest(entry)
         entry.save(force_insert=True)
         AuditHead.objects.filter(pk=1).update(seq=entry.seq, hash=entry.hash)
+        recorded.send(sender=AuditEntry, entry=entry, obj=obj)
     return entry
 
 

@@ -11,7 +11,8 @@ class CasesConfig(AppConfig):
     def ready(self) -> None:
         from cunwu.notify import hours
 
-        from . import alerts, clock, policies  # noqa: F401 - alerts registers the applicants' text purposes
+        from . import alerts, clock, outward, policies  # noqa: F401 - alerts registers the applicants' texts
 
         policies.register_policies()
+        outward.register()
         hours.use_calendar(clock.is_workday)

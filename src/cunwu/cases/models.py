@@ -96,6 +96,11 @@ class Case(models.Model):
     escalated_at = models.DateTimeField(null=True, blank=True)
     escalation_reason = models.TextField(blank=True)
 
+    # where the matter is, if the applicant said: a point from the phone or a pin on the village's sketch, and words
+    latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    place = models.CharField(_("where"), max_length=200, blank=True)
+
     result = models.TextField(_("result"), blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)  # the first result
     resolved_on_time = models.BooleanField(null=True)

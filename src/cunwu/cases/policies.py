@@ -66,7 +66,13 @@ def _own(user, action):
     return mine
 
 
+def _partner_rule(user, a, action):
+    """A connected system follows the requests it submitted itself, in its county, and nothing else."""
+    return Q(submitted_by_id=user.pk, county_code=a.region_id) if action == VIEW else None
+
+
 def register_policies() -> None:
     from .models import Case
 
-    register(Case, Policy(rules=dict.fromkeys(SPECS, _case_rule), own=_own))
+    register(Case, Policy(rules=dict.fromkeys(SPECS, _case_rule), own=_own,
+                          machine_rules={Role.PARTNER_SYSTEM: _partner_rule}))

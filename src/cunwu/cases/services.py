@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -119,6 +120,9 @@ class CaseInput:
     consent: str = ""
     idempotency_key: str = ""
     files: list[Upload] = field(default_factory=list)
+    latitude: str | float | None = None  # where the matter is (WGS 84), both or neither
+    longitude: str | float | None = None
+    place: str = ""  # where, in words
     resident: int | None = None  # the village's record the applicant's details are taken from
     visit: int | None = None  # the key-group visit on which the need was found
 
@@ -132,7 +136,7 @@ def _villager_assignment(user, village_code: str):
 
 def _intake_assignment(user, village_code: str):
     for a in permissions.assignments_of(user):
-        if a.role in INTAKE_ROLES and village_code.startswith(a.region_id):
+        if a.role in (*INTAKE_ROLES, Role.PARTNER_SYSTEM) and village_code.startswith(a.region_id):
             return a
     return None
 
@@ -249,7 +253,7 @@ def request_digest(data: CaseInput) -> str:
 
     fields = {name: getattr(data, name) for name in (
         "village", "kind", "item", "title", "description", "demand_type", "category", "urgency", "answers",
-        "materials", "channel", "applicant_name", "applicant_phone", "consent")}
+        "materials", "channel", "applicant_name", "applicant_phone", "consent", "latitude", "longitude", "place")}
     fields["files"] = [(u.name, u.material, hashlib.sha256(u.content).hexdigest()) for u in data.files]
     return hashlib.sha256(json.dumps(fields, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
 
@@ -329,6 +333,8 @@ def _submit(actor: Actor, data: CaseInput, scoped_key: str) -> Case:
         "self": [Channel.ONLINE, Channel.TERMINAL, Channel.API],
         "staff": [Channel.COUNTER, Channel.HOTLINE, Channel.TERMINAL, Channel.API],
     }["self" if own else "staff"]
+    if intake is not None and intake.role == Role.PARTNER_SYSTEM:  # a connected system takes calls, not visits
+        channels = [Channel.HOTLINE, Channel.API]
     default_channel = Channel.API if actor.channel == "api" else (Channel.ONLINE if own else Channel.COUNTER)
     case.channel = data.channel or default_channel
     if case.channel not in channels:
@@ -374,6 +380,7 @@ def _submit(actor: Actor, data: CaseInput, scoped_key: str) -> Case:
         case.urgency = data.urgency or default_urgency
         if case.urgency not in Urgency.values:
             err("urgency", _("Choose how urgent it is."))
+    _locate(case, data, err)
     case.description = (data.description or "").strip()
     if text_problem(case.description, 5000):
         err("description", text_problem(case.description, 5000))
@@ -442,6 +449,27 @@ def _submit(actor: Actor, data: CaseInput, scoped_key: str) -> Case:
     alerts.new_case(case)
     alerts.applicant(case, "case_received")
     return case
+
+
+CHINA = ((Decimal("3"), Decimal("54")), (Decimal("73"), Decimal("136")))  # latitude, longitude, with the seas
+
+
+def _locate(case: Case, data: CaseInput, err) -> None:
+    """An optional point (both coordinates, within China) and an optional description of the place."""
+    given = [v for v in (data.latitude, data.longitude) if v not in (None, "")]
+    if given:
+        try:
+            point = [Decimal(str(v).strip()).quantize(Decimal("0.000001")) for v in (data.latitude, data.longitude)]
+        except (InvalidOperation, TypeError, ValueError):
+            point = []
+        if len(point) != 2 or not all(p.is_finite() and lo <= p <= hi for p, (lo, hi) in zip(point, CHINA, strict=True)):
+            err("latitude", _("Give both latitude and longitude as decimal degrees within China, such as 43.16 "
+                              "and 124.35, or neither."))
+        else:
+            case.latitude, case.longitude = point
+    case.place = (data.place or "").strip()
+    if text_problem(case.place, 200):
+        err("place", text_problem(case.place, 200))
 
 
 def _from_record(actor: Actor, case: Case, village_code: str, data: CaseInput, err) -> None:

@@ -9,6 +9,7 @@ class LegalConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import aid, mediation, policies, services  # noqa: F401 - they register their text purposes
+        from . import aid, mediation, outward, policies, services  # noqa: F401 - they register their text purposes
 
         policies.register_policies()
+        outward.register()

@@ -9,6 +9,7 @@ class NoticesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import policies
+        from . import outward, policies
 
         policies.register_policies()
+        outward.register()

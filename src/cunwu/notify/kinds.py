@@ -24,6 +24,7 @@ KINDS = {
     "visits_due": _("Key-group visits due"),
     "sharing_request": _("Request for key-group data"),
     "sharing_decided": _("Data request decided"),
+    "webhook_paused": _("A connected system stopped answering"),
 }
 
 

@@ -10,4 +10,5 @@ urlpatterns = [
     re_path(r"^services/(?P<code>[^/]+)\.(?P<fmt>json|xml)$", views.definition, name="definition"),
     re_path(r"^requests\.(?P<fmt>\w+)$", views.requests, name="requests"),
     re_path(r"^requests/(?P<number>[^/]+)\.(?P<fmt>json|xml)$", views.one_request, name="request"),
+    re_path(r"^tokens/(?P<value>[^/]+)\.(?P<fmt>json|xml)$", views.token, name="token"),
 ]

@@ -1,0 +1,146 @@
+"""The worker's half of webhooks: send what is due, signed the Standard Webhooks way
+(https://www.standardwebhooks.com/): `webhook-id` (the message's id, the same on every retry), `webhook-timestamp`
+(seconds, this attempt), `webhook-signature` (`v1,` and base64 of HMAC-SHA256 over "id.timestamp.body" with the
+endpoint's secret).
+
+- Sent after the commit by a task, and every minute for retries; rows are claimed with a token of the worker's
+  own, so a second worker never sends the same row at the same time.
+- A 2xx answer delivers. Anything else (another status, a redirect, which is never followed, no answer within
+  the timeout) is one failed attempt, kept with its answer; the next is due after RETRY, about a day in all.
+  When the last one fails, the endpoint is paused (what is due for it waits) and the county's administrators
+  are told.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import hmac
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections import Counter
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from cunwu.accounts import personal_data
+from cunwu.accounts.models import Assignment
+from cunwu.accounts.roles import Role
+from cunwu.audit.context import Actor
+from cunwu.audit.services import record
+from cunwu.notify import services as notify
+
+from .models import Attempt, Endpoint, EndpointState, Send, SendState
+
+RETRY = (dt.timedelta(seconds=5), dt.timedelta(minutes=5), dt.timedelta(minutes=30), dt.timedelta(hours=2),
+         dt.timedelta(hours=5), dt.timedelta(hours=10), dt.timedelta(hours=10))
+BATCH = 50
+
+
+def sign(secret: str, msg_id: str, timestamp: int, body: str) -> str:
+    key = base64.b64decode(secret.removeprefix("whsec_"))
+    mac = hmac.new(key, f"{msg_id}.{timestamp}.{body}".encode(), hashlib.sha256).digest()
+    return "v1," + base64.b64encode(mac).decode()
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):  # a receiver's redirect is an answer, not an address to follow
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirect)
+
+
+def _post(url: str, body: bytes, headers: dict, timeout: float) -> tuple[int | None, str]:
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+    try:
+        with _OPENER.open(request, timeout=timeout) as response:
+            return response.status, response.read(500).decode("utf-8", "replace")
+    except urllib.error.HTTPError as exc:
+        return exc.code, (exc.read(500) or b"").decode("utf-8", "replace")
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        reason = getattr(exc, "reason", exc)
+        return None, f"{type(reason).__name__}: {reason}"[:500]
+
+
+def attempt(send: Send, now: dt.datetime) -> bool:
+    """One attempt at one row, recorded with its answer. True if delivered."""
+    endpoint, message = send.endpoint, send.message
+    started = time.monotonic()
+    try:
+        secret = personal_data.decrypt(endpoint.secret_sealed)
+    except ValueError as exc:  # sealed with a key no longer configured
+        status, answer = None, f"the secret cannot be read: {exc}"[:500]
+    else:
+        stamp = int(time.time())
+        headers = {"content-type": "application/json", "user-agent": "cunwu-webhooks/1",
+                   "webhook-id": message.uid, "webhook-timestamp": str(stamp),
+                   "webhook-signature": sign(secret, message.uid, stamp, message.body)}
+        status, answer = _post(endpoint.url, message.body.encode(), headers,
+                               settings.CUNWU.get("WEBHOOK_TIMEOUT_SECONDS", 5))
+    Attempt.objects.create(send=send, at=now, status=status, answer=answer[:500], replay=send.replaying,
+                           milliseconds=int((time.monotonic() - started) * 1000))
+    tries = send.attempts + 1
+    if status is not None and 200 <= status < 300:
+        Send.objects.filter(pk=send.pk).update(state=SendState.DELIVERED, attempts=tries, delivered_at=now,
+                                               last_error="", claim="", replaying=False)
+        return True
+    error = (f"HTTP {status}" if status is not None else answer)[:300]
+    if send.replaying:  # sent again by hand: the answer is kept, and nothing more is scheduled
+        Send.objects.filter(pk=send.pk).update(state=SendState.FAILED, attempts=tries, last_error=error, claim="",
+                                               replaying=False)
+        return False
+    if tries <= len(RETRY):
+        Send.objects.filter(pk=send.pk).update(
+            state=SendState.PENDING, attempts=tries, last_error=error, claim="", due_at=now + RETRY[tries - 1])
+        return False
+    Send.objects.filter(pk=send.pk).update(state=SendState.FAILED, attempts=tries, last_error=error, claim="")
+    _pause(endpoint, now, error)
+    return False
+
+
+def _pause(endpoint: Endpoint, now: dt.datetime, error: str) -> None:
+    """Failing for about a day: stop sending to it, keep what is due, and tell the county's administrators."""
+    with transaction.atomic():
+        if not Endpoint.objects.filter(pk=endpoint.pk, state=EndpointState.ACTIVE).update(
+                state=EndpointState.PAUSED, paused_reason=error[:300]):
+            return
+        partner = endpoint.partner
+        record(Actor.worker(), "partners.endpoint.paused", endpoint, region_code=partner.region_id,
+               detail={"partner": partner.pk, "url": endpoint.url, "error": error[:200]})
+        admins = [a.user for a in Assignment.objects.active().filter(
+            role=Role.COUNTY_ADMIN, region_id=partner.region_id).select_related("user")]
+        notify.tell(admins, "webhook_paused", f"webhook-paused:{endpoint.pk}:{int(now.timestamp())}", partner.name,
+                    link=f"/partners/{partner.pk}/", region_code=partner.region_id, role=Role.COUNTY_ADMIN)
+
+
+def _claim(ids: list[int], now: dt.datetime) -> list[Send]:
+    token = uuid.uuid4().hex
+    Send.objects.filter(pk__in=ids, state=SendState.PENDING).update(state=SendState.CLAIMED, claim=token,
+                                                                     claimed_at=now)
+    return list(Send.objects.filter(pk__in=ids, claim=token).select_related("endpoint__partner", "message")
+                .order_by("due_at", "id"))
+
+
+def deliver_due(now: dt.datetime | None = None, batch: int = BATCH) -> Counter:
+    """Send every row whose time has come to an active endpoint. Returns counts by outcome."""
+    now = now or timezone.now()
+    done: Counter = Counter()
+    # rows a worker claimed and never finished (it stopped mid-send): due again after ten minutes
+    Send.objects.filter(state=SendState.CLAIMED, claimed_at__lt=now - dt.timedelta(minutes=10)).update(
+        state=SendState.PENDING, claim="")
+    while True:
+        ids = list(Send.objects.filter(state=SendState.PENDING, due_at__lte=now,
+                                       endpoint__state=EndpointState.ACTIVE, endpoint__partner__active=True)
+                   .order_by("due_at", "id").values_list("pk", flat=True)[:batch])
+        if not ids:
+            break
+        for send in _claim(ids, now):
+            done["delivered" if attempt(send, now) else "failed"] += 1
+        if len(ids) < batch:
+            break
+    return done
