@@ -7,6 +7,7 @@ echo "== SQLite =="
 CUNWU_VAR_DIR="$PWD/var/bench" env -u DATABASE_URL .venv/bin/python benchmarks/foundation.py
 CUNWU_VAR_DIR="$PWD/var/bench" env -u DATABASE_URL .venv/bin/python benchmarks/directory.py
 CUNWU_VAR_DIR="$PWD/var/bench" env -u DATABASE_URL .venv/bin/python benchmarks/cases.py
+CUNWU_VAR_DIR="$PWD/var/bench" env -u DATABASE_URL .venv/bin/python benchmarks/open311.py
 CUNWU_VAR_DIR="$PWD/var/bench" env -u DATABASE_URL .venv/bin/python benchmarks/inbox.py
 CUNWU_VAR_DIR="$PWD/var/bench" env -u DATABASE_URL .venv/bin/python benchmarks/certificates.py
 CUNWU_VAR_DIR="$PWD/var/bench" env -u DATABASE_URL .venv/bin/python benchmarks/legal.py
@@ -24,6 +25,7 @@ PY
 CUNWU_VAR_DIR="$PWD/var/bench" DATABASE_URL="${url%/*}/cunwu_bench" .venv/bin/python benchmarks/foundation.py
 CUNWU_VAR_DIR="$PWD/var/bench" DATABASE_URL="${url%/*}/cunwu_bench" .venv/bin/python benchmarks/directory.py
 CUNWU_VAR_DIR="$PWD/var/bench" DATABASE_URL="${url%/*}/cunwu_bench" .venv/bin/python benchmarks/cases.py
+CUNWU_VAR_DIR="$PWD/var/bench" DATABASE_URL="${url%/*}/cunwu_bench" .venv/bin/python benchmarks/open311.py
 CUNWU_VAR_DIR="$PWD/var/bench" DATABASE_URL="${url%/*}/cunwu_bench" .venv/bin/python benchmarks/inbox.py
 CUNWU_VAR_DIR="$PWD/var/bench" DATABASE_URL="${url%/*}/cunwu_bench" .venv/bin/python benchmarks/certificates.py
 CUNWU_VAR_DIR="$PWD/var/bench" DATABASE_URL="${url%/*}/cunwu_bench" .venv/bin/python benchmarks/legal.py

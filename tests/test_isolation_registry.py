@@ -89,6 +89,8 @@ REGISTRY: dict[str, Route] = {
     # the token look-up answers only a request's public number (test_partners.py)
     r"open311/v2/^tokens/(?P<value>[^/]+)\.(?P<fmt>json|xml)$": P,
     "partners/": LIST, "partners/<int:partner_id>/": Route("partner"),
+    "partners/<int:partner_id>/orders/": Route("partner"),
+    "partners/<int:partner_id>/orders/results.<str:fmt>": Route("partner", {"fmt": "json"}),
     "certificates/requests/": LIST, "certificates/v/<str:token>": P, "certificates/v/": P, "v/<str:code>": P, "certificates/keys.json": P,
     "certificates/village/<str:code>/": REGION, "certificates/village/<str:code>/request/": REGION,
     "certificates/requests/<int:request_id>/": Route("certificate_request"),

@@ -121,6 +121,8 @@ def test_a_partner_posts_a_request_with_its_key_and_the_village_is_told(client, 
     # the public answer publishes no one's name, phone or words
     public = client.get(f"{ROOT}/requests/{case.number}.json", {"jurisdiction_id": VILLAGE_A1}).content.decode()
     assert "王秀英" not in public and "13904345678" not in public and "路灯坏了" not in public
+    assert "三组村道东头" not in public  # the place in words is the caller's; the point is rounded
+    assert (json.loads(public)[0]["lat"], json.loads(public)[0]["long"]) == (43.161, 124.35)
 
 
 def test_an_application_post_checks_its_attributes_like_the_form(client, hotline):
@@ -138,8 +140,8 @@ def test_an_application_post_checks_its_attributes_like_the_form(client, hotline
 @pytest.mark.parametrize(("fields", "status", "words"), [
     ({"api_key": ""}, 403, "api_key"),
     ({"api_key": "o311_not-a-key"}, 403, "api_key"),
-    ({"jurisdiction_id": OTHER_COUNTY_VILLAGE}, 403, "outside"),
-    ({"jurisdiction_id": OTHER_COUNTY, "address_id": OTHER_COUNTY_VILLAGE}, 403, "outside"),
+    ({"jurisdiction_id": OTHER_COUNTY_VILLAGE}, 403, "jurisdiction_id"),
+    ({"jurisdiction_id": OTHER_COUNTY, "address_id": OTHER_COUNTY_VILLAGE}, 403, "jurisdiction_id"),
     ({"jurisdiction_id": LISHU}, 400, "address_id"),
     ({"jurisdiction_id": LISHU, "address_id": OTHER_COUNTY_VILLAGE}, 400, "address_id"),
     ({"jurisdiction_id": ""}, 400, "jurisdiction_id"),

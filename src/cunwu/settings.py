@@ -232,6 +232,12 @@ CUNWU: dict[str, Any] = {
     "TOKEN_DAYS": int(os.environ.get("CUNWU_TOKEN_DAYS", 90)),
     # The reverse proxies (addresses or networks) whose X-Forwarded-For and X-Forwarded-Proto are believed.
     "TRUSTED_PROXIES": os.environ.get("CUNWU_TRUSTED_PROXIES", ""),
+    # Open311: public reads a minute from one client address (docs/open311.md); a partner's key has its own budget.
+    "OPEN311_PER_MINUTE": int(os.environ.get("CUNWU_OPEN311_PER_MINUTE", 120)),
+    # Webhooks: the receiver's answer is awaited this long; plain http:// is allowed only to this machine and to
+    # these hosts (a government intranet without TLS), comma separated.
+    "WEBHOOK_TIMEOUT_SECONDS": float(os.environ.get("CUNWU_WEBHOOK_TIMEOUT_SECONDS", 5)),
+    "WEBHOOK_HTTP_HOSTS": os.environ.get("CUNWU_WEBHOOK_HTTP_HOSTS", ""),
     # A demo install (make run): the text message outbox page exists, sign-in codes may show on screen.
     "DEMO_MODE": _env_bool("CUNWU_DEMO", False) or _env_bool("CUNWU_DEMO_SMS_ON_SCREEN", False),
     "ATTACHMENT_TYPES": ["image/jpeg", "image/png", "image/webp", "application/pdf"],

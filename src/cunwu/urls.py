@@ -4,6 +4,7 @@ from django.views import defaults
 
 from cunwu.api import api
 from cunwu.certificates.views import verify_short
+from cunwu.open311 import views as open311_views
 
 urlpatterns = [
     path("api/v1/", api.urls),
@@ -19,6 +20,9 @@ urlpatterns = [
     path("legal/", include("cunwu.legal.urls")),
     path("open311/v2/", include("cunwu.open311.urls")),
     path("partners/", include("cunwu.partners.urls")),
+    path("partners/<int:partner_id>/orders/", open311_views.orders, name="partner_orders"),
+    path("partners/<int:partner_id>/orders/results.<str:fmt>", open311_views.order_results,
+         name="partner_order_results"),
     path("", include("cunwu.notices.urls")),
     path("", include("cunwu.directory.urls")),
     path("", include("cunwu.web.urls")),

@@ -15,6 +15,10 @@ from .choices import DispatchState, Stage, Urgency
 purposes.register("case_received", _("Your request %(n)s has been received. Follow it on the village portal."), "n")
 purposes.register("case_missing", _("Request %(n)s: please bring or upload %(items)s. The time limit waits for "
                                     "you."), "n", "items")
+purposes.register("case_transferred", _("Request %(n)s was passed to %(v)s, which handles it now; its time limit "
+                                        "is unchanged."), "n", "v")
+purposes.register("case_merged", _("Request %(n)s is about the same matter as %(m)s, so they are handled together; "
+                                   "you will be told its result."), "n", "m")
 purposes.register("case_refused", _("Request %(n)s was refused: %(r)s"), "n", "r")
 purposes.register("case_result", _("Request %(n)s has a result. Please read it and rate it on the village "
                                    "portal."), "n")
@@ -72,6 +76,16 @@ def responsible(case) -> tuple[list[User], str]:
 
 def new_case(case) -> None:
     _tell(village_staff(case), case, "case_new", "new", Role.VILLAGE_STAFF, due=case.respond_by)
+
+
+def transferred(case) -> None:
+    """The staff of the village a request was passed to, as for a new one (the clock has been running)."""
+    _tell(village_staff(case), case, "case_new", f"transferred:{case.version}", Role.VILLAGE_STAFF, due=case.due_at)
+
+
+def released(case) -> None:
+    """The staff of the village, when the request a case was joined to ended without a result."""
+    _tell(village_staff(case), case, "case_new", f"released:{case.version}", Role.VILLAGE_STAFF, due=case.due_at)
 
 
 def materials_supplied(case) -> None:

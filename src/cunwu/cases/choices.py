@@ -59,6 +59,7 @@ class State(models.TextChoices):
     CLOSED = "closed", _("closed")
     REFUSED = "refused", _("refused")
     WITHDRAWN = "withdrawn", _("withdrawn")
+    MERGED = "merged", _("joined to another request of the same matter; its result will be this one's")
 
 
 OPEN_STATES = (State.NEW, State.HANDLING, State.AWAITING_MATERIALS, State.RECTIFYING)
@@ -122,6 +123,9 @@ class Action(models.TextChoices):
     CLOSED = "closed", _("The request was closed")
     WITHDRAWN = "withdrawn", _("The applicant withdrew the request")
     ATTACHED = "attached", _("A file was added")
+    TRANSFERRED = "transferred", _("The request was passed to the village it belongs to")
+    MERGED = "merged", _("The request was joined to another about the same matter")
+    RELEASED = "released", _("The request it was joined to ended without a result, so it is handled on its own")
     WARNED = "warned", _("Three quarters of the time limit have passed")
     OVERDUE = "overdue", _("The time limit has passed")
 

@@ -100,6 +100,8 @@ class Case(models.Model):
     latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     place = models.CharField(_("where"), max_length=200, blank=True)
+    merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="joined")
+    words = models.TextField(blank=True)  # what it is about, cut by jieba once at intake (duplicates.py)
 
     result = models.TextField(_("result"), blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)  # the first result

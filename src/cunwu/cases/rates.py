@@ -206,6 +206,14 @@ def _count_asked(case: Case) -> None:
         rows.update(n=F("n") + 1)
 
 
+def move_asked(case: Case, from_village: str) -> None:
+    """A case passed to another village of its township: its "what villagers ask" count moves with it (the
+    township's tallies stay where they are)."""
+    month = timezone.localdate(case.created_at).replace(day=1)
+    AskedTally.objects.filter(village_code=from_village, month=month, category=case.category).update(n=F("n") - 1)
+    _count_asked(case)
+
+
 def _asked_by_month() -> dict[tuple, list]:
     """{(village, month, category): [county, n]} counted from the cases."""
     counted: dict[tuple, list] = {}

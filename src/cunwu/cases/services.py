@@ -33,7 +33,7 @@ from cunwu.directory import services as directory
 from cunwu.households import services as households
 from cunwu.notify import hours
 from cunwu.regions.models import Region
-from cunwu.text import clean_text, text_problem
+from cunwu.text import clean_text, text_problem, words
 from cunwu.uploads import Upload, check_uploads, save_upload
 
 from . import alerts, clock, rates
@@ -432,6 +432,7 @@ def _submit(actor: Actor, data: CaseInput, scoped_key: str) -> Case:
 
     now = timezone.now()
     case.created_at = now
+    case.words = " ".join(sorted(words(f"{case.title} {case.description}")))[:2000]
     case.number = _next_number(village, timezone.localdate(now))
     respond = _limit("APPLICATION_RESPOND") if case.kind == CaseKind.APPLICATION else _limit("respond", case.urgency)
     resolve = (Limit(entry.promised_limit_days, "workdays") if entry is not None
@@ -645,6 +646,111 @@ def _handler(actor: Actor, number: str, expected_version: int | None) -> tuple[C
 
 
 @transaction.atomic
+def transfer(actor: Actor, number: str, village_code: str, reason: str,
+             expected_version: int | None = None) -> Case:
+    """Pass a request taken in at the wrong village to the village of the same township it belongs to, with its
+    number, clock and history: its staff are told as for a new request, the applicant by text."""
+    case = get_case(actor, number)
+    action = next((a for a in (HANDLE, COORDINATE) if may(actor, a, case)), None)
+    if action is None:
+        raise permissions.Forbidden(_("This is not yours to do on this case."))
+    case, acting = _load(actor, number, action, expected_version)
+    if case.state not in OPEN_STATES or case.state == State.RECTIFYING:
+        raise permissions.Forbidden(_("A request with a result, or closed, is not passed on: it stays where it was "
+                                      "handled."))
+    if case.stage != Stage.VILLAGE:
+        raise permissions.Forbidden(_("The township holds this request and decides who handles it."))
+    reason = _needs(reason, "reason", _("Say why the request belongs to the other village."))
+    target = Region.objects.filter(code=(village_code or "").strip(), level=5, active=True).first()
+    if target is None or target.code[:9] != case.township_code:
+        raise _invalid("village", _("Choose a village of the same township; a request for another township is "
+                                    "passed on by the township."))
+    if target.code == case.village_id:
+        raise _invalid("village", _("The request is already at %(v)s.") % {"v": target.name})
+    before = case.village
+    case.village, case.owner, case.owner_since = target, None, None
+    rates.move_asked(case, before.code)
+    _event(case, acting, Action.TRANSFERRED, f"{before.name} → {target.name}：{reason}",
+           detail={"from": before.code, "to": target.code})
+    _save(case)
+    alerts.transferred(case)
+    alerts.applicant(case, "case_transferred", v=target.name)
+    return case
+
+
+MERGEABLE = (State.NEW, State.HANDLING, State.AWAITING_MATERIALS)
+
+
+@transaction.atomic
+def merge(actor: Actor, number: str, into: str, reason: str = "", expected_version: int | None = None) -> Case:
+    """Join a request to another of the same village about the same matter: it keeps its applicant, who is told;
+    its own clock stops (the main request's runs); when the main request gets its result, so does this one, and
+    its applicant rates it. If the main one ends without a result, this one is handled on its own again."""
+    case, acting = _handler(actor, number, expected_version)
+    main = get_case(actor, (into or "").strip()) if (into or "").strip() else None
+    if main is None:
+        raise _invalid("into", _("Choose the request this one is the same as."))
+    if main.pk == case.pk:
+        raise _invalid("into", _("A request is not joined to itself."))
+    if main.village_id != case.village_id:
+        raise _invalid("into", _("Only requests of the same village are joined; pass this one to its village "
+                                 "first."))
+    if case.state not in MERGEABLE:
+        raise permissions.Forbidden(_("Only a request still being handled is joined to another."))
+    main = Case.objects.select_for_update().select_related("village").get(pk=main.pk)
+    if main.state not in OPEN_STATES:
+        raise _invalid("into", _("%(n)s is no longer open: join this one to a request still being handled.")
+                       % {"n": main.short_number})
+    if Case.objects.filter(merged_into=case, state=State.MERGED).exists():
+        raise _invalid("into", _("Other requests are joined to this one; join %(n)s to it instead.")
+                       % {"n": main.short_number})
+    now = timezone.now()
+    if case.responded_at is None:  # joining is the village's first answer to it
+        case.responded_at = now
+        case.responded_on_time = case.respond_by is None or now <= case.respond_by
+    _pause_clock(case, now)
+    case.state, case.merged_into = State.MERGED, main
+    case.stage_due_at, case.stage_overdue = None, False
+    case.dispatches.filter(state__in=[DispatchState.CALLED, DispatchState.SIGNED_IN]).update(
+        state=DispatchState.WITHDRAWN, next_check_at=None)
+    note = (reason or "").strip()[:500]
+    _event(case, acting, Action.MERGED, f"→ {main.short_number}" + (f"：{note}" if note else ""),
+           detail={"into": main.number})
+    _save(case)
+    _event(main, acting, Action.NOTE, _("%(n)s, about the same matter, was joined to this request.")
+           % {"n": case.short_number})
+    _save(main)
+    alerts.applicant(case, "case_merged", m=main.short_number)
+    return case
+
+
+def _joined(case: Case):
+    return Case.objects.select_for_update().select_related("village").filter(merged_into=case,
+                                                                             state=State.MERGED)
+
+
+def _results_follow(case: Case, acting: Actor, now: dt.datetime) -> None:
+    """The requests joined to this one get its result, and their applicants are asked to rate it."""
+    for joined in _joined(case):
+        if joined.resolved_at is None:
+            joined.resolved_at, joined.resolved_on_time = now, case.resolved_on_time
+        joined.result, joined.result_at, joined.state = case.result, now, State.RESOLVED
+        _event(joined, acting, Action.RESOLVED, case.result)
+        _save(joined)
+        alerts.applicant(joined, "case_result")
+
+
+def _release_joined(case: Case, acting: Actor, now: dt.datetime) -> None:
+    """The main request ended without a result: those joined to it are handled on their own again."""
+    for joined in _joined(case):
+        joined.state, joined.merged_into = State.HANDLING, None
+        _resume_clock(joined, now)
+        _event(joined, acting, Action.RELEASED, case.short_number)
+        _save(joined)
+        alerts.released(joined)
+
+
+@transaction.atomic
 def add_note(actor: Actor, number: str, note: str, expected_version: int | None = None) -> Case:
     case = get_case(actor, number)
     action = next((a for a in (HANDLE, COORDINATE, REPORT_IN, SUPERVISE) if may(actor, a, case)), None)
@@ -749,6 +855,7 @@ def refuse(actor: Actor, number: str, reason: str, redirect_to: str = "",
     case.due_at = case.warn_at = None
     _event(case, acting, Action.REFUSED, reason + (f"；{_('go to')}：{redirect_to}" if redirect_to else ""))
     _save(case)
+    _release_joined(case, acting, now)
     alerts.applicant(case, "case_refused", r=reason + (f" {_('Go to')}：{redirect_to}" if redirect_to else ""))
     return case
 
@@ -799,6 +906,7 @@ def _give_result(case: Case, acting: Actor, result: str, now: dt.datetime) -> No
     case.stage_due_at, case.stage_overdue = None, False
     _event(case, acting, Action.RESOLVED, result)
     alerts.applicant(case, "case_result")
+    _results_follow(case, acting, now)
 
 
 # --- township and departments -------------------------------------------------------------------------------
@@ -1095,7 +1203,7 @@ def exclude_rating(actor: Actor, number: str, reason: str, round_number: int | N
 @transaction.atomic
 def withdraw(actor: Actor, number: str, reason: str = "", expected_version: int | None = None) -> Case:
     case, acting = _load(actor, number, OWN, expected_version, _("Only the applicant withdraws a request."))
-    if case.state not in (State.NEW, State.HANDLING, State.AWAITING_MATERIALS):
+    if case.state not in (State.NEW, State.HANDLING, State.AWAITING_MATERIALS, State.MERGED):
         raise _not_now(case)
     now = timezone.now()
     case.state, case.closed_at = State.WITHDRAWN, now
@@ -1104,6 +1212,7 @@ def withdraw(actor: Actor, number: str, reason: str = "", expected_version: int 
         state=DispatchState.WITHDRAWN, next_check_at=None)
     _event(case, acting, Action.WITHDRAWN, (reason or "").strip())
     _save(case)
+    _release_joined(case, acting, now)
     return case
 
 
@@ -1149,7 +1258,7 @@ def available_actions(actor: Actor, case: Case) -> list[str]:
             found.append("supply")
         if case.state == State.RESOLVED:
             found.append("rate")
-        if case.state in (State.NEW, State.HANDLING, State.AWAITING_MATERIALS):
+        if case.state in (State.NEW, State.HANDLING, State.AWAITING_MATERIALS, State.MERGED):
             found.append("withdraw")
     if handle or (coordinate and case.stage == Stage.TOWNSHIP):
         if case.owner_id is None and case.state in OPEN_STATES:
@@ -1184,6 +1293,10 @@ def available_actions(actor: Actor, case: Case) -> list[str]:
                 found.append("respond")
             if case.state == State.RECTIFYING and row.lead and "callback" not in found:
                 found.append("callback")
+    if case.stage == Stage.VILLAGE and case.state in MERGEABLE and (handle or may(actor, COORDINATE, case)):
+        found.append("transfer")
+    if case.state in MERGEABLE and (handle or (coordinate and case.stage == Stage.TOWNSHIP)):
+        found.append("merge")
     if may(actor, SUPERVISE, case) and case.ratings.filter(excluded=False).exists():
         found.append("exclude_rating")
     if case.state in OPEN_STATES and (handle or coordinate or may(actor, REPORT_IN, case)):

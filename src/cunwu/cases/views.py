@@ -27,8 +27,8 @@ from cunwu.households import services as households
 from cunwu.regions.models import Region
 from cunwu.web.feedback import errors_of, flash_errors
 
-from . import queues, rates, services
-from .choices import Category, DemandType, Grade, RatingGiven, Stage, State, Urgency
+from . import duplicates, queues, rates, services
+from .choices import OPEN_STATES, Category, DemandType, Grade, RatingGiven, Stage, State, Urgency
 
 # Departments are offered by kind; the service finds (or opens) that department in the case's own county.
 DEPARTMENTS = [(kind, CHINESE_NAMES[kind]) for kind in DepartmentKind.values]
@@ -66,7 +66,9 @@ def queue(request):
     size = 50
     rows = list(queryset[(page - 1) * size: page * size + 1])
     township = Role.TOWNSHIP_OFFICER in roles
+    staff = not (roles <= {Role.VILLAGER, Role.DEPARTMENT_OFFICER})
     return render(request, "cases/queue.html", {
+        "alike": duplicates.flags(actor, rows[:size]) if staff else {},
         "cases": rows[:size], "more": len(rows) > size, "page": page, "filters": filters,
         "total": queues.count(queryset), "cap": queues.COUNT_CAP, "tabs": STATUS_TABS,
         "stages": Stage.choices, "urgencies": Urgency.choices, "now": timezone.now(),
@@ -198,7 +200,13 @@ def case_page(request, number: str):
     answers = [(labels.get(key, key), "、".join(value) if isinstance(value, list) else value)
                for key, value in case.answers.items()]
     counted = case.ratings.filter(excluded=False).order_by("-round").first() if case.grade else None
+    neighbours = list(Region.objects.active().filter(level=5, parent_id=case.township_code).exclude(
+        code=case.village_id).order_by("code").values_list("code", "name")) if "transfer" in actions else []
+    alike = duplicates.possible_duplicates(actor, case) if case.state in OPEN_STATES and (
+        "take" in actions or "note" in actions) else []
     return render(request, "cases/case.html", {
+        "neighbours": neighbours, "duplicates": alike, "open_states": list(OPEN_STATES),
+        "joined": list(case.joined.order_by("created_at")) if not case.merged_into_id else [],
         "case": case, "actions": actions, "answers": answers, "events": case.events.all(), "dispatches": dispatches,
         "ratings": case.ratings.all(), "attachments": case.attachments.all(), "materials": materials,
         "grades": list(reversed(Grade.choices)), "now": timezone.now(), "rating_given": RatingGiven.choices,
@@ -254,6 +262,9 @@ def _call(request, actor: Actor, number: str, action: str):
         "callback": lambda: services.callback(actor, number, post.get("note", ""), version),
         "exclude_rating": lambda: services.exclude_rating(actor, number, post.get("reason", ""), None, version),
         "withdraw": lambda: services.withdraw(actor, number, post.get("reason", ""), version),
+        "merge": lambda: services.merge(actor, number, post.get("into", ""), post.get("reason", ""), version),
+        "transfer": lambda: services.transfer(actor, number, post.get("village", ""), post.get("reason", ""),
+                                              version),
         "attach": lambda: services.attach(actor, number, files, version),
     }
     return calls.get(action)
@@ -297,6 +308,8 @@ DONE = {  # what each action did, said to the person who did it
     "callback": gettext_lazy("The call back is recorded."),
     "exclude_rating": gettext_lazy("The rating is set aside, with your reason on the record."),
     "withdraw": gettext_lazy("Withdrawn."),
+    "transfer": gettext_lazy("Passed to the other village; its staff and the applicant are told."),
+    "merge": gettext_lazy("Joined: it follows the other request, and its applicant is told."),
     "attach": gettext_lazy("The files are added to the request."),
 }
 

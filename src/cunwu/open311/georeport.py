@@ -9,7 +9,8 @@
   refused or withdrawn), `open` otherwise; `status_notes` is the state in words; `agency_responsible` who holds it
   now (the village, the township, or the lead department); `expected_datetime` its deadline.
 - Personal data is never in an answer: no name, phone, free text typed by the applicant or result written about
-  them; the description is the service's name and the address is the place's name.
+  them; the description is the service's name and the address is the place's name. A point the applicant gave
+  is published rounded to three decimals (about a hundred metres).
 """
 
 from __future__ import annotations
@@ -153,6 +154,11 @@ def _requests(cases) -> list[dict]:
     return [_request(c, agency[c.pk] or c.village.name) for c in rows]
 
 
+def _rounded(value) -> float | None:
+    """A point published to about a hundred metres: where the matter is, not whose door it is."""
+    return None if value is None else float(round(value, 3))
+
+
 def _request(case: Case, agency: str) -> dict:
     demand = case.kind == CaseKind.DEMAND
     entry = case.entry
@@ -173,7 +179,7 @@ def _request(case: Case, agency: str) -> dict:
         "address": case.village.name,
         "address_id": case.village_id,
         "zipcode": None,
-        "lat": None,
-        "long": None,
+        "lat": _rounded(case.latitude),
+        "long": _rounded(case.longitude),
         "media_url": None,
     }

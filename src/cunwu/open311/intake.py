@@ -60,20 +60,17 @@ def _answers(form) -> dict:
     return answers
 
 
-def submit(partner: Partner, form, source: str) -> tuple[dict, bool]:
-    """Make the case; returns the specification's answer and whether it is new."""
-    village = _village(partner, form)
-    code = (form.get("service_code") or "").strip()
+def case_input(partner: Partner, village: str, code: str, *, description: str = "", name: str = "",
+               phone: str = "", latitude=None, longitude=None, place: str = "", token: str = "",
+               answers: dict | None = None) -> cases.CaseInput:
+    """A request from a partner as the intake service takes it: a directory item or `demand.<category>`."""
+    data = cases.CaseInput(
+        village=village, description=description, answers=answers or {},
+        channel=Channel.HOTLINE if partner.kind in (PartnerKind.HOTLINE, PartnerKind.LEGAL_LINE) else Channel.API,
+        applicant_name=name, applicant_phone=phone, latitude=latitude, longitude=longitude, place=place,
+        idempotency_key=token)
     if not code:
         raise Problem(400, _("service_code is required."))
-    token = (form.get("token") or "").strip() or f"t{uuid.uuid4().hex}"
-    description = (form.get("description") or "").strip()
-    data = cases.CaseInput(
-        village=village, description=description, answers=_answers(form),
-        channel=Channel.HOTLINE if partner.kind in (PartnerKind.HOTLINE, PartnerKind.LEGAL_LINE) else Channel.API,
-        applicant_name=((form.get("last_name") or "").strip() + (form.get("first_name") or "").strip()),
-        applicant_phone=(form.get("phone") or "").strip(), latitude=form.get("lat"), longitude=form.get("long"),
-        place=(form.get("address_string") or "").strip(), idempotency_key=token)
     if code.startswith(DEMAND):
         if code[len(DEMAND):] not in Category.values:
             raise Problem(404, _("There is no service %(code)s.") % {"code": code[:64]})
@@ -81,27 +78,47 @@ def submit(partner: Partner, form, source: str) -> tuple[dict, bool]:
         data.title = description.splitlines()[0][:60] if description else str(Category(data.category).label)
     else:
         data.kind, data.item = CaseKind.APPLICATION, code
-    actor = Actor(user=partner.user, channel="api", source=source)
+    return data
+
+
+def submit_as(partner: Partner, data: cases.CaseInput, source: str, names: dict | None = None) -> tuple[Case, bool]:
+    """Made by the partner's service account, through the same service as every other intake; a refusal is a
+    Problem naming the fields as the specification's parameters."""
     try:
-        case, created = cases.submit(actor, data)
+        return cases.submit(Actor(user=partner.user, channel="api", source=source), data)
     except ValidationError as exc:
         problems = exc.message_dict if hasattr(exc, "error_dict") else {"": exc.messages}
         if "item" in problems:
             raise Problem(404, problems["item"][0]) from None
         raise Problem(400, " ".join(
-            f"{_name(field)}: {' '.join(messages)}" if field and field != "__all__" else " ".join(messages)
+            f"{_name(field, names or FIELDS)}: {' '.join(messages)}" if field and field != "__all__"
+            else " ".join(messages)
             for field, messages in problems.items())) from None
     except (permissions.Forbidden, permissions.NotFound):
         raise Problem(403, _("This api_key may not submit requests here.")) from None
+
+
+def submit(partner: Partner, form, source: str) -> tuple[dict, bool]:
+    """Make the case; returns the specification's answer and whether it is new."""
+    village = _village(partner, form)
+    token = (form.get("token") or "").strip() or f"t{uuid.uuid4().hex}"
+    data = case_input(
+        partner, village, (form.get("service_code") or "").strip(),
+        description=(form.get("description") or "").strip(),
+        name=(form.get("last_name") or "").strip() + (form.get("first_name") or "").strip(),
+        phone=(form.get("phone") or "").strip(), latitude=form.get("lat"), longitude=form.get("long"),
+        place=(form.get("address_string") or "").strip(), token=token, answers=_answers(form))
+    case, created = submit_as(partner, data, source)
     notice = _("Received by %(village)s; the time limit runs to %(due)s.") % {
-        "village": case.village.name, "due": timezone.localtime(case.due_at).strftime("%Y-%m-%d %H:%M") if case.due_at else "—"}
+        "village": case.village.name,
+        "due": timezone.localtime(case.due_at).strftime("%Y-%m-%d %H:%M") if case.due_at else "—"}
     return {"service_request_id": case.number, "token": token, "service_notice": notice, "account_id": None}, created
 
 
-def _name(field: str) -> str:
+def _name(field: str, names: dict) -> str:
     if field.startswith("q_"):
         return f"attribute[{field[2:]}]"
-    return FIELDS.get(field, field)
+    return names.get(field, field)
 
 
 def token(place, value: str) -> dict:

@@ -5,20 +5,26 @@ system's api_key (intake.py)."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
-from django.http import HttpResponse
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
-from cunwu.accounts import throttle
-from cunwu.audit.context import client_ip
+from cunwu.accounts import permissions, throttle
+from cunwu.audit.context import Actor, client_ip
+from cunwu.downloads import XLSX, file_response
 from cunwu.partners import services as partners
+from cunwu.web.feedback import errors_of
 
-from . import georeport, intake
+from . import georeport, intake, workorders
 from .formats import answer, errors
-
-PER_MINUTE = 120  # answers for one client address
 
 
 def _guarded(view, methods=("GET",)):
@@ -29,7 +35,8 @@ def _guarded(view, methods=("GET",)):
             return errors("json", 404, _("Ask for .json or .xml."))
         if request.method not in methods:
             return errors(fmt, 405, _("This path takes %(m)s.") % {"m": " or ".join(methods)})
-        if request.method == "GET" and not throttle.allowed("open311", client_ip(request), PER_MINUTE, 60):
+        if request.method == "GET" and not throttle.allowed("open311", client_ip(request),
+                                                           settings.CUNWU["OPEN311_PER_MINUTE"], 60):
             return errors(fmt, 429, _("Too many requests from here: try again in a minute."))
         try:
             return view(request, fmt, *args, **kwargs)
@@ -98,3 +105,57 @@ def token(request, fmt: str, value: str):
 def one_request(request, fmt: str, number: str):
     place = georeport.jurisdiction(request.GET.get("jurisdiction_id", ""))
     return answer([georeport.request(place, number)], fmt, "service_requests", "request")
+
+
+# --- work orders (a county administrator's page for one partner system) ----------------------------------------
+
+
+@login_required
+def orders(request, partner_id: int):
+    """Import a file of the partner's work orders and see what became of each row; download their results."""
+    actor = Actor.from_request(request)
+    try:
+        partner, _acting = partners.get_partner(actor, partner_id)
+    except permissions.NotFound:
+        raise Http404 from None
+    errors: dict = {}
+    outcomes: list = []
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        try:
+            if upload is None:
+                raise ValidationError({"file": [_("Choose the file of work orders.")]})
+            if upload.size > 5 * 1024 * 1024:
+                raise ValidationError({"file": [_("A file of work orders is at most 5 MB.")]})
+            rows = workorders.read(upload.name, upload.read(), workorders.PAGE_MOST)
+            outcomes = workorders.import_orders(actor, partner.pk, rows)
+        except ValidationError as exc:
+            errors = errors_of(exc)
+        except permissions.Forbidden as exc:
+            errors = {"file": [exc.message or _("You may not do this.")]}
+    counts = {state: sum(o.state == state for o in outcomes) for state in ("created", "already", "refused")}
+    return render(request, "open311/orders.html", {
+        "partner": partner, "errors": errors, "outcomes": outcomes, "counts": counts,
+        "columns": workorders.COLUMNS, "result_columns": workorders.RESULT_COLUMNS, "format": workorders.FORMAT,
+        "most": workorders.PAGE_MOST})
+
+
+@login_required
+def order_results(request, partner_id: int, fmt: str):
+    if fmt not in ("json", "xlsx"):
+        raise Http404
+    actor = Actor.from_request(request)
+    since = None
+    if request.GET.get("since"):
+        try:
+            since = timezone.make_aware(dt.datetime.combine(dt.date.fromisoformat(request.GET["since"]), dt.time()))
+        except ValueError:
+            since = None
+    try:
+        rows = workorders.results(actor, partner_id, since)
+    except permissions.NotFound:
+        raise Http404 from None
+    if fmt == "xlsx":
+        return file_response(workorders.as_xlsx(rows), XLSX, f"workorder-results-{partner_id}.xlsx")
+    return file_response(workorders.as_json(rows), "application/json; charset=utf-8",
+                         f"workorder-results-{partner_id}.json")

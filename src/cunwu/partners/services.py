@@ -222,7 +222,7 @@ def set_endpoint(actor: Actor, partner_id: int, endpoint_id: int, *, state: str 
         endpoint = Endpoint.objects.select_for_update().filter(pk=endpoint_id, partner=partner).first()
         if endpoint is None:
             raise ValidationError({"endpoint": [_("This system has no such receiver.")]})
-        changed = {}
+        changed: dict[str, object] = {}
         if state is not None:
             if state not in EndpointState.values:
                 raise ValidationError({"state": [_("Pause or resume.")]})

@@ -124,6 +124,11 @@ def _demo_directory_and_burden(actor: Actor, villages: list[Region]) -> None:
     _demo_legal(as_user, villages)
     _demo_notices(as_user, villages)
     _demo_households(as_user, villages)
+    # a connected system: the county's 12345 hotline (its administrator issues it a key on its page)
+    from cunwu.partners import services as partners
+
+    partners.connect(as_user("lishu.admin"), partners.PartnerInput(
+        COUNTY, "12345政务服务便民热线", "hotline", "梨树县政务服务中心 0434-5221234", 120))
 
 
 def _demo_cases(as_user, villages: list[Region]) -> None:
