@@ -358,3 +358,21 @@ def test_the_command_connects_issues_and_delivers(hotline, receiver):
     assert secret.strip().splitlines()[-1].startswith("whsec_")
     assert "warning.issued" in run("partners", "events")
     assert "nothing due" in run("partners", "deliver")
+
+
+def test_a_partner_system_submits_over_http_and_reads_it_back_with_a_third_party_client(live_server, hotline):
+    import requests
+    from georeport import GeoReport
+
+    base = live_server.url + ROOT
+    services_list = GeoReport(base, jurisdiction=VILLAGE_A1).get_service_list()
+    assert any(s["service_code"] == "demand.roads" for s in services_list)
+    answer = requests.post(f"{base}/requests.json", data={
+        "api_key": hotline["key"], "jurisdiction_id": VILLAGE_A1, "service_code": "demand.roads",
+        "description": "三组路灯不亮", "phone": "13904345678", "token": "RX-HTTP-1"}, timeout=30)
+    assert answer.status_code == 201, answer.text
+    number = answer.json()[0]["service_request_id"]
+    for fmt in ("json", "xml"):
+        client = GeoReport(base, jurisdiction=VILLAGE_A1, output_format=fmt)
+        found = client.get_service_request(number)
+        assert found["service_request_id"] == number and found["status"] == "open"
