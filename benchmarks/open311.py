@@ -19,6 +19,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlencode
 
 os.environ["CUNWU_OPEN311_PER_MINUTE"] = "100000000"  # the load client is one address
+os.environ["CUNWU_WEBHOOK_HTTP_HOSTS"] = "127.0.0.1"  # the local receiver
 
 import django  # noqa: E402
 

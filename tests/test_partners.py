@@ -68,6 +68,12 @@ class Receiver:
         self.server.server_close()
 
 
+@pytest.fixture(autouse=True)
+def _receivers_on_this_machine(settings):
+    """The test's receivers listen on 127.0.0.1, which a deployment allows only when it lists it."""
+    settings.CUNWU = {**settings.CUNWU, "WEBHOOK_HTTP_HOSTS": "127.0.0.1"}
+
+
 @pytest.fixture
 def receiver():
     made = []
@@ -213,8 +219,11 @@ def test_only_the_countys_administrators_manage_its_systems(client, hotline):
 
 @pytest.mark.parametrize(("url", "ok"), [
     ("https://hotline.example.gov.cn/cunwu", True), ("http://127.0.0.1:8080/x", True),
+    ("https://10.1.2.3/hooks", True),  # a government intranet
     ("http://hotline.example.gov.cn/cunwu", False), ("https://user:pw@hotline.example.gov.cn/", False),
     ("ftp://hotline.example.gov.cn/", False), ("hotline", False), ("https://" + "a" * 500 + ".cn/", False),
+    ("https://localhost/x", False), ("https://127.0.0.2/x", False), ("https://169.254.169.254/latest", False),
+    ("https://[::1]/x", False), ("https://0.0.0.0/x", False),
 ])
 def test_receiver_addresses_are_checked(hotline, url, ok):
     from django.core.exceptions import ValidationError
@@ -376,3 +385,12 @@ def test_a_partner_system_submits_over_http_and_reads_it_back_with_a_third_party
         client = GeoReport(base, jurisdiction=VILLAGE_A1, output_format=fmt)
         found = client.get_service_request(number)
         assert found["service_request_id"] == number and found["status"] == "open"
+
+
+def test_a_receiver_that_turns_out_to_be_this_machine_is_not_posted_to(client, hotline, settings, receiver):
+    got = receiver()
+    services.add_endpoint(hotline["admin"], hotline["partner"].pk, got.url, ["case.created"])
+    settings.CUNWU = {**settings.CUNWU, "WEBHOOK_HTTP_HOSTS": ""}  # no longer listed: 127.0.0.1 is this machine
+    _post(client, hotline["key"])
+    assert delivery.deliver_due() == {"failed": 1}
+    assert got.got == [] and "this machine" in Attempt.objects.get().answer

@@ -234,8 +234,8 @@ CUNWU: dict[str, Any] = {
     "TRUSTED_PROXIES": os.environ.get("CUNWU_TRUSTED_PROXIES", ""),
     # Open311: public reads a minute from one client address (docs/open311.md); a partner's key has its own budget.
     "OPEN311_PER_MINUTE": int(os.environ.get("CUNWU_OPEN311_PER_MINUTE", 120)),
-    # Webhooks: the receiver's answer is awaited this long; plain http:// is allowed only to this machine and to
-    # these hosts (a government intranet without TLS), comma separated.
+    # Webhooks: the receiver's answer is awaited this long; plain http://, or a receiver on this machine, is allowed
+    # only to these hosts (an intranet host without TLS), comma separated.
     "WEBHOOK_TIMEOUT_SECONDS": float(os.environ.get("CUNWU_WEBHOOK_TIMEOUT_SECONDS", 5)),
     "WEBHOOK_HTTP_HOSTS": os.environ.get("CUNWU_WEBHOOK_HTTP_HOSTS", ""),
     # A demo install (make run): the text message outbox page exists, sign-in codes may show on screen.

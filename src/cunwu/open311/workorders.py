@@ -142,11 +142,12 @@ def import_orders(actor: Actor, partner_id: int, rows: list[dict]) -> list[Outco
                               latitude=_text(row, "latitude") or None, longitude=_text(row, "longitude") or None,
                               place=_text(row, "place"), token=order)
             with transaction.atomic():
-                case, _created = submit_as(partner, data, actor.source, NAMES)
+                case, created = submit_as(partner, data, actor.source, NAMES)
         except Problem as problem:
             outcomes.append(Outcome(index, order, "refused", problems=[problem.description]))
             continue
-        outcomes.append(Outcome(index, order, "created", case.number))
+        # (another import of the same file at the same moment made it first: that one is the case)
+        outcomes.append(Outcome(index, order, "created" if created else "already", case.number))
     counts = {state: sum(o.state == state for o in outcomes) for state in ("created", "already", "refused")}
     record(acting, "partners.orders.import", partner, region_code=partner.region_id, detail=counts)
     return outcomes

@@ -17,8 +17,10 @@ import base64
 import datetime as dt
 import hashlib
 import hmac
+import socket
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 from collections import Counter
@@ -35,6 +37,7 @@ from cunwu.audit.services import record
 from cunwu.notify import services as notify
 
 from .models import Attempt, Endpoint, EndpointState, Send, SendState
+from .services import allowed_hosts, internal
 
 RETRY = (dt.timedelta(seconds=5), dt.timedelta(minutes=5), dt.timedelta(minutes=30), dt.timedelta(hours=2),
          dt.timedelta(hours=5), dt.timedelta(hours=10), dt.timedelta(hours=10))
@@ -55,7 +58,23 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 _OPENER = urllib.request.build_opener(_NoRedirect)
 
 
+def _refused(url: str) -> str:
+    """Why the receiver's host may not be posted to now: it resolves to this machine (an address that changed
+    after it was registered), unless the deployment lists it."""
+    host = (urllib.parse.urlsplit(url).hostname or "").lower()
+    if host in allowed_hosts():
+        return ""
+    try:
+        found = {str(info[4][0]) for info in socket.getaddrinfo(host, None)}
+    except OSError as exc:
+        return f"the host does not resolve: {exc}"
+    return "the host resolves to this machine" if any(internal(a) for a in found) else ""
+
+
 def _post(url: str, body: bytes, headers: dict, timeout: float) -> tuple[int | None, str]:
+    refused = _refused(url)
+    if refused:
+        return None, refused
     request = urllib.request.Request(url, data=body, headers=headers, method="POST")
     try:
         with _OPENER.open(request, timeout=timeout) as response:

@@ -158,8 +158,19 @@ def partner_for_key(key: str) -> Partner | None:
     return row.partner
 
 
-def _http_hosts() -> set[str]:
+def allowed_hosts() -> set[str]:
+    """Hosts a receiver may be on although it is this machine or answers plain http (CUNWU_WEBHOOK_HTTP_HOSTS)."""
     return {h.strip().lower() for h in settings.CUNWU.get("WEBHOOK_HTTP_HOSTS", "").split(",") if h.strip()}
+
+
+def internal(address: str) -> bool:
+    """An address of this machine or of its cloud's metadata service: never a partner's receiver, since what it
+    answers is shown on the partner's page."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address.lower() in ("localhost", "localhost.localdomain")
+    return ip.is_loopback or ip.is_link_local or ip.is_unspecified or ip.is_multicast or ip.is_reserved
 
 
 def _check_url(url: str) -> str:
@@ -171,15 +182,13 @@ def _check_url(url: str) -> str:
     if parts.username or parts.password or parts.fragment:
         raise ValidationError({"url": [_("The address may not hold a user name, password or #fragment: the "
                                          "signature proves who sent it.")]})
-    if parts.scheme == "http":
-        host = parts.hostname.lower()
-        try:
-            loopback = ipaddress.ip_address(host).is_loopback
-        except ValueError:
-            loopback = host == "localhost"
-        if not loopback and host not in _http_hosts():
-            raise ValidationError({"url": [_("Use https://: events are sent only encrypted, except to this "
-                                             "machine or a host the deployment lists in WEBHOOK_HTTP_HOSTS.")]})
+    host = parts.hostname.lower()
+    if host not in allowed_hosts():
+        if parts.scheme == "http":
+            raise ValidationError({"url": [_("Use https://: events are sent only encrypted, except to a host the "
+                                             "deployment lists in CUNWU_WEBHOOK_HTTP_HOSTS.")]})
+        if internal(host):
+            raise ValidationError({"url": [_("A receiver is not on this machine.")]})
     return url
 
 
