@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -22,6 +22,7 @@ from cunwu.accounts.departments import CHINESE_NAMES, DepartmentKind
 from cunwu.accounts.roles import Role
 from cunwu.audit.context import Actor
 from cunwu.directory import services as directory
+from cunwu.downloads import stored_file_response
 from cunwu.households import intake
 from cunwu.households import services as households
 from cunwu.regions.models import Region
@@ -318,15 +319,6 @@ DONE = {  # what each action did, said to the person who did it
 def attachment(request, number: str, attachment_id: int):
     actor = Actor.from_request(request)
     return stored_file_response(services.read_attachment(actor, number, attachment_id))
-
-
-def stored_file_response(found) -> FileResponse:
-    """A stored scan or photo, shown inline and never run as anything but what it was checked to be."""
-    response = FileResponse(found.file.open("rb"), content_type=found.content_type)
-    response["Content-Disposition"] = f'inline; filename="{found.pk}.{found.file.name.rsplit(".", 1)[-1]}"'
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
-    return response
 
 
 @login_required

@@ -11,11 +11,12 @@ from ninja import Query, Router, Schema, Status
 from ninja.errors import HttpError
 
 from cunwu.audit.context import Actor, client_ip
+from cunwu.downloads import XLSX
 
 from . import figures as tables
 from . import keys, services
 from .models import Certificate, CertificateRequest, CertificateType
-from .views import XLSX, public_url, verify_url
+from .views import public_url, verify_url
 
 router = Router(tags=["certificates"])
 

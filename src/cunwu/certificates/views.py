@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from cunwu.accounts import permissions
 from cunwu.audit.context import Actor, client_ip
+from cunwu.downloads import XLSX
 from cunwu.households import intake
 from cunwu.web.feedback import act_and_return, errors_of, flash_errors
 
@@ -44,7 +45,6 @@ STATUS_WORDS = {
     "bad_signature": (gettext_lazy("Signature does not match"),
                       gettext_lazy("The content was changed or forged: do not trust it."), "bad"),
 }
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def public_url(request, path: str) -> str:

@@ -9,13 +9,12 @@ from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from cunwu.audit.context import Actor
-from cunwu.cases.views import stored_file_response
 from cunwu.dates import PlausibleDate
+from cunwu.downloads import XLSX, file_response, stored_file_response
 from cunwu.uploads import Upload
 
 from . import aid, mediation, publicity, scans, services, statistics
 from .models import AidApplication, MediationCase
-from .views_files import XLSX, file_response
 
 router = Router(tags=["legal"])
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,7 +18,7 @@ from cunwu.accounts import permissions
 from cunwu.accounts.permissions import CHANGE, MANAGE
 from cunwu.accounts.roles import Role
 from cunwu.audit.context import Actor
-from cunwu.cases.views import stored_file_response
+from cunwu.downloads import XLSX, file_response, stored_file_response
 from cunwu.households import intake
 from cunwu.uploads import Upload
 from cunwu.web.feedback import act_and_return, errors_of, form_page, parse_date
@@ -154,14 +154,6 @@ def _run_step(request, steps: dict, pk: int, step: str, page: str):
     return act_and_return(request, lambda a: action(a, pk, request.POST), success, reverse(page, args=[pk]))
 
 
-def file_response(data: bytes, content_type: str, filename: str, inline: bool = False) -> HttpResponse:
-    """A PDF or spreadsheet answer, for the pages and the API alike."""
-    response = HttpResponse(data, content_type=content_type)
-    response["Content-Disposition"] = f'{"inline" if inline else "attachment"}; filename="{filename}"'
-    return response
-
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @require_POST
