@@ -889,3 +889,21 @@ def test_each_form_refuses_bad_input_with_the_message_beside_the_field(browser, 
     staff.get_by_label("发生了什么").fill("房" * 4001)
     staff.get_by_role("button", name="提交咨询").click()
     _beside(staff, "question", "4000")
+
+
+def test_a_villager_says_where_with_the_phones_location(browser, live_server, demo):
+    from cunwu.cases.models import Case
+
+    page = sign_in_villager(browser, live_server, "13904340000")
+    page.context.grant_permissions(["geolocation"], origin=live_server.url)
+    page.context.set_geolocation({"latitude": 43.161234, "longitude": 124.350987})
+    page.goto(live_server.url + "/cases/new/?village=220322100201")
+    page.get_by_label("是什么问题").fill("桥头护栏断了")
+    page.get_by_label("地点（选填）").fill("三组东头的小桥")
+    page.get_by_role("button", name="使用本机位置").click()
+    expect(page.locator("#located")).to_contain_text("43.16123, 124.35099")
+    shot(page, "44-intake-location")
+    page.get_by_role("button", name="提交").click()
+    expect(page.get_by_text("三组东头的小桥")).to_be_visible()  # on the case, once received
+    case = Case.objects.filter(title="桥头护栏断了").get()
+    assert (str(case.latitude), str(case.longitude), case.place) == ("43.161234", "124.350987", "三组东头的小桥")

@@ -37,6 +37,9 @@ class CaseIn(Schema):
     applicant_name: str = ""
     applicant_phone: str = ""
     consent: str = ""
+    latitude: float | None = None  # where the matter is (WGS 84, within China): both or neither
+    longitude: float | None = None
+    place: str = ""  # where, in words
 
 
 class CaseEventOut(Schema):

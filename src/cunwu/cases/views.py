@@ -162,6 +162,8 @@ def new_case(request):
             applicant_phone=form.get("applicant_phone", ""), consent=form.get("consent", ""),
             idempotency_key=form.get("idempotency_key", ""), files=files,
             resident=form.get("resident") or None, visit=form.get("visit") or None,
+            latitude=form.get("latitude") or None, longitude=form.get("longitude") or None,
+            place=form.get("place", ""),
         )
         try:
             case, created = services.submit(actor, data)

@@ -74,7 +74,7 @@ class SecurityHeadersMiddleware:
                 "style-src 'self'", "style-src 'self' 'unsafe-inline'"))
         else:
             response.headers.setdefault("Content-Security-Policy", self.POLICY)
-        response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(self)")
         user = getattr(request, "user", None)
         if getattr(request, "cunwu_no_store", False):
             response.headers["Cache-Control"] = "no-store"
