@@ -42,6 +42,16 @@ _COMMON = set("我们 你们 他们 怎么 什么 现在 已经 因为 所以 �
               "村里 我家 家里 一直 还是 就是 这里 那里".split())
 
 
+def warm() -> None:
+    """Load jieba's dictionary now (a server does it before its first request)."""
+    import logging
+
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    jieba.initialize()
+
+
 def words(value: str) -> set[str]:
     """The words of a text that say what it is about (jieba's search cut; single characters and words every
     request has left out), to tell how alike two texts are."""
