@@ -49,6 +49,7 @@ from cunwu.cases.choices import (  # noqa: E402
 )
 from cunwu.cases.models import Case  # noqa: E402
 from cunwu.regions.models import Region  # noqa: E402
+from cunwu.text import words  # noqa: E402
 
 TOTAL = int(os.environ.get("CUNWU_BENCH_CASES", "1000000"))
 DUE = 1000  # cases whose check has come when the sweep runs (a backlog, as after an hour's outage)
@@ -59,6 +60,10 @@ GRADES = [5] * 70 + [4] * 20 + [3] * 6 + [2] * 3 + [1]
 
 COLUMNS = [f for f in Case._meta.concrete_fields if f.column != "id"]
 DEFAULTS = {f.attname: f.get_default() for f in COLUMNS}
+
+
+TITLES = {True: "村道路灯不亮", False: "城乡居民养老保险参保登记"}
+WORDS = {d: " ".join(sorted(words(t + " "))) for d, t in TITLES.items()}  # as intake cuts them
 
 
 def _case(village: str, created: dt.datetime, number: str, now: dt.datetime, sealed: str, index: str) -> dict:
@@ -72,7 +77,7 @@ def _case(village: str, created: dt.datetime, number: str, now: dt.datetime, sea
         kind=CaseKind.DEMAND if demand else CaseKind.APPLICATION,
         item_code="" if demand else f"22{random.randint(1, 40):04d}",
         demand_type=DemandType.PROBLEM if demand else "", category=random.choice(CATEGORIES) if demand else "other",
-        urgency=Urgency.NORMAL, title="村道路灯不亮" if demand else "城乡居民养老保险参保登记",
+        urgency=Urgency.NORMAL, title=TITLES[demand], words=WORDS[demand],
         channel=random.choice([Channel.COUNTER, Channel.ONLINE, Channel.TERMINAL, Channel.HOTLINE]),
         applicant_name="村民", applicant_phone_sealed=sealed, applicant_phone_index=index, created_at=created,
         respond_by=created + dt.timedelta(hours=24), limit_amount=limit,

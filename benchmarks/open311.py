@@ -1,6 +1,6 @@
 """`make bench` part: other systems at provincial scale, after cases.py loaded its million cases over Jilin.
-- Open311 `GET requests.json` for a county (the default last 90 days, open requests) through HTTP, beside a
-  plain SELECT of the same rows;
+- Open311 `GET requests.json` for a county (the default last 90 days, open requests) through HTTP, a page of 50
+  and the specification's default answer of 1000, beside a plain SELECT of the 1000 rows;
 - a partner's `POST requests.json` with its api_key beside `POST /api/v1/cases`, on the same server with the
   same client, interleaved;
 - webhook deliveries (the worker signing each event and posting it to a local receiver) beside a plain HTTP POST
@@ -99,12 +99,12 @@ def main():
 
     base = timed(plain, 50)
     answered = len(georeport.requests(place, {"status": "open"}))
-    for fmt in ("json", "xml"):
-        rps, lat = run_clients(client, [(port, f"/open311/v2/requests.{fmt}?jurisdiction_id={COUNTY}&status=open",
-                                         8)])
+    for fmt, size in (("json", 50), ("xml", 50), ("json", georeport.MOST), ("xml", georeport.MOST)):
+        rps, lat = run_clients(client, [(port, f"/open311/v2/requests.{fmt}?jurisdiction_id={COUNTY}&status=open"
+                                               f"&page_size={size}", 8)])
         print(f"[{vendor}] Open311 GET requests.{fmt} for county {COUNTY} ({Case.objects.count()} cases in the "
-              f"database, {answered} in the answer): {rps:.0f} req/s, p50 {pct(lat, 50):.1f} ms, p99 "
-              f"{pct(lat, 99):.1f} ms; plain SELECT of the same rows p50 {pct(base, 50):.1f} ms; ratio "
+              f"database, {min(size, answered)} in the answer, one client for 8 s): {rps:.0f} req/s, p50 {pct(lat, 50):.1f} "
+              f"ms, p99 {pct(lat, 99):.1f} ms; plain SELECT of {answered} rows p50 {pct(base, 50):.1f} ms; ratio "
               f"{pct(lat, 50) / pct(base, 50):.1f}")
 
     # POST through Open311 beside POST /api/v1/cases (the county administrator's token), interleaved.
@@ -133,7 +133,7 @@ def main():
     threading.Thread(target=receiver.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{receiver.server_address[1]}/hooks"
     endpoint, secret = services.add_endpoint(Actor.console(), partner.pk, url, ["case.created"])
-    Send.objects.filter(endpoint=endpoint).delete()
+    Send.objects.all().delete()  # only the events made below are timed (a database reused from an earlier run)
     body = json.dumps({"type": "case.created", "timestamp": timezone.now().isoformat(), "data": {
         "service_request_id": "220322100201-20261203-0001", "village": {"code": "220322100201", "name": "南杏山村"},
         "status": "open", "state": "new", "service_code": "demand.roads", "service_name": "道路交通"}},

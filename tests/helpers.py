@@ -6,7 +6,7 @@ from cunwu.accounts.personal_data import id_check_char
 from cunwu.audit.context import Actor
 
 LISHU = "220322"
-TOWN_A = "220322100"  # 喇嘛甸镇
+TOWN_A = "220322100"  # 梨树镇
 TOWN_B = "220322101"
 VILLAGE_A1 = "220322100201"
 VILLAGE_A2 = "220322100202"

@@ -14,7 +14,7 @@ from cunwu.audit.context import Actor
 from cunwu.cases import services as cases
 from cunwu.directory import seed
 
-from .helpers import LISHU, VILLAGE_A1, VILLAGE_A2, actor, person
+from .helpers import LISHU, TOWN_A, VILLAGE_A1, VILLAGE_A2, actor, person
 
 pytestmark = pytest.mark.django_db
 ROOT = "/open311/v2"
@@ -86,6 +86,33 @@ def test_requests_are_listed_filtered_and_carry_nothing_personal(client, place):
     assert one.tag == "service_requests" and one.findtext("request/status") == "open"
 
 
+def test_the_agency_responsible_follows_the_case_up_the_chain(client, place):
+    staff, township = actor(person("village_staff", VILLAGE_A1)), actor(person("township_officer", TOWN_A))
+    housing = actor(person("department_officer", LISHU, department="housing"))
+
+    def agency():
+        return _json(client, f"/requests/{place['lamp'].number}.json", jurisdiction_id=LISHU)[1][0][
+            "agency_responsible"]
+
+    cases.escalate(staff, place["lamp"].number, "需要镇里协调")
+    assert agency() == "梨树镇"
+    cases.dispatch(township, place["lamp"].number, ["housing"])
+    cases.sign_in(housing, place["lamp"].number)
+    assert agency() == str(housing.user.assignments.get().department.get_kind_display())
+
+
+def test_requests_come_a_page_at_a_time_newest_first(client, place):
+    first = client.get(ROOT + "/requests.json", {"jurisdiction_id": VILLAGE_A1, "page_size": "1"})
+    assert [r["service_request_id"] for r in first.json()] == [place["insured"].number]  # the newer of the two
+    assert first["Link"] == (f'</open311/v2/requests.json?jurisdiction_id={VILLAGE_A1}&page_size=1&page=2>; '
+                             'rel="next"')
+    second = client.get(ROOT + "/requests.json", {"jurisdiction_id": VILLAGE_A1, "page_size": "1", "page": "2"})
+    assert [r["service_request_id"] for r in second.json()] == [place["lamp"].number]
+    third = client.get(ROOT + "/requests.json", {"jurisdiction_id": VILLAGE_A1, "page_size": "1", "page": "3"})
+    assert third.json() == [] and "Link" not in third
+    assert "Link" not in client.get(ROOT + "/requests.json", {"jurisdiction_id": VILLAGE_A1})  # all on one page
+
+
 @pytest.mark.parametrize(("path", "query", "code"), [
     ("/services.json", {}, 400),  # no jurisdiction
     ("/services.json", {"jurisdiction_id": "999999"}, 404),
@@ -97,6 +124,10 @@ def test_requests_are_listed_filtered_and_carry_nothing_personal(client, place):
     ("/requests.json", {"jurisdiction_id": VILLAGE_A1, "end_date": "0001-01-02T00:00:00"}, 400),  # absurd
     ("/requests.json", {"jurisdiction_id": VILLAGE_A1, "start_date": "99999-01-01T00:00:00Z"}, 400),
     ("/requests/220322100201-20260101-0001.json", {"jurisdiction_id": VILLAGE_A1}, 404),
+    ("/requests.json", {"jurisdiction_id": VILLAGE_A1, "page_size": "0"}, 400),
+    ("/requests.json", {"jurisdiction_id": VILLAGE_A1, "page_size": "1001"}, 400),
+    ("/requests.json", {"jurisdiction_id": VILLAGE_A1, "page": "-1"}, 400),
+    ("/requests.json", {"jurisdiction_id": VILLAGE_A1, "page": "二"}, 400),
     ("/requests.yaml", {"jurisdiction_id": VILLAGE_A1}, 404),
     ("/services/22-YB-001.yaml", {"jurisdiction_id": VILLAGE_A1}, 404),
 ])

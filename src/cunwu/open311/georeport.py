@@ -20,6 +20,7 @@ import datetime as dt
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cunwu.accounts.models import Department
 from cunwu.cases.choices import FINAL_STATES, CaseKind, Category, Stage, State
 from cunwu.cases.models import Case, Dispatch
 from cunwu.directory import services as directory
@@ -29,7 +30,7 @@ DEMAND = "demand."
 DATATYPES = {"text": "string", "number": "number", "date": "datetime", "choice": "singlevaluelist",
              "multi_choice": "multivaluelist", "file": "string"}
 WINDOW = dt.timedelta(days=90)  # the specification's longest range and its default
-MOST = 1000  # requests in one answer, newest first
+MOST = 1000  # requests in one answer, newest first: the specification's default, and the largest page
 
 
 class Problem(Exception):
@@ -92,9 +93,23 @@ def _split(value: str) -> list[str]:
     return [v.strip() for v in (value or "").split(",") if v.strip()]
 
 
+def page_of(query) -> tuple[int, int]:
+    """Our extension for paging: `page_size` (1 to 1000; 1000 when absent, as the specification's default answer
+    holds) and `page` (from 1)."""
+    def number(name, default, most):
+        value = (query.get(name) or "").strip()
+        if not value:
+            return default
+        if not value.isdigit() or not 1 <= int(value) <= most:
+            raise Problem(400, _("%(n)s must be a whole number from 1 to %(m)s.") % {"n": name, "m": most})
+        return int(value)
+    return number("page", 1, 10**6), number("page_size", MOST, MOST)
+
+
 def requests(place: Region, query) -> list[dict]:
     """The specification's GET requests: service_request_id (a list, which overrides the rest), service_code (a
-    list), start_date and end_date (at most 90 days apart; the last 90 days by default), status (open, closed)."""
+    list), start_date and end_date (at most 90 days apart; the last 90 days by default), status (open, closed);
+    and `page`/`page_size` (see page_of)."""
     cases = Case.objects.filter(**({"village_id": place.code} if place.level == 5 else {"county_code": place.code}))
     numbers = _split(query.get("service_request_id", ""))
     if numbers:
@@ -124,7 +139,8 @@ def requests(place: Region, query) -> list[dict]:
         cases = cases.exclude(state__in=CLOSED)
     elif statuses == ["closed"]:
         cases = cases.filter(state__in=CLOSED)
-    return _requests(cases.order_by("-created_at", "-id")[:MOST])
+    page, size = page_of(query)
+    return _requests(cases.order_by("-created_at", "-id")[(page - 1) * size:page * size])
 
 
 def request(place: Region, number: str) -> dict:
@@ -138,48 +154,69 @@ def request(place: Region, number: str) -> dict:
 CLOSED = (State.RESOLVED, *FINAL_STATES)
 
 
-def _w3c(moment: dt.datetime | None) -> str | None:
-    return timezone.localtime(moment).isoformat(timespec="seconds") if moment else None
+def _w3c(moment: dt.datetime | None, zone=None) -> str | None:
+    return moment.astimezone(zone or timezone.get_current_timezone()).isoformat(timespec="seconds") if moment else None
+
+
+COLUMNS = ("pk", "number", "state", "kind", "category", "item_code", "entry_id", "title", "stage", "township_code",
+           "village_id", "created_at", "responded_at", "escalated_at", "result_at", "closed_at", "due_at", "latitude",
+           "longitude")
 
 
 def _requests(cases) -> list[dict]:
-    """Each case as a request; who holds it now read for all of them at once."""
-    rows = list(cases.select_related("village", "entry"))
-    townships = dict(Region.objects.filter(code__in={c.township_code for c in rows if c.stage == Stage.TOWNSHIP})
-                     .values_list("code", "name"))
-    leads = {d.case_id: str(d.department.get_kind_display()) for d in Dispatch.objects.filter(
-        case__in=[c for c in rows if c.stage == Stage.DEPARTMENT], lead=True).select_related("department")}
-    agency = {c.pk: leads.get(c.pk) or townships.get(c.township_code) if c.stage != Stage.VILLAGE else c.village.name
-              for c in rows}
-    return [_request(c, agency[c.pk] or c.village.name) for c in rows]
+    """Each case as a request. The columns the answer needs are read as plain values, and the names they point to
+    (villages, townships, directory items, lead departments, the words for states and categories) once for all
+    rows, since a county's answer holds up to a thousand."""
+    from cunwu.directory.models import DirectoryEntry
+
+    rows = [dict(zip(COLUMNS, r, strict=True)) for r in cases.values_list(*COLUMNS)]
+    villages = dict(Region.objects.filter(code__in={r["village_id"] for r in rows}).values_list("code", "name"))
+    townships = dict(Region.objects.filter(
+        code__in={r["township_code"] for r in rows if r["stage"] == Stage.TOWNSHIP}).values_list("code", "name"))
+    kinds = dict(Department._meta.get_field("kind").flatchoices)
+    leads = {case: str(kinds.get(kind, kind)) for case, kind in Dispatch.objects.filter(
+        case_id__in=[r["pk"] for r in rows if r["stage"] == Stage.DEPARTMENT], lead=True)
+        .values_list("case_id", "department__kind")}
+    entries = dict(DirectoryEntry.objects.filter(pk__in={r["entry_id"] for r in rows if r["entry_id"]})
+                   .values_list("pk", "name"))
+    zone = timezone.get_current_timezone()
+    states = {value: str(label) for value, label in State.choices}
+    categories = {value: str(label) for value, label in Category.choices}
+    found = []
+    for r in rows:
+        village = villages.get(r["village_id"], r["village_id"])
+        if r["stage"] == Stage.VILLAGE:
+            agency = village
+        else:
+            agency = leads.get(r["pk"]) or townships.get(r["township_code"]) or village
+        if r["kind"] == CaseKind.DEMAND:
+            code, name = DEMAND + r["category"], categories.get(r["category"], r["category"])
+        else:
+            code, name = r["item_code"], entries.get(r["entry_id"]) or r["title"]
+        moments = [m for m in (r["created_at"], r["responded_at"], r["escalated_at"], r["result_at"], r["closed_at"])
+                   if m]
+        found.append({
+            "service_request_id": r["number"],
+            "status": "closed" if r["state"] in CLOSED else "open",
+            "status_notes": states.get(r["state"], r["state"]),
+            "service_name": name,
+            "service_code": code,
+            "description": name,
+            "agency_responsible": agency,
+            "service_notice": "",
+            "requested_datetime": _w3c(r["created_at"], zone),
+            "updated_datetime": _w3c(max(moments), zone),
+            "expected_datetime": _w3c(r["due_at"], zone),
+            "address": village,
+            "address_id": r["village_id"],
+            "zipcode": None,
+            "lat": _rounded(r["latitude"]),
+            "long": _rounded(r["longitude"]),
+            "media_url": None,
+        })
+    return found
 
 
 def _rounded(value) -> float | None:
     """A point published to about a hundred metres: where the matter is, not whose door it is."""
     return None if value is None else float(round(value, 3))
-
-
-def _request(case: Case, agency: str) -> dict:
-    demand = case.kind == CaseKind.DEMAND
-    entry = case.entry
-    service_name = case.get_category_display() if demand else (entry.name if entry is not None else case.title)
-    moments = [m for m in (case.created_at, case.responded_at, case.escalated_at, case.result_at, case.closed_at) if m]
-    return {
-        "service_request_id": case.number,
-        "status": "closed" if case.state in CLOSED else "open",
-        "status_notes": case.get_state_display(),
-        "service_name": str(service_name),
-        "service_code": DEMAND + case.category if demand else case.item_code,
-        "description": str(service_name),
-        "agency_responsible": agency,
-        "service_notice": "",
-        "requested_datetime": _w3c(case.created_at),
-        "updated_datetime": _w3c(max(moments)),
-        "expected_datetime": _w3c(case.due_at),
-        "address": case.village.name,
-        "address_id": case.village_id,
-        "zipcode": None,
-        "lat": _rounded(case.latitude),
-        "long": _rounded(case.longitude),
-        "media_url": None,
-    }

@@ -89,7 +89,14 @@ def _requests(request, fmt: str):
     if request.method == "POST":
         return _post(request, fmt)
     place = georeport.jurisdiction(request.GET.get("jurisdiction_id", ""))
-    return answer(georeport.requests(place, request.GET), fmt, "service_requests", "request")
+    found = georeport.requests(place, request.GET)
+    response = answer(found, fmt, "service_requests", "request")
+    page, size = georeport.page_of(request.GET)
+    if len(found) == size and not request.GET.get("service_request_id"):  # there may be more: RFC 8288's next
+        following = request.GET.copy()
+        following["page"] = str(page + 1)
+        response["Link"] = f'<{request.path}?{following.urlencode()}>; rel="next"'
+    return response
 
 
 requests = _guarded(_requests, ("GET", "POST"))

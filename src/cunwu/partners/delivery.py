@@ -27,6 +27,7 @@ from collections import Counter
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from cunwu.accounts import personal_data
@@ -86,14 +87,43 @@ def _post(url: str, body: bytes, headers: dict, timeout: float) -> tuple[int | N
         return None, f"{type(reason).__name__}: {reason}"[:500]
 
 
-def attempt(send: Send, now: dt.datetime) -> bool:
-    """One attempt at one row, recorded with its answer. True if delivered."""
+class _Batch:
+    """What one batch of sends shares: each endpoint's secret opened once, and each attempt's answer kept until
+    the batch is written in one transaction (a worker stopped mid-batch sends those rows again after ten minutes,
+    with the same webhook-id, which receivers use to drop a repeat)."""
+
+    def __init__(self, now: dt.datetime):
+        self.now = now
+        self.secrets: dict[int, tuple[str | None, str]] = {}
+        self.attempts: list[Attempt] = []
+        self.delivered: list[int] = []
+        self.failed: list[tuple[Send, str]] = []
+
+    def secret(self, endpoint: Endpoint) -> tuple[str | None, str]:
+        if endpoint.pk not in self.secrets:
+            try:
+                self.secrets[endpoint.pk] = personal_data.decrypt(endpoint.secret_sealed), ""
+            except ValueError as exc:  # sealed with a key no longer configured
+                self.secrets[endpoint.pk] = None, f"the secret cannot be read: {exc}"[:500]
+        return self.secrets[endpoint.pk]
+
+    def write(self) -> None:
+        with transaction.atomic():
+            Attempt.objects.bulk_create(self.attempts)
+            Send.objects.filter(pk__in=self.delivered).update(
+                state=SendState.DELIVERED, attempts=F("attempts") + 1, delivered_at=self.now, last_error="",
+                claim="", replaying=False)
+            for send, error in self.failed:
+                _failed(send, self.now, error)
+
+
+def attempt(send: Send, batch: _Batch) -> bool:
+    """One attempt at one row, kept in the batch with its answer. True if delivered."""
     endpoint, message = send.endpoint, send.message
     started = time.monotonic()
-    try:
-        secret = personal_data.decrypt(endpoint.secret_sealed)
-    except ValueError as exc:  # sealed with a key no longer configured
-        status, answer = None, f"the secret cannot be read: {exc}"[:500]
+    secret, problem = batch.secret(endpoint)
+    if secret is None:
+        status, answer = None, problem
     else:
         stamp = int(time.time())
         headers = {"content-type": "application/json", "user-agent": "cunwu-webhooks/1",
@@ -101,25 +131,26 @@ def attempt(send: Send, now: dt.datetime) -> bool:
                    "webhook-signature": sign(secret, message.uid, stamp, message.body)}
         status, answer = _post(endpoint.url, message.body.encode(), headers,
                                settings.CUNWU.get("WEBHOOK_TIMEOUT_SECONDS", 5))
-    Attempt.objects.create(send=send, at=now, status=status, answer=answer[:500], replay=send.replaying,
-                           milliseconds=int((time.monotonic() - started) * 1000))
-    tries = send.attempts + 1
+    batch.attempts.append(Attempt(send=send, at=batch.now, status=status, answer=answer[:500],
+                                  replay=send.replaying, milliseconds=int((time.monotonic() - started) * 1000)))
     if status is not None and 200 <= status < 300:
-        Send.objects.filter(pk=send.pk).update(state=SendState.DELIVERED, attempts=tries, delivered_at=now,
-                                               last_error="", claim="", replaying=False)
+        batch.delivered.append(send.pk)
         return True
-    error = (f"HTTP {status}" if status is not None else answer)[:300]
+    batch.failed.append((send, (f"HTTP {status}" if status is not None else answer)[:300]))
+    return False
+
+
+def _failed(send: Send, now: dt.datetime, error: str) -> None:
+    tries = send.attempts + 1
     if send.replaying:  # sent again by hand: the answer is kept, and nothing more is scheduled
         Send.objects.filter(pk=send.pk).update(state=SendState.FAILED, attempts=tries, last_error=error, claim="",
                                                replaying=False)
-        return False
-    if tries <= len(RETRY):
+    elif tries <= len(RETRY):
         Send.objects.filter(pk=send.pk).update(
             state=SendState.PENDING, attempts=tries, last_error=error, claim="", due_at=now + RETRY[tries - 1])
-        return False
-    Send.objects.filter(pk=send.pk).update(state=SendState.FAILED, attempts=tries, last_error=error, claim="")
-    _pause(endpoint, now, error)
-    return False
+    else:
+        Send.objects.filter(pk=send.pk).update(state=SendState.FAILED, attempts=tries, last_error=error, claim="")
+        _pause(send.endpoint, now, error)
 
 
 def _pause(endpoint: Endpoint, now: dt.datetime, error: str) -> None:
@@ -158,8 +189,10 @@ def deliver_due(now: dt.datetime | None = None, batch: int = BATCH) -> Counter:
                    .order_by("due_at", "id").values_list("pk", flat=True)[:batch])
         if not ids:
             break
+        sending = _Batch(now)
         for send in _claim(ids, now):
-            done["delivered" if attempt(send, now) else "failed"] += 1
+            done["delivered" if attempt(send, sending) else "failed"] += 1
+        sending.write()
         if len(ids) < batch:
             break
     return done
