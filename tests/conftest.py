@@ -20,6 +20,12 @@ def django_db_setup(django_db_setup, django_db_blocker):
         import_regions(within="220102")  # a county of another city (Changchun)
         import_regions(within="210102")  # a county of another province (Liaoning)
         _SESSION_REGIONS[:] = list(Region.objects.order_by("level", "code").values())
+        # Jilin's, Siping's and Lishu's directories, which most tests ask for: published once per database, so a
+        # test's own seed_jilin() finds them and returns (after a transactional test wiped them, it seeds again).
+        from cunwu.audit.context import Actor
+        from cunwu.directory import seed
+
+        seed.seed_jilin(Actor.console())
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -19,7 +19,13 @@ from .helpers import PNG, texts
 
 SHOTS = Path(__file__).resolve().parent.parent / "artifacts" / "screenshots"
 CHROMIUM = os.environ.get("CUNWU_CHROMIUM", "/usr/bin/chromium")
-pytestmark = [pytest.mark.browser, pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="chromium is installed by make test")]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="chromium is installed by make test"),
+    # What a browser adds (pages, scripts, focus, screenshots) is the same on either database; the services and
+    # every path they take are run on PostgreSQL by the rest of the suite.
+    pytest.mark.skipif(os.environ.get("DATABASE_URL", "").startswith("postgres"), reason="the same pages on SQLite"),
+]
 
 
 @pytest.fixture(scope="module")

@@ -1,8 +1,8 @@
 """Every page each kind of user can reach, found by following the links from their home page (so a page reachable
 only by typing its address is not found here, and no link may lead to an error): each passes axe-core's WCAG 2.1
 AA rules in the standard view and in elder mode, and is photographed at 390 px and 1366 px in both modes
-(artifacts/screenshots/pages/, to look at and compare with docs/design.md). Run on SQLite only: the pages are the
-same on PostgreSQL, where the journeys of test_browser.py run."""
+(artifacts/screenshots/pages/, to look at and compare with docs/design.md). Run on SQLite only, as the journeys of
+test_browser.py are: the pages are the same on PostgreSQL, where every service and path behind them runs."""
 
 from __future__ import annotations
 
