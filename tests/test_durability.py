@@ -1,4 +1,4 @@
-"""Durability: the serving process is killed (SIGKILL, no chance to clean up) several times while clients keep
+"""Durability: the serving processes are killed (SIGKILL, no chance to clean up) several times while clients keep
 submitting cases with idempotency keys and retrying whatever was not answered. Afterwards every case the server
 acknowledged exists exactly once under the number it was acknowledged with, no retry made a second case, and
 the audit chain verifies. Runs against a database of its own (a SQLite file, or a fresh PostgreSQL database on
@@ -77,9 +77,10 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _serve(env, port):
-    server = subprocess.Popen([CLI, "serve", "--port", str(port), "--threads", "8"], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+def _serve(env, port, *extra):
+    """`cunwu serve` as deployed (a worker process per core), in a process group of its own."""
+    server = subprocess.Popen([CLI, "serve", "--port", str(port), "--threads", "8", *extra], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -137,7 +138,7 @@ def test_killed_server_loses_no_acknowledged_case_and_makes_none_twice(tmp_path)
     for _cycle in range(CYCLES):
         time.sleep(1.5)
         before = len(acknowledged)
-        os.kill(server.pid, signal.SIGKILL)
+        os.killpg(server.pid, signal.SIGKILL)  # the master and its workers at once, as a power cut would
         server.wait()
         kills += 1
         assert before > 0

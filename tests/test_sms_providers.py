@@ -190,7 +190,8 @@ def closed_url():
 
 
 @pytest.fixture(autouse=True)
-def _loopback_only_and_fresh_cache(monkeypatch):
+def _loopback_only_and_fresh_cache(monkeypatch, db):
+    """(The cache is the database's cache table, as deployed: the test's transaction keeps it its own.)"""
     for name in ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"):
         monkeypatch.delenv(name, raising=False)
     cache.clear()

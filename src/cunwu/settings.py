@@ -243,6 +243,12 @@ CUNWU: dict[str, Any] = {
     "ATTACHMENT_TYPES": ["image/jpeg", "image/png", "image/webp", "application/pdf"],
 }
 
+# --- Shared cache -------------------------------------------------------------------------------------
+# Every process and machine of a deployment reads the same cache: the database's cache table (made by
+# `cunwu migrate`). Rate counters and sign-in throttles are rows of their own (accounts.throttle).
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "cunwu_cache",
+                      "OPTIONS": {"MAX_ENTRIES": 5000}}}
+
 # --- Background work ------------------------------------------------------------------------------
 # `cunwu worker` runs huey's consumer. The embedded deployment keeps the queue in a SQLite file beside the
 # database; CUNWU_TASKS=postgres keeps it in the PostgreSQL database (several hosts, one queue).
