@@ -1,3 +1,5 @@
+import os
+
 import pytest
 from django.core.management import call_command
 
@@ -26,6 +28,20 @@ def django_db_setup(django_db_setup, django_db_blocker):
         from cunwu.directory import seed
 
         seed.seed_jilin(Actor.console())
+
+
+ON_POSTGRES = os.environ.get("DATABASE_URL", "").startswith("postgres")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked `once` run in the SQLite pass of `make test` only: what they check does not depend on the
+    database (what a browser shows of the pages, a property of a pure function), and the PostgreSQL pass runs
+    every service and path behind them."""
+    if ON_POSTGRES:
+        skip = pytest.mark.skip(reason="the same on SQLite, where it runs")
+        for item in items:
+            if item.get_closest_marker("once"):
+                item.add_marker(skip)
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -24,7 +24,7 @@ pytestmark = [
     pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="chromium is installed by make test"),
     # What a browser adds (pages, scripts, focus, screenshots) is the same on either database; the services and
     # every path they take are run on PostgreSQL by the rest of the suite.
-    pytest.mark.skipif(os.environ.get("DATABASE_URL", "").startswith("postgres"), reason="the same pages on SQLite"),
+    pytest.mark.once,
 ]
 
 

@@ -6,7 +6,6 @@ test_browser.py are: the pages are the same on PostgreSQL, where every service a
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -18,7 +17,7 @@ from .test_browser import CHROMIUM, SHOTS, _serious_violations, browser, demo, s
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="chromium is installed by make test"),
-    pytest.mark.skipif(os.environ.get("DATABASE_URL", "").startswith("postgres"), reason="the same pages on SQLite"),
+    pytest.mark.once,
 ]
 
 PAGES = SHOTS / "pages"

@@ -26,6 +26,7 @@ digits = st.text(alphabet="0123456789", min_size=3, max_size=3)
 births = st.dates(min_value=__import__("datetime").date(1900, 1, 1), max_value=__import__("datetime").date(2020, 12, 31))
 
 
+@pytest.mark.once
 @settings(max_examples=10_000, deadline=None)
 @given(births, digits, st.sampled_from(["110105", "220322", "440306", "650102"]), st.integers(0, 16), st.data())
 def test_generated_ids_valid_accepted_and_every_one_character_change_refused(born, serial, area, position, data):
@@ -38,6 +39,7 @@ def test_generated_ids_valid_accepted_and_every_one_character_change_refused(bor
         pd.normalize_national_id(mutated)  # 0 false accepts: the check digit catches any single change
 
 
+@pytest.mark.once
 @settings(max_examples=2000, deadline=None)
 @given(st.text(max_size=14))
 def test_phone_validator_never_accepts_garbage(text):
