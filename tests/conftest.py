@@ -33,10 +33,21 @@ def django_db_setup(django_db_setup, django_db_blocker):
 ON_POSTGRES = os.environ.get("DATABASE_URL", "").startswith("postgres")
 
 
+def _weight(item) -> int:
+    """The longest tests first, so that the processes of pytest-xdist (which steal from each other's queues) do
+    not end waiting for one long test begun last."""
+    if item.get_closest_marker("slow") or "test_every_page" in item.nodeid:
+        return 0
+    if item.get_closest_marker("browser") or "test_isolation_registry" in item.nodeid or "test_fuzz" in item.nodeid:
+        return 1
+    return 2
+
+
 def pytest_collection_modifyitems(config, items):
     """Tests marked `once` run in the SQLite pass of `make test` only: what they check does not depend on the
     database (what a browser shows of the pages, a property of a pure function), and the PostgreSQL pass runs
     every service and path behind them."""
+    items.sort(key=_weight)  # (stable: each file's order is kept)
     if ON_POSTGRES:
         skip = pytest.mark.skip(reason="the same on SQLite, where it runs")
         for item in items:

@@ -87,10 +87,10 @@ def _look(page, url: str, name: str, index: int) -> list[str]:
     return found
 
 
-# (a grid worker's pages are the village staff's, narrowed to their grids). Two groups, so that the demo is built
-# twice rather than once per person, and the two run side by side.
-GROUPS = [("visitor", "villager", "village1.staff", "village1.adviser"),
-          ("township1.officer", "lishu.admin", "lishu.medical_insurance", "village1.mediator")]
+# (a grid worker's pages are the village staff's, narrowed to their grids). Four groups of two, so that the demo
+# is built four times rather than once per person, and the groups spread over the test processes.
+GROUPS = [("visitor", "villager"), ("village1.staff", "village1.adviser"), ("township1.officer", "lishu.admin"),
+          ("lishu.medical_insurance", "village1.mediator")]
 
 
 def _beyond_the_walk(who: str) -> list[str]:
@@ -111,7 +111,7 @@ def _page_of(browser, live_server, demo, who: str):  # noqa: F811
     return sign_in_staff(browser, live_server, demo, who)
 
 
-@pytest.mark.parametrize("group", GROUPS, ids=["village", "above"])
+@pytest.mark.parametrize("group", GROUPS, ids=["public", "village", "above", "beside"])
 def test_every_page_a_person_reaches_passes_axe_in_both_modes(browser, live_server, demo, group):  # noqa: F811
     PAGES.mkdir(parents=True, exist_ok=True)
     found = []
