@@ -212,14 +212,17 @@ def test_who_to_contact_shows_public_work_phones_only(people, client):
     assert "13900000009" not in page and "13904340001" not in page  # nobody's own mobile
 
 
-def test_read_aloud_speaks_mandarin_and_refuses_floods(client, monkeypatch, settings, db):
+def test_read_aloud_speaks_mandarin_and_refuses_floods(client, monkeypatch, settings, db, tmp_path):
     from cunwu.web import speech
 
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "speech"}}
+    clips = tmp_path / "speech"
+    settings.CACHES = {**settings.CACHES, "speech": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(clips)}}
     assert client.post("/speech/", {"text": "  "}).status_code == 400
     if speech.engine():  # installed by make test
         spoken = client.post("/speech/", {"text": "暴雨红色预警，请立即转移。"})
         assert spoken.status_code == 200 and spoken["Content-Type"] == "audio/wav"
+        assert len(list(clips.glob("*.djcache"))) == 1  # kept in a file, not in the database or one process
         assert spoken.content[:4] == b"RIFF" and len(spoken.content) > 20_000
         assert int.from_bytes(spoken.content[24:28], "little") == speech.RATE  # half of espeak-ng's own rate
         assert client.post("/speech/", {"text": "长" * (speech.CLIP + 1)}).status_code == 413  # refused, not cut

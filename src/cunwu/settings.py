@@ -246,8 +246,14 @@ CUNWU: dict[str, Any] = {
 # --- Shared cache -------------------------------------------------------------------------------------
 # Every process and machine of a deployment reads the same cache: the database's cache table (made by
 # `cunwu migrate`). Rate counters and sign-in throttles are rows of their own (accounts.throttle).
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "cunwu_cache",
-                      "OPTIONS": {"MAX_ENTRIES": 5000}}}
+# Read-aloud clips (up to half a megabyte of audio each, the same for the same words) stay out of the database,
+# in files on each machine, shared by its processes.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "cunwu_cache",
+                "OPTIONS": {"MAX_ENTRIES": 5000}},
+    "speech": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+               "LOCATION": str(VAR_DIR / "cache" / "speech"), "OPTIONS": {"MAX_ENTRIES": 400}},
+}
 
 # --- Background work ------------------------------------------------------------------------------
 # `cunwu worker` runs huey's consumer. The embedded deployment keeps the queue in a SQLite file beside the

@@ -13,7 +13,7 @@ import struct
 import subprocess
 import sys
 
-from django.core.cache import cache
+from django.core.cache import caches
 
 CLIP = 160  # characters spoken in one clip
 PER_MINUTE = 90  # clips for one client address (a village terminal shares its address with the village)
@@ -70,7 +70,7 @@ def synthesize(text: str, english: bool = False) -> bytes:
         raise Unavailable
     voice = "en" if english else "cmn"
     key = "speech:" + hashlib.sha256(f"{voice}:{RATE}:{text}".encode()).hexdigest()
-    cached = cache.get(key)
+    cached = caches["speech"].get(key)
     if cached is not None:
         return cached
     done = subprocess.run([binary, "-v", voice, "-s", "135", "--stdout"], input=text.encode(),
@@ -78,5 +78,5 @@ def synthesize(text: str, english: bool = False) -> bytes:
     if done.returncode != 0 or not done.stdout.startswith(b"RIFF"):
         raise Unavailable
     audio = _halved(done.stdout)
-    cache.set(key, audio, timeout=24 * 3600)
+    caches["speech"].set(key, audio, timeout=24 * 3600)
     return audio
