@@ -59,7 +59,7 @@ def pytest_collection_modifyitems(config, items):
 def pytest_runtest_teardown(item, nextitem):
     """A transactional test (the live server's) ends with the database wiped. Django runs those last; spread
     over processes (pytest-xdist) the next test of this process may be an ordinary one, so once the test's
-    fixtures are torn down (the wipe included), the session's regions are put back."""
+    fixtures are torn down (the wipe included), the session's regions and directories are put back."""
     yield
     marker = item.get_closest_marker("django_db")
     names = getattr(item, "fixturenames", ())
@@ -68,11 +68,14 @@ def pytest_runtest_teardown(item, nextitem):
     if wiped and _SESSION_REGIONS and nextitem is not None:  # (after the last test the database is gone)
         from pytest_django.plugin import blocking_manager_key
 
+        from cunwu.audit.context import Actor
+        from cunwu.directory import seed
         from cunwu.regions.models import Region
 
         with item.config.stash[blocking_manager_key].unblock():
             Region.objects.bulk_create([Region(**row) for row in _SESSION_REGIONS], ignore_conflicts=True,
                                        batch_size=2000)
+            seed.seed_jilin(Actor.console())  # (else every later test would seed again inside its own transaction)
 
 
 @pytest.fixture(autouse=True)
