@@ -128,6 +128,7 @@ def test_requests_come_a_page_at_a_time_newest_first(client, place):
     ("/requests.json", {"jurisdiction_id": VILLAGE_A1, "page_size": "1001"}, 400),
     ("/requests.json", {"jurisdiction_id": VILLAGE_A1, "page": "-1"}, 400),
     ("/requests.json", {"jurisdiction_id": VILLAGE_A1, "page": "二"}, 400),
+    ("/requests.json", {"jurisdiction_id": VILLAGE_A1, "page": "²"}, 400),  # a digit to isdigit(), not to int()
     ("/requests.yaml", {"jurisdiction_id": VILLAGE_A1}, 404),
     ("/services/22-YB-001.yaml", {"jurisdiction_id": VILLAGE_A1}, 404),
 ])

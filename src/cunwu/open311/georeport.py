@@ -100,7 +100,7 @@ def page_of(query) -> tuple[int, int]:
         value = (query.get(name) or "").strip()
         if not value:
             return default
-        if not value.isdigit() or not 1 <= int(value) <= most:
+        if not (value.isascii() and value.isdigit()) or not 1 <= int(value) <= most:  # (not "²" or "１")
             raise Problem(400, _("%(n)s must be a whole number from 1 to %(m)s.") % {"n": name, "m": most})
         return int(value)
     return number("page", 1, 10**6), number("page_size", MOST, MOST)
