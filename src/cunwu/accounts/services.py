@@ -108,7 +108,9 @@ def _clean_person(data: PersonInput, *, official: bool, instance: User | None = 
         elif User.objects.filter(username=username).exclude(pk=_own_pk(instance)).exists():
             errors.setdefault("username", []).append(_("The username %(u)s is taken.") % {"u": username})
     cleaned["username"] = username
-    cleaned["full_name"] = (data.full_name or "").strip()[:100]
+    cleaned["full_name"] = (data.full_name or "").strip()
+    if len(cleaned["full_name"]) > 100:
+        errors.setdefault("full_name", []).append(_("A name is at most 100 characters."))
     if data.phone:
         try:
             cleaned["phone"] = personal_data.normalize_phone(data.phone)

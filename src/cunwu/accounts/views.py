@@ -102,7 +102,7 @@ def sign_in(request):
                    detail={"method": "password"})
             return _finish_sign_in(request, user, "password")
         except ValidationError as exc:
-            errors = _errors(exc)
+            errors = {"code": exc.messages}  # the page's one question
         except signin.LockedOut as exc:
             errors = {"__all__": [str(exc)]}
     return render(request, "accounts/sign_in.html",
@@ -135,7 +135,7 @@ def totp_step(request):
             record(actor, "accounts.sign_in", user, detail={"method": "password+totp"})
             return _finish_sign_in(request, user, "password+totp")
         except ValidationError as exc:
-            errors = _errors(exc)
+            errors = {"code": exc.messages}  # the page's one question
         except signin.LockedOut as exc:
             errors = {"__all__": [str(exc)]}
     context = {"errors": errors, "enrol": enrol}
@@ -302,4 +302,4 @@ def tokens(request):
     request.cunwu_no_store = True
     return render(request, "accounts/tokens.html", {
         "rows": services.tokens_of(actor, request.user), "created": created, "errors": errors,
-        "default_days": settings.CUNWU["TOKEN_DAYS"]})
+        "form": request.POST if errors else {}, "default_days": settings.CUNWU["TOKEN_DAYS"]})

@@ -66,6 +66,15 @@ def _text(value) -> str:
     return "" if value is None else str(value).strip()
 
 
+def _limited(errors: Errors, field: str, value, limit: int, where: str = "") -> str:
+    """The text, or a message naming its limit: a text too long is refused, never cut without a word."""
+    text = _text(value)
+    if len(text) > limit:
+        errors.add(field, (f"{where}: " if where else "") + _("At most %(n)s characters (this has %(m)s).")
+                   % {"n": limit, "m": len(text)})
+    return text[:limit]
+
+
 def _whole_number(errors: Errors, field: str, value, *, low: int, high: int, label: str) -> int | None:
     if value in (None, ""):
         return None
@@ -156,7 +165,7 @@ def clean_materials(errors: Errors, value) -> list[dict]:
         if not isinstance(raw, dict):
             errors.add("materials", _("%(where)s is not a material record.") % {"where": where})
             continue
-        name = _text(raw.get("name"))[:200]
+        name = _limited(errors, "materials", raw.get("name"), 200, where)
         if not name:
             errors.add("materials", _("%(where)s has no name.") % {"where": where})
             continue
@@ -171,8 +180,9 @@ def clean_materials(errors: Errors, value) -> list[dict]:
                 errors.add("materials", f"{name}: {message}")
         cleaned.append({
             "name": name, "required": _bool(raw.get("required")), "form": form, "copies": copies or 1,
-            "blank_form": _text(raw.get("blank_form"))[:300], "sample": _text(raw.get("sample"))[:300],
-            "source": _text(raw.get("source"))[:200],
+            "blank_form": _limited(errors, "materials", raw.get("blank_form"), 300, name),
+            "sample": _limited(errors, "materials", raw.get("sample"), 300, name),
+            "source": _limited(errors, "materials", raw.get("source"), 200, name),
         })
     return cleaned
 
@@ -186,7 +196,7 @@ def clean_questions(errors: Errors, value) -> list[dict]:
             errors.add("questions", _("%(where)s is not a question record.") % {"where": where})
             continue
         key = _text(raw.get("key"))
-        label = _text(raw.get("label"))[:200]
+        label = _limited(errors, "questions", raw.get("label"), 200, where)
         if not KEY_PATTERN.match(key):
             errors.add("questions", _("%(where)s needs a key of lower-case letters, digits and _ (like "
                                       "household_size).") % {"where": where})
@@ -201,7 +211,7 @@ def clean_questions(errors: Errors, value) -> list[dict]:
         options = raw.get("choices") or []
         if isinstance(options, str):
             options = [o for o in re.split(r"[|｜/、]", options) if o.strip()]
-        options = [_text(o)[:100] for o in options if _text(o)]
+        options = [_limited(errors, "questions", o, 100, where) for o in options if _text(o)]
         if kind in (QuestionType.CHOICE, QuestionType.MULTI_CHOICE) and len(options) < 2:
             sub.add("choices", _("a choice question needs at least two choices"))
         if kind not in (QuestionType.CHOICE, QuestionType.MULTI_CHOICE):
@@ -223,9 +233,9 @@ def clean_item(data: dict, *, today: dt.date | None = None) -> dict:
         errors.add("code", _("An item code uses letters, digits, “.”, “_” or “-” (at most 64)."))
     item["code"] = code
     for field, limit in TEXT_LIMITS.items():
-        item[field] = _text(data.get(field))[:limit]
+        item[field] = _limited(errors, field, data.get(field), limit)
     for field in LONG_TEXT:
-        item[field] = _text(data.get(field))[:4000]
+        item[field] = _limited(errors, field, data.get(field), 4000)
     if not item["name"]:
         errors.add("name", _("An item needs a name."))
     if not item["legal_basis"]:
@@ -319,9 +329,9 @@ def clean_local(data: dict, parent: dict) -> dict:
             local["handling_modes"] = modes
     for field in ("place", "hours", "consultation", "complaint"):
         if _text(data.get(field)):
-            local[field] = _text(data[field])[:TEXT_LIMITS[field]]
+            local[field] = _limited(errors, field, data[field], TEXT_LIMITS[field])
     if _text(data.get("notes")):
-        local["notes"] = _text(data["notes"])[:4000]
+        local["notes"] = _limited(errors, "notes", data["notes"], 4000)
     errors.raise_if_any()
     return local
 

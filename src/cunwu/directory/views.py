@@ -192,9 +192,13 @@ def edit_entry(request, region: str, code: str):
             return _back(region)
         except ValidationError as exc:
             errors = errors_of(exc)
+    shown = {f: getattr(entry, f) for f in (*LOCAL_FIELDS, "name", "legal_basis", "statutory_limit_days")}
+    if errors:  # what was typed, kept
+        shown.update({f: request.POST.get(f, "") for f in shown if f != "handling_modes"},
+                     handling_modes=request.POST.getlist("handling_modes"))
     return render(request, "directory/edit_entry.html", {
-        "directory": directory, "e": entry, "errors": errors, "province": directory.tier == Tier.PROVINCE,
-        "modes": HandlingMode.choices, "post": request.POST if request.method == "POST" else None,
+        "directory": directory, "e": entry, "v": shown, "errors": errors,
+        "province": directory.tier == Tier.PROVINCE, "modes": HandlingMode.choices,
     })
 
 

@@ -180,10 +180,16 @@ def _mediators(usernames: list[str], village_code: str, committee: Committee) ->
 
 
 def _party(case: MediationCase, data: PartyInput, actor: Actor) -> Party:
+    """One party, checked; a message names the side's field (applicant_phone), which the page shows beside it."""
+    side = _choice(data.side, Side, "parties")
+
+    def key(name: str) -> str:
+        return f"{side}_{name}"
+
     if data.resident not in (None, "", 0):  # collect once: the party's details from the village's record
         resident = households.resident_for_form(actor, data.resident, case.village_id)
         if resident is None:
-            raise ValidationError({"parties": [_("This person is not in the village's records that you may see.")]})
+            raise ValidationError({key("name"): [_("This person is not in the village's records that you may see.")]})
         data.name = data.name or resident.name
         data.sex = data.sex or resident.sex
         data.birth_date = data.birth_date or resident.birth_date
@@ -193,29 +199,32 @@ def _party(case: MediationCase, data: PartyInput, actor: Actor) -> Party:
     if data.username:
         user = User.objects.filter(username=data.username.strip(), is_active=True).first()
         if user is None:
-            raise ValidationError({"parties": [_("No active user named %(u)s.") % {"u": data.username}]})
+            raise ValidationError({key("name"): [_("No active user named %(u)s.") % {"u": data.username}]})
     if data.birth_date and data.birth_date > timezone.localdate():
-        raise ValidationError({"parties": [_("A birth date cannot be in the future.")]})
-    phone = personal_data.normalize_phone(data.phone) if data.phone else ""
+        raise ValidationError({key("birth"): [_("A birth date cannot be in the future.")]})
+    try:
+        phone = personal_data.normalize_phone(data.phone) if data.phone else ""
+    except ValidationError as exc:
+        raise ValidationError({key("phone"): exc.messages}) from None
     if data.online and user is None:
         user = User.objects.filter(phone=phone, is_active=True).first() if phone else None
         if user is None:
-            raise ValidationError({"parties": [_(
+            raise ValidationError({key("phone"): [_(
                 "%(name)s has no account with that phone number; they can sign in front of the mediator instead.")
                 % {"name": data.name.strip()}]})
-    address = _text(data.address, "parties", 200, False)
-    kind = _choice(data.kind or PartyKind.PERSON, PartyKind, "parties")
+    address = _text(data.address, key("address"), 200, False)
+    kind = _choice(data.kind or PartyKind.PERSON, PartyKind, key("kind"))
     if kind == PartyKind.ORGANISATION:  # no sex, birth or ethnicity; its legal representative instead
         data.sex, data.birth_date, data.ethnicity = "", None, ""
-        representative = _text(data.representative, "parties", 100, False)
+        representative = _text(data.representative, key("representative"), 100, False)
         if not representative:
-            raise ValidationError({"parties": [_("Name %(name)s's legal representative or person in charge.")
+            raise ValidationError({key("representative"): [_("Name %(name)s's legal representative or person in charge.")
                                                % {"name": (data.name or "").strip()}]})
         sex = ""
     else:
-        representative, sex = "", _choice(data.sex, Sex, "parties")
-    return Party(case=case, side=_choice(data.side, Side, "parties"), user=user, kind=kind,
-                 representative=representative, name=_text(data.name, "parties", 100), sex=sex,
+        representative, sex = "", _choice(data.sex, Sex, key("sex"))
+    return Party(case=case, side=side, user=user, kind=kind,
+                 representative=representative, name=_text(data.name, key("name"), 100), sex=sex,
                  birth_date=data.birth_date, ethnicity=_text(data.ethnicity, "parties", 20, False),
                  occupation=_text(data.occupation, "parties", 60, False),
                  phone_sealed=personal_data.encrypt(phone) if phone else "",

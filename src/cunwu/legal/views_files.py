@@ -194,7 +194,8 @@ def _parties(form) -> list[mediation.PartyInput]:
         if form.get(f"{side}_name", "").strip():
             parties.append(mediation.PartyInput(
                 side=side, name=form.get(f"{side}_name", ""), sex=form.get(f"{side}_sex", ""),
-                birth_date=_date(form.get(f"{side}_birth", "")), ethnicity=form.get(f"{side}_ethnicity", ""),
+                birth_date=parse_date(form.get(f"{side}_birth", ""), f"{side}_birth"),
+                ethnicity=form.get(f"{side}_ethnicity", ""),
                 occupation=form.get(f"{side}_occupation", ""), phone=form.get(f"{side}_phone", ""),
                 address=form.get(f"{side}_address", ""), username=form.get(f"{side}_username", ""),
                 online=form.get(f"{side}_online") == "1", resident=form.get(f"{side}_resident") or None,

@@ -16,7 +16,7 @@ from django import template
 
 register = template.Library()
 
-KINDS = {"text", "tel", "number", "date", "email", "search", "password", "textarea", "select"}
+KINDS = {"text", "tel", "number", "date", "datetime-local", "email", "search", "password", "textarea", "select"}
 
 
 @register.inclusion_tag("web/ui/field.html")
@@ -46,6 +46,13 @@ def error_summary(errors, fields: str = ""):
         linked = name != "__all__" and (shown is None or name in shown)
         items += [(name if linked else "", message) for message in messages]
     return {"items": items}
+
+
+@register.inclusion_tag("web/ui/group_errors.html")
+def group_errors(errors, name: str):
+    """The messages of a group of checkboxes or radio buttons, shown inside its fieldset under the legend. The
+    fieldset carries the id `name` (the summary links to it) and aria-describedby="`name`-error"."""
+    return {"name": name, "messages": list((errors or {}).get(name) or [])}
 
 
 @register.filter
