@@ -29,20 +29,37 @@ VILLAGE = "220322100201"
 CLI = str(Path(sys.executable).with_name("cunwu"))
 
 
-def _database(tmp_path) -> tuple[str, callable]:
-    """The database URL for the server (empty: SQLite in tmp_path) and how to read its rows."""
+@pytest.fixture
+def server_database(tmp_path, django_db_setup, django_db_blocker) -> tuple[str, callable]:
+    """A database for the servers a test starts, and how to read its rows: a copy of this test process's own
+    database, already migrated and holding the test regions (Lishu among them) and Jilin's directories, so that no
+    test migrates again (a SQLite file in tmp_path copied with SQLite's backup, or a PostgreSQL database made from
+    it as a template). The servers are given this process's secret key, under which the copied audit entries were
+    chained. The URL is empty for SQLite (the file in tmp_path is the default)."""
+    from django.conf import settings
+    from django.db import connection, connections
+
+    (tmp_path / "secret_key").write_text(settings.SECRET_KEY)
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith("postgres"):
+        with django_db_blocker.unblock():
+            connection.ensure_connection()
+            with sqlite3.connect(tmp_path / "cunwu.sqlite3") as copy:
+                connection.connection.backup(copy)
+
         def rows(sql):
             with sqlite3.connect(tmp_path / "cunwu.sqlite3") as db:
                 return db.execute(sql).fetchall()
         return "", rows
     import psycopg
 
+    with django_db_blocker.unblock():
+        source = connection.settings_dict["NAME"]
+        connections.close_all()  # a template database may have no one else connected
     name = f"cunwu_durability_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
     with psycopg.connect(url, autocommit=True) as admin:
         admin.execute(f"DROP DATABASE IF EXISTS {name}")
-        admin.execute(f"CREATE DATABASE {name}")
+        admin.execute(f'CREATE DATABASE {name} TEMPLATE "{source}"')
     own = url.rsplit("/", 1)[0] + "/" + name
 
     def rows(sql):
@@ -93,11 +110,10 @@ def _serve(env, port, *extra):
 
 
 @pytest.mark.slow
-def test_killed_server_loses_no_acknowledged_case_and_makes_none_twice(tmp_path):
-    url, rows = _database(tmp_path)
+@pytest.mark.django_db(transaction=True)  # (its database is the one server_database copies)
+def test_killed_server_loses_no_acknowledged_case_and_makes_none_twice(tmp_path, server_database):
+    url, rows = server_database
     env = _env(tmp_path, url)
-    for command in (["migrate", "--no-input", "-v0"], ["regions", "import", "--within", "220322", "--no-progress"]):
-        subprocess.run([CLI, *command], env=env, check=True, capture_output=True)
     token = subprocess.run([sys.executable, "-c", SETUP], env=env, check=True, capture_output=True,
                            text=True).stdout.strip().splitlines()[-1]
     port = _free_port()

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from .test_durability import CLI, _database, _env, _free_port, _serve
+from .test_durability import CLI, _env, _free_port, _serve, server_database  # noqa: F401
 
 BUDGET = 10  # Open311 reads a minute from one address
 
@@ -42,11 +42,10 @@ def _status(port: int) -> int:
 
 
 @pytest.mark.slow
-def test_two_servers_and_two_workers_share_one_budget_and_one_cache(tmp_path):
-    url, _rows = _database(tmp_path)
+@pytest.mark.django_db(transaction=True)  # (its database is the one server_database copies)
+def test_two_servers_and_two_workers_share_one_budget_and_one_cache(tmp_path, server_database):  # noqa: F811
+    url, _rows = server_database
     env = _env(tmp_path, url) | {"CUNWU_OPEN311_PER_MINUTE": str(BUDGET)}
-    for command in (["migrate", "--no-input", "-v0"], ["regions", "import", "--within", "220322", "--no-progress"]):
-        subprocess.run([CLI, *command], env=env, check=True, capture_output=True)
     ports = [_free_port(), _free_port()]
     servers = [_serve(env, ports[0], "--workers", "2"), _serve(env, ports[1], "--workers", "1")]
     try:
