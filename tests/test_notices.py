@@ -185,7 +185,7 @@ def test_warning_pages_issue_follow_and_acknowledge(people, client, huey_immedia
     warning = Warning.objects.get()
     assert done.status_code == 302 and warning.villages == 2
     page = client.get(f"/warnings/{warning.pk}/").content.decode()
-    assert "0 / 2" in page and 'http-equiv="refresh"' in page
+    assert "0 / 2" in page and 'data-refresh="15"' in page and 'http-equiv="refresh"' not in page
     client.force_login(people["staff"].user)
     client.post(f"/warnings/{warning.pk}/acknowledge/", {"village": VILLAGE_A1})
     client.force_login(people["township"].user)
