@@ -256,3 +256,17 @@ def test_required_materials_are_ticked_or_said_to_be_missing_never_left_out_sile
                                                                              "insured_year": "2027"}},
                                                      applicant_name="王某", consent="当面同意"))[0]
     assert at_counter.materials_supplied == []  # the staff take it in and tell once what is missing
+
+
+def test_an_officer_above_the_village_chooses_the_village_before_taking_a_request_in(client):
+    from .helpers import LISHU, OTHER_COUNTY
+
+    seed.seed_jilin(Actor.console())
+    client.force_login(person("county_admin", LISHU))
+    page = client.get("/cases/new/").content.decode()
+    assert 'name="q"' in page and "从村的页面" not in page
+    found = client.get("/cases/new/", {"q": "村"}).content.decode()
+    assert f'href="?village={VILLAGE_A1}"' in found
+    assert f'?village={OTHER_COUNTY}' not in found  # only the villages of the officer's own county
+    chosen = client.get("/cases/new/", {"village": VILLAGE_A1}).content.decode()
+    assert 'name="applicant_name"' in chosen

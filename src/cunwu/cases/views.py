@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -30,6 +31,7 @@ from cunwu.web.feedback import errors_of, flash_errors
 
 from . import duplicates, queues, rates, services
 from .choices import OPEN_STATES, Category, DemandType, Grade, RatingGiven, Stage, State, Urgency
+from .policies import INTAKE_ROLES
 
 # Departments are offered by kind; the service finds (or opens) that department in the case's own county.
 DEPARTMENTS = [(kind, CHINESE_NAMES[kind]) for kind in DepartmentKind.values]
@@ -113,6 +115,21 @@ def _village_for_intake(request, actor: Actor) -> Region | None:
     return Region.objects.filter(code=code, level=5).first() if code else None
 
 
+def _villages_to_choose(request) -> tuple[str, list]:
+    """For an officer above a village (a township or county taking a call): the villages of their area whose
+    name holds what they typed, to choose the one the request is for."""
+    q = (request.GET.get("q") or "").strip()[:40]
+    areas = [a.region_id for a in permissions.assignments_of(request.user) if a.role in INTAKE_ROLES]
+    if not q or not areas:
+        return q, []
+    within = Q()
+    for code in areas:
+        within |= Q(code__startswith=code)
+    found = (Region.objects.filter(within, level=5, active=True, name__contains=q).select_related("parent")
+             .order_by("code")[:30])
+    return q, list(found)
+
+
 def _from_records(request, actor: Actor, village, is_villager: bool) -> dict:
     """Collect once: the intake finds the villager in the village's records and takes their details from there
     (a visit that found a need brings the person and the need)."""
@@ -181,8 +198,9 @@ def new_case(request):
     if request.method != "POST":
         form = record_context.pop("prefill")
     record_context.pop("prefill", None)
+    q, choices = _villages_to_choose(request) if village is None else ("", [])
     return render(request, "cases/new.html", {
-        **record_context,
+        **record_context, "q": q, "village_choices": choices,
         "village": village, "entry": entry, "errors": errors, "form": form, "is_villager": is_villager,
         "intake_channels": [("counter", _("at the service point (handled on their behalf)")),
                             ("hotline", _("by telephone"))],
