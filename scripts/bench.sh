@@ -15,6 +15,7 @@ CUNWU_VAR_DIR="$PWD/var/bench" env -u DATABASE_URL .venv/bin/python benchmarks/l
 CUNWU_VAR_DIR="$PWD/var/bench" env -u DATABASE_URL .venv/bin/python benchmarks/warnings_fanout.py
 CUNWU_VAR_DIR="$PWD/var/bench" env -u DATABASE_URL .venv/bin/python benchmarks/portal.py
 CUNWU_VAR_DIR="$PWD/var/bench" env -u DATABASE_URL .venv/bin/python benchmarks/households.py
+CUNWU_VAR_DIR="$PWD/var/bench" env -u DATABASE_URL .venv/bin/python benchmarks/intake.py
 echo "== PostgreSQL =="
 url="$(bash scripts/pg.sh start)"
 .venv/bin/python - "$url" <<'PY'
@@ -33,3 +34,4 @@ CUNWU_VAR_DIR="$PWD/var/bench" DATABASE_URL="${url%/*}/cunwu_bench" .venv/bin/py
 CUNWU_VAR_DIR="$PWD/var/bench" DATABASE_URL="${url%/*}/cunwu_bench" .venv/bin/python benchmarks/warnings_fanout.py
 CUNWU_VAR_DIR="$PWD/var/bench" DATABASE_URL="${url%/*}/cunwu_bench" .venv/bin/python benchmarks/portal.py
 CUNWU_VAR_DIR="$PWD/var/bench" DATABASE_URL="${url%/*}/cunwu_bench" .venv/bin/python benchmarks/households.py
+CUNWU_VAR_DIR="$PWD/var/bench" DATABASE_URL="${url%/*}/cunwu_bench" .venv/bin/python benchmarks/intake.py

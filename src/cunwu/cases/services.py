@@ -293,9 +293,13 @@ def submit(actor: Actor, data: CaseInput) -> tuple[Case, bool]:
     again = _sent_again(actor, data)
     if again is not None:
         return again, False
+    # Everything that only reads and checks happens before the write transaction, which holds the database's
+    # one writer (SQLite) or the village's counter row (PostgreSQL): its time bounds how many requests a second
+    # the whole deployment takes in.
+    prepared = _prepare(actor, data, scoped_key)
     try:
         with transaction.atomic():
-            return _submit(actor, data, scoped_key), True
+            return _write(prepared), True
     except IntegrityError:
         if scoped_key:
             existing = Case.objects.filter(idempotency_key=scoped_key).first()
@@ -304,7 +308,20 @@ def submit(actor: Actor, data: CaseInput) -> tuple[Case, bool]:
         raise
 
 
-def _submit(actor: Actor, data: CaseInput, scoped_key: str) -> Case:
+@dataclass
+class _Prepared:
+    """A request checked and worked out, ready to be written."""
+
+    case: Case
+    actor: Actor
+    acting: Actor
+    uploads: list
+    correction: tuple | None  # (resident, phone): a phone corrected at intake, to write into the record
+
+
+def _prepare(actor: Actor, data: CaseInput, scoped_key: str) -> _Prepared:
+    """Check the request and work out the case: who takes it in, what it is, its applicant, its words and its
+    clock. Reads only; every problem is reported at once."""
     errors: dict[str, list[str]] = {}
 
     def err(name, message):
@@ -419,8 +436,8 @@ def _submit(actor: Actor, data: CaseInput, scoped_key: str) -> Case:
                 case.applicant_name = linked.full_name
     case.applicant_phone_sealed = personal_data.encrypt(phone)
     case.applicant_phone_index = personal_data.blind_index(phone) if phone else ""
-    if case.resident is not None and phone and phone != case.resident.phone and not errors:
-        _correct_record(actor, case.resident, phone)
+    correction = (case.resident, phone) if case.resident is not None and phone and phone != case.resident.phone \
+        else None
 
     checked = []
     try:
@@ -433,7 +450,6 @@ def _submit(actor: Actor, data: CaseInput, scoped_key: str) -> Case:
     now = timezone.now()
     case.created_at = now
     case.words = " ".join(sorted(words(f"{case.title} {case.description}")))[:2000]
-    case.number = _next_number(village, timezone.localdate(now))
     respond = _limit("APPLICATION_RESPOND") if case.kind == CaseKind.APPLICATION else _limit("respond", case.urgency)
     resolve = (Limit(entry.promised_limit_days, "workdays") if entry is not None
                else _limit("resolve", case.urgency))
@@ -441,9 +457,19 @@ def _submit(actor: Actor, data: CaseInput, scoped_key: str) -> Case:
     case.limit_amount, case.limit_unit = resolve.amount, resolve.unit
     _start_clock(case, clock.counting_start(now, resolve.unit), clock.budget(resolve.amount, resolve.unit))
     _schedule(case)
+    return _Prepared(case, actor, acting, checked, correction)
+
+
+def _write(prepared: _Prepared) -> Case:
+    """The case written, numbered, counted, its first event and audit record, and who is told: the short part
+    inside the write transaction."""
+    case, acting = prepared.case, prepared.acting
+    if prepared.correction is not None:
+        _correct_record(prepared.actor, *prepared.correction)
+    case.number = _next_number(case.village, timezone.localdate(case.created_at))
     case.save()
     rates.count_case(case, new=True)
-    _store(case, checked, user)
+    _store(case, prepared.uploads, case.submitted_by)
     via = _("on behalf of the applicant") if case.proxy_staff_id else ""
     _event(case, acting, Action.SUBMITTED, " ".join(p for p in [case.get_channel_display(), via] if p),
            detail={"kind": case.kind, "channel": case.channel})
