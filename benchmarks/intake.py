@@ -103,8 +103,8 @@ def _load(port: int, request, seconds: float) -> tuple[int, list[float], int]:
     return len(latencies), latencies, failures[0]
 
 
-def main():
-    token = _token()
+def requests_for(token: str):
+    """The two requests, each a function of a kept-alive connection returning the status."""
     county = VILLAGE[:6]
 
     def trivial(connection):
@@ -124,27 +124,42 @@ def main():
         answer.read()
         return answer.status
 
+    return trivial, intake
+
+
+def best_of(port: int, named: dict, rounds: int = 2) -> dict:
+    """{name: (requests a second, latencies, failures)}, the best round of each, the kinds alternating."""
+    best: dict[str, tuple[float, list[float], int]] = {}
+    for _round in range(rounds):
+        for name, request in named.items():
+            done, latencies, failed = _load(port, request, SECONDS)
+            rate = done / SECONDS
+            if name not in best or rate > best[name][0]:
+                best[name] = (rate, latencies, failed)
+    return best
+
+
+def line(label: str, figures: tuple) -> str:
+    rate, latencies, failed = figures
+    return (f"{label:34s} {rate:7.1f} req/s   p50 {pct(latencies, 50):6.1f} ms   p99 {pct(latencies, 99):6.1f} ms"
+            f"   failed {failed}")
+
+
+def main():
+    trivial, intake = requests_for(_token())
     port = _port()
     server = _serve(port)
     try:
-        best: dict[str, tuple[float, list[float], int]] = {}
         _load(port, trivial, 1.0)  # warm every worker and thread
-        for _round in range(2):
-            for name, request in (("trivial", trivial), ("intake", intake)):
-                done, latencies, failed = _load(port, request, SECONDS)
-                rate = done / SECONDS
-                if name not in best or rate > best[name][0]:
-                    best[name] = (rate, latencies, failed)
+        best = best_of(port, {"trivial": trivial, "intake": intake})
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
     from django.db import connection as db
 
     print(f"\n== intake over HTTP ({db.vendor}, cunwu serve, {CLIENTS} clients, best of 2 rounds of {SECONDS:.0f} s) ==")
-    for name, label in (("trivial", "GET /api/v1/regions/<county>"), ("intake", "POST /api/v1/cases")):
-        rate, latencies, failed = best[name]
-        print(f"{label:32s} {rate:7.1f} req/s   p50 {pct(latencies, 50):6.1f} ms   p99 {pct(latencies, 99):6.1f} ms"
-              f"   failed {failed}")
+    print(line("GET /api/v1/regions/<county>", best["trivial"]))
+    print(line("POST /api/v1/cases", best["intake"]))
     print(f"intake / trivial: {best['intake'][0] / best['trivial'][0]:.2f}  (target >= 0.50)")
 
 

@@ -63,6 +63,23 @@ def _open(page, url: str, elder: bool):
         raise
 
 
+# The element that sticks out furthest on the right, outside any scrolling box: what makes the page too wide.
+WIDEST = """() => {
+  let worst = null, right = document.documentElement.clientWidth;
+  for (const el of document.body.querySelectorAll("*")) {
+    let box = el.parentElement, inside = false;
+    for (; box && box !== document.body; box = box.parentElement) {
+      const o = getComputedStyle(box).overflowX;
+      if (o === "auto" || o === "scroll" || o === "hidden") { inside = true; break; }
+    }
+    const r = el.getBoundingClientRect().right;
+    if (!inside && r > right) { right = r; worst = el; }
+  }
+  return worst ? worst.tagName.toLowerCase() + (worst.className ? "." + worst.className : "") + " "
+    + (worst.textContent || "").trim().slice(0, 40) : "";
+}"""
+
+
 def _look(page, url: str, name: str, index: int) -> tuple[list[str], list[str] | None]:
     """The page in the standard view then in elder mode: axe, the four photographs, the width on a phone. Returns
     what was found and the page's links (None when the address is a file)."""
@@ -84,7 +101,7 @@ def _look(page, url: str, name: str, index: int) -> tuple[list[str], list[str] |
         page.screenshot(path=str(PAGES / f"{slug}-{mode}-390.jpg"), full_page=True, type="jpeg", quality=70)
         width = page.evaluate("document.documentElement.scrollWidth")
         if width > 400:
-            found.append(f"{mode} {url}: wider than a phone ({width} px)")
+            found.append(f"{mode} {url}: wider than a phone ({width} px): {page.evaluate(WIDEST)}")
     return found, links
 
 

@@ -105,6 +105,9 @@ def test_supervisors_see_which_villages_have_not_published_what_is_due(people, c
     page = client.get(f"/notices/due/?region={TOWN_A}").content.decode()
     assert f"{villages}个村中有{villages - 1}个村本期应公开的内容尚未全部公开" in page
     assert VILLAGE_A1 not in page and VILLAGE_A2 in page  # the village up to date is not listed
+    county = client.get(f"/notices/due/?region={LISHU}").content.decode()  # a county: its townships, each a way down
+    assert f'href="?region={TOWN_A}"' in county and f"<td class=\"num\">{villages - 1}</td>" in county
+    assert VILLAGE_A2 not in county
 
 
 def _warn(people, who="township", area=(TOWN_A,), **extra):

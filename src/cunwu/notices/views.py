@@ -119,8 +119,16 @@ def due(request):
     code = request.GET.get("region", "") or next(
         (a.region_id for a in permissions.assignments_of(actor.user)), "")
     region, lacking, total = services.overdue(actor, code)
+    townships = []
+    if region.level < 4:  # a county or above: how many villages of each place below lag, each a way down
+        width = {1: 4, 2: 6, 3: 9}[region.level]
+        by_township: dict[str, int] = {}
+        for v in lacking:
+            by_township[v.code[:width]] = by_township.get(v.code[:width], 0) + 1
+        names = dict(Region.objects.filter(code__in=by_township).values_list("code", "name"))
+        townships = [(code, names.get(code, code), n) for code, n in sorted(by_township.items())]
     return render(request, "notices/due.html", {"region": region, "path": region.path(), "lacking": lacking[:1000],
-                                                "count": len(lacking), "total": total})
+                                                "townships": townships, "count": len(lacking), "total": total})
 
 
 # --- warnings ------------------------------------------------------------------------------------------------
