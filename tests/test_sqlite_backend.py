@@ -1,5 +1,8 @@
-"""The embedded SQLite backend queues this process's writers in a lock held from BEGIN to COMMIT/ROLLBACK."""
+"""The embedded SQLite backend queues this process's writers in a lock held from BEGIN to COMMIT/ROLLBACK, and
+every process's writers in a lock on a file beside the database."""
 
+import fcntl
+import os
 import threading
 import time
 
@@ -28,13 +31,18 @@ def test_the_writer_lock_is_held_for_the_transaction_and_released_on_every_endin
     db = wrapper(tmp_path / "w.sqlite3")
     with db.cursor() as cur:
         cur.execute("CREATE TABLE t (n integer)")
+    other = os.open(f"{tmp_path / 'w.sqlite3'}-writer", os.O_RDWR | os.O_CREAT)  # another open file, as another process has
     for ending in ("commit", "rollback", "close"):
         db.set_autocommit(False, force_begin_transaction_with_broken_autocommit=True)
         assert base._WRITER.locked()
+        with pytest.raises(BlockingIOError):  # the other processes' writers wait for this one
+            fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
         with db.cursor() as cur:
             cur.execute("INSERT INTO t VALUES (1)")
         getattr(db, ending)()
         assert not base._WRITER.locked(), ending
+        fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)  # and go once it ends
+        fcntl.flock(other, fcntl.LOCK_UN)
         if ending == "commit":
             db.set_autocommit(True)
     db.close()
