@@ -16,6 +16,7 @@ CUNWU_VAR_DIR="$PWD/var/bench" env -u DATABASE_URL .venv/bin/python benchmarks/w
 CUNWU_VAR_DIR="$PWD/var/bench" env -u DATABASE_URL .venv/bin/python benchmarks/portal.py
 CUNWU_VAR_DIR="$PWD/var/bench" env -u DATABASE_URL .venv/bin/python benchmarks/households.py
 CUNWU_VAR_DIR="$PWD/var/bench" env -u DATABASE_URL .venv/bin/python benchmarks/intake.py
+CUNWU_VAR_DIR="$PWD/var/bench" env -u DATABASE_URL .venv/bin/python benchmarks/peer.py
 echo "== PostgreSQL =="
 url="$(bash scripts/pg.sh start)"
 .venv/bin/python - "$url" <<'PY'

@@ -161,6 +161,13 @@ def summary(case: Case) -> dict:
     }
 
 
+def _rows(case: Case, name: str, query):
+    """The rows a case just taken in was written with (`written`, kept on it by the service: nothing of a kind
+    it does not name), or those read now (`query`, a function)."""
+    written = getattr(case, "written", None)
+    return written.get(name, []) if written is not None else query()
+
+
 def detail(actor: Actor, case: Case) -> dict:
     out = summary(case)
     out.update({
@@ -173,17 +180,17 @@ def detail(actor: Actor, case: Case) -> dict:
         "grade": case.grade, "refusal_reason": case.refusal_reason, "redirect_to": case.redirect_to,
         "round": case.round, "actions": services.available_actions(actor, case),
         "events": [{"at": e.at, "who": e.actor_label, "role": e.role_label, "action": e.action,
-                    "words": e.plain_words, "note": e.note} for e in case.events.all()],
+                    "words": e.plain_words, "note": e.note} for e in _rows(case, "events", case.events.all)],
         "dispatches": [{"department": d.department.chinese_name, "department_id": d.department_id,
                         "lead": d.lead, "state": d.state, "called_at": d.called_at, "sign_in_by": d.sign_in_by,
                         "signed_in_at": d.signed_in_at, "respond_by": d.respond_by,
                         "responded_at": d.responded_at, "response": d.response,
                         "returned_reason": d.returned_reason}
-                       for d in case.dispatches.select_related("department")],
+                       for d in _rows(case, "dispatches", lambda: case.dispatches.select_related("department"))],
         "ratings": [{"round": r.round, "grade": r.grade, "comment": r.comment, "at": r.at,
-                     "excluded": r.excluded} for r in case.ratings.all()],
+                     "excluded": r.excluded} for r in _rows(case, "ratings", case.ratings.all)],
         "attachments": [{"id": a.id, "name": a.name, "content_type": a.content_type, "size": a.size,
-                         "material": a.material} for a in case.attachments.all()],
+                         "material": a.material} for a in _rows(case, "attachments", case.attachments.all)],
     })
     return out
 
@@ -195,8 +202,9 @@ def create_case(request, payload: CaseIn):
     actor = Actor.from_request(request, "api")
     data = services.CaseInput(**payload.dict(), idempotency_key=request.headers.get("Idempotency-Key", ""))
     case, created = services.submit(actor, data)
-    case = services.get_case(actor, case.number)
-    return Status(201 if created else 200, detail(actor, case))
+    if created and services.may(actor, "view", case):  # answered with what was written, not read back
+        return Status(201, detail(actor, case))
+    return Status(200, detail(actor, services.get_case(actor, case.number)))
 
 
 @router.get("/cases", response=PageOut)

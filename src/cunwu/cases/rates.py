@@ -179,11 +179,22 @@ def count_case(case: Case, new: bool = False) -> None:
     if not any(delta):
         return
     day = timezone.localdate(case.created_at)
-    for span, key in (("d", day), ("m", day.replace(day=1))):
-        changes = {name: F(name) + d for name, d in zip(TALLY_COUNTS, delta, strict=True) if d}
-        rows = CaseTally.objects.filter(township_code=case.township_code, span=span, day=key)
-        if rows.update(**changes):
+    keys = (("d", day), ("m", day.replace(day=1)))
+    changes = {name: F(name) + d for name, d in zip(TALLY_COUNTS, delta, strict=True) if d}
+    # The day's and the month's rows in one statement, which says which of them it found (RETURNING: SQLite
+    # 3.35+, PostgreSQL); a row not found is the first of its day or month and is made.
+    moved = {name: d for name, d in zip(TALLY_COUNTS, delta, strict=True) if d}
+    adapt = connection.ops.adapt_datefield_value
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {CaseTally._meta.db_table} SET " + ", ".join(f"{n} = {n} + %s" for n in moved)  # noqa: S608
+            + " WHERE township_code = %s AND ((span = 'd' AND day = %s) OR (span = 'm' AND day = %s)) RETURNING span",
+            [*moved.values(), case.township_code, adapt(keys[0][1]), adapt(keys[1][1])])
+        found = {row[0] for row in cursor.fetchall()}
+    for span, key in keys:
+        if span in found:
             continue
+        rows = CaseTally.objects.filter(township_code=case.township_code, span=span, day=key)
         try:
             with transaction.atomic():
                 CaseTally.objects.create(township_code=case.township_code, county_code=case.county_code,

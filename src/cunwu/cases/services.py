@@ -15,8 +15,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -227,15 +226,25 @@ def _clean_answers(entry, answers: dict) -> dict:
 
 
 def _next_number(village: Region, day: dt.date) -> str:
-    updated = CaseCounter.objects.filter(village=village, day=day).update(last=F("last") + 1)
-    if not updated:
+    """The village's next number of the day: one UPDATE … RETURNING (SQLite 3.35+, PostgreSQL), or the day's
+    first row made."""
+    table = CaseCounter._meta.db_table
+    params = [village.code, connection.ops.adapt_datefield_value(day)]
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {table} SET last = last + 1 WHERE village_id = %s AND day = %s RETURNING last",  # noqa: S608
+                       params)
+        row = cursor.fetchone()
+    if row is None:
         try:
             with transaction.atomic():
                 CaseCounter.objects.create(village=village, day=day, last=1)
-        except IntegrityError:
-            CaseCounter.objects.filter(village=village, day=day).update(last=F("last") + 1)
-    last = CaseCounter.objects.filter(village=village, day=day).values_list("last", flat=True).get()
-    return f"{village.code}-{day:%Y%m%d}-{last:04d}"
+            row = (1,)
+        except IntegrityError:  # another transaction made the day's row first
+            with connection.cursor() as cursor:
+                cursor.execute(f"UPDATE {table} SET last = last + 1 WHERE village_id = %s AND day = %s "  # noqa: S608
+                               "RETURNING last", params)
+                row = cursor.fetchone()
+    return f"{village.code}-{day:%Y%m%d}-{row[0]:04d}"
 
 
 def _idempotency_scope(actor: Actor, key: str) -> str:
@@ -469,12 +478,13 @@ def _write(prepared: _Prepared) -> Case:
     case.number = _next_number(case.village, timezone.localdate(case.created_at))
     case.save()
     rates.count_case(case, new=True)
-    _store(case, prepared.uploads, case.submitted_by)
+    stored = _store(case, prepared.uploads, case.submitted_by)
     via = _("on behalf of the applicant") if case.proxy_staff_id else ""
-    _event(case, acting, Action.SUBMITTED, " ".join(p for p in [case.get_channel_display(), via] if p),
-           detail={"kind": case.kind, "channel": case.channel})
+    event = _event(case, acting, Action.SUBMITTED, " ".join(p for p in [case.get_channel_display(), via] if p),
+                   detail={"kind": case.kind, "channel": case.channel})
     alerts.new_case(case)
     alerts.applicant(case, "case_received")
+    case.written = {"events": [event], "attachments": stored}  # so that an answer need not read them back
     return case
 
 
