@@ -26,6 +26,10 @@ from .choices import (
 
 
 class Case(models.Model):
+    # Not stored: the rows intake has just written with a new case (its first event, its files), so that the
+    # answer to the submission need not read them back. None on a case read from the database.
+    written: dict | None = None
+
     number = models.CharField(_("case number"), max_length=32, unique=True)
     village = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="cases")
     township_code = models.CharField(max_length=9)
