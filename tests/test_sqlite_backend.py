@@ -94,3 +94,25 @@ def test_the_nightly_task_gathers_query_statistics():
         refresh_query_statistics.call_local()
         cur.execute("SELECT COUNT(*) FROM sqlite_stat1 WHERE tbl = 'django_migrations'")
         assert cur.fetchone()[0] > 0
+
+
+def test_a_lock_file_that_cannot_be_opened_slows_writers_but_refuses_nothing(tmp_path):
+    (tmp_path / "x.sqlite3-writer").mkdir()  # (a directory where the lock file would be: it cannot be opened)
+    db = wrapper(tmp_path / "x.sqlite3")
+    with db.cursor() as cur:
+        cur.execute("CREATE TABLE t (n integer)")
+    db.set_autocommit(False, force_begin_transaction_with_broken_autocommit=True)
+    with db.cursor() as cur:
+        cur.execute("INSERT INTO t VALUES (1)")
+    db.commit()
+    assert not base._WRITER.locked()
+    db.close()
+
+
+def test_an_sqlite_too_old_for_update_returning_is_refused_at_connection(tmp_path, monkeypatch):
+    from django.db import NotSupportedError
+
+    db = wrapper(tmp_path / "v.sqlite3")
+    monkeypatch.setattr(db, "get_database_version", lambda: (3, 34, 1))
+    with pytest.raises(NotSupportedError):
+        db.check_database_version_supported()

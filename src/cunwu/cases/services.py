@@ -473,8 +473,11 @@ def _write(prepared: _Prepared) -> Case:
     """The case written, numbered, counted, its first event and audit record, and who is told: the short part
     inside the write transaction."""
     case, acting = prepared.case, prepared.acting
-    if prepared.correction is not None:
-        _correct_record(prepared.actor, *prepared.correction)
+    if prepared.correction is not None:  # read again inside the transaction: another may have corrected it
+        resident, phone = prepared.correction
+        resident.refresh_from_db()
+        if resident.phone != phone:
+            _correct_record(prepared.actor, resident, phone)
     case.number = _next_number(case.village, timezone.localdate(case.created_at))
     case.save()
     rates.count_case(case, new=True)

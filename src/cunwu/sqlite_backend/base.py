@@ -10,25 +10,34 @@ to SQLite's busy handler. The operating system drops that lock when a process di
 """
 
 import fcntl
+import logging
 import os
 import threading
 import time
 
-from django.db.backends.sqlite3 import base, operations
+from django.db.backends.sqlite3 import base, features, operations
 
 from cunwu.audit import guard
 
 _WRITER = threading.Lock()
 _FILES: dict[tuple[int, str], int] = {}  # (process, database) -> descriptor of its lock file (not shared by a fork)
 _POLL = 0.0005  # seconds between tries for the file lock
+_UNUSABLE: set[str] = set()  # lock files this process may not open: it goes on with SQLite's own lock
+log = logging.getLogger(__name__)
 
 
 def _lock_file(name: str) -> int | None:
-    if not name or name == ":memory:" or name.startswith("file:") or "mode=memory" in name:
+    if not name or name == ":memory:" or name.startswith("file:") or "mode=memory" in name or name in _UNUSABLE:
         return None
     key = (os.getpid(), name)
     if key not in _FILES:
-        _FILES[key] = os.open(f"{name}-writer", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            _FILES[key] = os.open(f"{name}-writer", os.O_RDWR | os.O_CREAT, 0o660)
+        except OSError as exc:  # made by another user, say: slower under load, never refused
+            _UNUSABLE.add(name)
+            log.warning("cannot open %s-writer (%s): writers of other processes wait in SQLite's busy handler",
+                        name, exc)
+            return None
     return _FILES[key]
 
 
@@ -54,8 +63,14 @@ class DatabaseOperations(operations.DatabaseOperations):
         return sql
 
 
+class DatabaseFeatures(features.DatabaseFeatures):
+    # UPDATE … RETURNING (the case counter and the tallies) needs 3.35; refused at connection, not mid-intake.
+    minimum_database_version = (3, 35)
+
+
 class DatabaseWrapper(base.DatabaseWrapper):
     ops_class = DatabaseOperations
+    features_class = DatabaseFeatures
     _holds_writer = False
     _holds_file: int | None = None
 
