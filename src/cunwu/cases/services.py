@@ -16,6 +16,7 @@ from decimal import Decimal, InvalidOperation
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -131,6 +132,19 @@ def _villager_assignment(user, village_code: str):
         if a.role == Role.VILLAGER and a.region_id == village_code:
             return a
     return None
+
+
+def villages_for_intake(actor: Actor, q: str, limit: int = 30) -> list[Region]:
+    """The villages whose name holds `q` where the actor may take a request in (their intake assignments' areas),
+    to choose the one a request is for."""
+    areas = [a.region_id for a in permissions.assignments_of(actor.user) if a.role in INTAKE_ROLES]
+    if not q or not areas:
+        return []
+    within = Q()
+    for code in areas:
+        within |= Q(code__startswith=code)
+    return list(Region.objects.filter(within, level=5, active=True, name__contains=q).select_related("parent")
+                .order_by("code")[:limit])
 
 
 def _intake_assignment(user, village_code: str):

@@ -9,7 +9,6 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -31,7 +30,6 @@ from cunwu.web.feedback import errors_of, flash_errors
 
 from . import duplicates, queues, rates, services
 from .choices import OPEN_STATES, Category, DemandType, Grade, RatingGiven, Stage, State, Urgency
-from .policies import INTAKE_ROLES
 
 # Departments are offered by kind; the service finds (or opens) that department in the case's own county.
 DEPARTMENTS = [(kind, CHINESE_NAMES[kind]) for kind in DepartmentKind.values]
@@ -119,15 +117,7 @@ def _villages_to_choose(request) -> tuple[str, list]:
     """For an officer above a village (a township or county taking a call): the villages of their area whose
     name holds what they typed, to choose the one the request is for."""
     q = (request.GET.get("q") or "").strip()[:40]
-    areas = [a.region_id for a in permissions.assignments_of(request.user) if a.role in INTAKE_ROLES]
-    if not q or not areas:
-        return q, []
-    within = Q()
-    for code in areas:
-        within |= Q(code__startswith=code)
-    found = (Region.objects.filter(within, level=5, active=True, name__contains=q).select_related("parent")
-             .order_by("code")[:30])
-    return q, list(found)
+    return q, services.villages_for_intake(Actor.from_request(request), q)
 
 
 def _from_records(request, actor: Actor, village, is_villager: bool) -> dict:
