@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Debian packages the tests need: headless chromium (browser tests), PostgreSQL 15, gettext (message
-# catalogues), CJK fonts (Noto for screenshots; WenQuanYi Micro Hei, TrueType outlines, embedded in PDFs), espeak-ng
-# (the read-aloud voice). Installs only what is missing.
+# Debian packages the tests need: headless chromium (browser tests), PostgreSQL 15, Redis (shared cache, queue
+# and rate counters), gettext (message catalogues), CJK fonts (Noto for screenshots; WenQuanYi Micro Hei, TrueType
+# outlines, embedded in PDFs), espeak-ng (the read-aloud voice). Installs only what is missing.
 set -euo pipefail
-wanted=(chromium postgresql-15 gettext fonts-noto-cjk fonts-wqy-microhei espeak-ng)
+wanted=(chromium postgresql-15 redis-server gettext fonts-noto-cjk fonts-wqy-microhei espeak-ng)
 [ "$#" -gt 0 ] && wanted=("$@")
 missing=()
 for pkg in "${wanted[@]}"; do

@@ -370,6 +370,30 @@ def test_the_import_page_runs_the_ledger_in_the_worker_and_shows_its_progress(vi
     assert "第3行" in client.get(bad["Location"]).content.decode()
 
 
+def test_an_import_the_queue_never_got_is_run_once_by_the_sweep(village, monkeypatch, caplog,
+                                                                django_capture_on_commit_callbacks):
+    from huey.contrib.djhuey import HUEY
+
+    from cunwu.households import ledger
+    from cunwu.households.models import LedgerImport
+
+    def unreachable(*args, **kwargs):
+        raise OSError("the queue's disk is gone")
+
+    monkeypatch.setattr(HUEY, "immediate", False)
+    monkeypatch.setattr(HUEY, "enqueue", unreachable)
+    with django_capture_on_commit_callbacks(execute=True):
+        job = ledger.start(actor(village["staff"]), VILLAGE_A1, "台账.xlsx", _ledger(GOOD))  # does not raise
+    assert LedgerImport.objects.get(pk=job.pk).state == "queued" and "task queue is unreachable" in caplog.text
+    assert ledger.run_left_queued() == 0, "a fresh upload is its task's"
+    LedgerImport.objects.filter(pk=job.pk).update(created_at=timezone.now() - dt.timedelta(minutes=6))
+    assert ledger.run_left_queued() == 1
+    job.refresh_from_db()
+    assert job.state == "done" and job.result["households"] == 2 and job.sealed == ""
+    assert ledger.run(job.pk).state == "done" and ledger.run_left_queued() == 0, "run once"
+    assert Resident.objects.filter(name="周福").count() == 1
+
+
 def test_a_department_gets_a_key_groups_named_data_only_as_approved_and_each_export_is_recorded(village, client):
     from io import BytesIO
 

@@ -1,7 +1,8 @@
 """Settings for cunwu.
 
 Everything a deployment changes comes from the environment:
-DATABASE_URL (default: embedded SQLite under var/), CUNWU_SECRET_KEY, CUNWU_DATA_KEYS, CUNWU_DEBUG,
+DATABASE_URL (default: embedded SQLite under var/), REDIS_URL (optional: cache, queue and rate counters in Redis),
+CUNWU_SECRET_KEY, CUNWU_DATA_KEYS, CUNWU_DEBUG,
 CUNWU_ALLOWED_HOSTS, CUNWU_TOTP_REQUIRED, CUNWU_VAR_DIR.
 """
 
@@ -243,35 +244,52 @@ CUNWU: dict[str, Any] = {
     "ATTACHMENT_TYPES": ["image/jpeg", "image/png", "image/webp", "application/pdf"],
 }
 
-# --- Shared cache -------------------------------------------------------------------------------------
-# Every process and machine of a deployment reads the same cache: the database's cache table (made by
-# `cunwu migrate`). Rate counters and sign-in throttles are rows of their own (accounts.throttle).
-# Read-aloud clips (up to half a megabyte of audio each, the same for the same words) stay out of the database,
-# in files on each machine, shared by its processes.
-CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "cunwu_cache",
-                "OPTIONS": {"MAX_ENTRIES": 5000}},
-    "speech": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-               "LOCATION": str(VAR_DIR / "cache" / "speech"), "OPTIONS": {"MAX_ENTRIES": 400}},
-}
+# --- Shared cache, queue and rate counters ---------------------------------------------------------------
+# Every process and machine of a deployment reads the same cache, queue and rate counters. Without Redis they
+# are the database's: the cache table (made by `cunwu migrate`), rows of accounts.throttle, and huey's queue in
+# a SQLite file beside the database (CUNWU_TASKS=postgres: in the PostgreSQL database, several hosts, one
+# queue). With REDIS_URL all three live in Redis (cunwu.sharedstore: while Redis is down, pages are drawn
+# without the cache, queued work waits for the worker's sweeps and rate limits refuse).
+# Read-aloud clips (up to half a megabyte of audio each, the same for the same words) stay out of both, in
+# files on each machine, shared by its processes.
+REDIS_URL = os.environ.get("REDIS_URL", "").strip()
+_speech_cache = {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                 "LOCATION": str(VAR_DIR / "cache" / "speech"), "OPTIONS": {"MAX_ENTRIES": 400}}
+if REDIS_URL:
+    CACHES = {
+        "default": {"BACKEND": "cunwu.sharedstore.TolerantRedisCache", "LOCATION": REDIS_URL,
+                    "KEY_PREFIX": "cunwu", "OPTIONS": {"socket_timeout": 0.5, "socket_connect_timeout": 0.5}},
+        "speech": _speech_cache,
+    }
+else:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "cunwu_cache",
+                    "OPTIONS": {"MAX_ENTRIES": 5000}},
+        "speech": _speech_cache,
+    }
 
 # --- Background work ------------------------------------------------------------------------------
-# `cunwu worker` runs huey's consumer. The embedded deployment keeps the queue in a SQLite file beside the
-# database; CUNWU_TASKS=postgres keeps it in the PostgreSQL database (several hosts, one queue).
-if os.environ.get("CUNWU_TASKS", "sqlite") == "postgres" and DATABASES["default"]["ENGINE"].endswith("postgresql"):
+# `cunwu worker` runs huey's consumer over the queue chosen above.
+_consumer = {"workers": 2, "worker_type": "thread", "periodic": True}
+if REDIS_URL:
+    # (huey takes the URL alone: its timeouts go in the query string, unless the deployment's URL sets them)
+    _queue_url = REDIS_URL if "timeout" in REDIS_URL else (
+        REDIS_URL + ("&" if "?" in REDIS_URL else "?") + "socket_connect_timeout=0.5&socket_timeout=5")
+    HUEY = {"name": "cunwu", "huey_class": "huey.RedisHuey", "immediate": False, "url": _queue_url,
+            "consumer": _consumer}
+elif os.environ.get("CUNWU_TASKS", "sqlite") == "postgres" and DATABASES["default"]["ENGINE"].endswith("postgresql"):
     _db = DATABASES["default"]
     HUEY = {
         "name": "cunwu", "huey_class": "huey.PostgresHuey", "immediate": False,
         "connection": {"dsn": f"host={_db['HOST']} port={_db['PORT'] or 5432} dbname={_db['NAME']} "
                               f"user={_db['USER']} password={_db['PASSWORD']}"},
-        "consumer": {"workers": 2, "worker_type": "thread", "periodic": True},
+        "consumer": _consumer,
     }
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     HUEY = {
         "name": "cunwu", "huey_class": "huey.SqliteHuey", "immediate": False,
-        "filename": str(VAR_DIR / "tasks.sqlite3"),
-        "consumer": {"workers": 2, "worker_type": "thread", "periodic": True},
+        "filename": str(VAR_DIR / "tasks.sqlite3"), "consumer": _consumer,
     }
 
 MEDIA_ROOT = VAR_DIR / "media"  # case attachments; served only through permission-checked views

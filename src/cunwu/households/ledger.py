@@ -8,6 +8,7 @@ Column headers are Chinese, as village ledgers have them; `template()` gives an 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -256,6 +257,8 @@ def start(actor: Actor, village_code: str, file_name: str, data: bytes) -> Ledge
     """Keep the workbook sealed and hand it to the worker; the page follows the job."""
     import base64
 
+    from cunwu.background import hand_over
+
     from .tasks import run_ledger_import
 
     village = services.village_or_404(village_code)
@@ -270,17 +273,34 @@ def start(actor: Actor, village_code: str, file_name: str, data: bytes) -> Ledge
         job = LedgerImport.objects.create(village=village, uploaded_by=actor.user, file_name=file_name[:200],
                                           sealed=personal_data.encrypt(base64.b64encode(data).decode()))
         record(acting, "households.import_queued", job, region_code=village.code, detail={"file": job.file_name})
-        transaction.on_commit(lambda: run_ledger_import(job.pk))
+        transaction.on_commit(lambda: hand_over(run_ledger_import, job.pk))
     return job
+
+
+def run_left_queued(now: dt.datetime | None = None) -> int:
+    """Run the imports still waiting five minutes after upload (their hand-over to the queue failed, or the
+    worker stopped): the worker's sweep. Returns how many ran."""
+    now = now or timezone.now()
+    waiting = LedgerImport.objects.filter(state=LedgerImport.State.QUEUED,
+                                          created_at__lte=now - dt.timedelta(minutes=5))
+    ran = 0
+    for pk in waiting.values_list("pk", flat=True):
+        try:
+            run(pk)
+        except Exception:  # noqa: BLE001 (the job is marked failed; the next ones still run)
+            logging.getLogger("cunwu.worker").exception("ledger import %s failed", pk)
+        ran += 1
+    return ran
 
 
 def run(job_id: int) -> LedgerImport:
     import base64
 
     job = LedgerImport.objects.select_related("uploaded_by").get(pk=job_id)
-    if job.state != LedgerImport.State.QUEUED:
-        return job  # a task delivered twice runs once
-    LedgerImport.objects.filter(pk=job.pk).update(state=LedgerImport.State.CHECKING)
+    claimed = LedgerImport.objects.filter(pk=job.pk, state=LedgerImport.State.QUEUED).update(
+        state=LedgerImport.State.CHECKING)
+    if not claimed:
+        return job  # a task delivered twice, or also found by the sweep, runs once
     data = base64.b64decode(personal_data.decrypt(job.sealed))
     actor = Actor(user=job.uploaded_by, channel="worker", source="worker")
 

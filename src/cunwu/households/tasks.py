@@ -18,6 +18,14 @@ def sweep_visits():
     return done
 
 
+@db_periodic_task(crontab(minute="*/5"))
+@lock_task("ledger-left-queued")
+def sweep_left_queued_imports():
+    from . import ledger
+
+    return ledger.run_left_queued()
+
+
 @db_task()
 def run_ledger_import(job_id: int):
     from . import ledger

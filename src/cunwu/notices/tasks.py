@@ -2,7 +2,8 @@
 
 import logging
 
-from huey.contrib.djhuey import db_task
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task, lock_task
 
 from . import warnings
 
@@ -14,3 +15,9 @@ def fan_out_task(warning_id: int, only_unacknowledged: bool = False, round_key: 
     sent = warnings.fan_out(warning_id, only_unacknowledged, round_key)
     log.info("warning %s: %s texts", warning_id, sent)
     return sent
+
+
+@db_periodic_task(crontab(minute="*/5"))
+@lock_task("warnings-missed")
+def fan_out_missed_task() -> int:
+    return warnings.fan_out_missed()

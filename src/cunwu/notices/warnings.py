@@ -111,9 +111,11 @@ def issue(actor: Actor, data: WarningInput) -> Warning:
 
 
 def _enqueue(warning_id: int, only_unacknowledged: bool, round_key: str = "issued") -> None:
+    from cunwu.background import hand_over
+
     from .tasks import fan_out_task
 
-    fan_out_task(warning_id, only_unacknowledged, round_key)
+    hand_over(fan_out_task, warning_id, only_unacknowledged, round_key)
 
 
 def fan_out(warning_id: int, only_unacknowledged: bool = False, round_key: str = "issued") -> int:
@@ -153,6 +155,15 @@ def fan_out(warning_id: int, only_unacknowledged: bool = False, round_key: str =
     if not only_unacknowledged:
         Warning.objects.filter(pk=warning.pk).update(fanned_out_at=timezone.now())
     return told
+
+
+def fan_out_missed(now: dt.datetime | None = None) -> int:
+    """Fan out the warnings in force whose fan-out never finished ten minutes after issue (the queue could not
+    be reached, or the worker stopped): run by the worker's sweep. Returns the number of people newly told."""
+    now = now or timezone.now()
+    missed = Warning.objects.filter(fanned_out_at__isnull=True, cancelled_at__isnull=True, valid_until__gt=now,
+                                    issued_at__lte=now - dt.timedelta(minutes=10))
+    return sum(fan_out(pk) for pk in missed.values_list("pk", flat=True))
 
 
 def get_warning(warning_id: int) -> Warning:

@@ -109,11 +109,13 @@ def _after_commit() -> None:
 def _enqueue() -> None:
     from huey.contrib.djhuey import HUEY
 
+    from cunwu.background import hand_over
+
     from .tasks import deliver_task
 
     if HUEY.immediate:  # tests: the test sends explicitly with deliver_due()
         return
-    deliver_task()
+    hand_over(deliver_task)
 
 
 # --- the worker ---------------------------------------------------------------------------------------------

@@ -90,8 +90,10 @@ def on_recorded(sender, entry, obj, **kwargs) -> None:
 def enqueue() -> None:
     from huey.contrib.djhuey import HUEY
 
+    from cunwu.background import hand_over
+
     from .tasks import deliver_task
 
     if HUEY.immediate:  # tests send explicitly with delivery.deliver_due()
         return
-    deliver_task()
+    hand_over(deliver_task)
