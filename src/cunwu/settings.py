@@ -1,7 +1,8 @@
 """Settings for cunwu.
 
 Everything a deployment changes comes from the environment:
-DATABASE_URL (default: embedded SQLite under var/), REDIS_URL (optional: cache, queue and rate counters in Redis),
+DATABASE_URL (default: embedded SQLite under var/), CUNWU_REPLICA_URL and CUNWU_DB_POOL (PostgreSQL: a streaming
+replica for figures, a connection pool), REDIS_URL (optional: cache, queue and rate counters in Redis),
 CUNWU_SECRET_KEY, CUNWU_DATA_KEYS, CUNWU_DEBUG,
 CUNWU_ALLOWED_HOSTS, CUNWU_TOTP_REQUIRED, CUNWU_VAR_DIR.
 """
@@ -82,6 +83,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "cunwu.web.middleware.SecurityHeadersMiddleware",
 ]
+if os.environ.get("CUNWU_REPLICA_URL", "").strip():
+    MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware"),
+                      "cunwu.dbrouter.ReplicaMiddleware")
 
 ROOT_URLCONF = "cunwu.urls"
 WSGI_APPLICATION = "cunwu.wsgi.application"
@@ -123,6 +127,22 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     # in memory, one per test process (pytest-xdist keeps ":memory:" as it is)
     DATABASES["default"]["TEST"] = {"NAME": ":memory:"}
+else:
+    # A province past one machine (docs/deployment.md): a streaming replica serves figures, exports and searches
+    # (cunwu.dbrouter); CUNWU_DB_POOL=min:max keeps a pool of connections in each process (Django's, psycopg's
+    # pool) instead of one connection per thread kept CUNWU_CONN_MAX_AGE seconds.
+    _replica_url = os.environ.get("CUNWU_REPLICA_URL", "").strip()
+    if _replica_url:
+        DATABASES["replica"] = dj_database_url.parse(_replica_url, conn_max_age=DATABASES["default"]["CONN_MAX_AGE"])
+        DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+        DATABASE_ROUTERS = ["cunwu.dbrouter.ReplicaRouter"]
+    _pool = os.environ.get("CUNWU_DB_POOL", "").strip()
+    if _pool:
+        _low, _, _high = _pool.partition(":")
+        for _alias in DATABASES:
+            DATABASES[_alias]["CONN_MAX_AGE"] = 0
+            DATABASES[_alias].setdefault("OPTIONS", {})["pool"] = {
+                "min_size": int(_low), "max_size": int(_high or _low), "timeout": 10}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Accounts and sign-in -------------------------------------------------------------------------
@@ -230,6 +250,10 @@ CUNWU: dict[str, Any] = {
     "AUDIT_CHECKPOINT_KEY": os.environ.get("CUNWU_AUDIT_CHECKPOINT_KEY", str(VAR_DIR / "audit-checkpoint.key")),
     "AUDIT_CHECKPOINTS": os.environ.get("CUNWU_AUDIT_CHECKPOINTS", str(VAR_DIR / "audit-checkpoints.jsonl")),
     # API tokens expire after this many days unless made for fewer (at most 366).
+    # A streaming replica (CUNWU_REPLICA_URL) serves figures only while it is at most this far behind; its lag is
+    # asked at most every REPLICA_CHECK_SECONDS per process.
+    "REPLICA_MAX_LAG_SECONDS": float(os.environ.get("CUNWU_REPLICA_MAX_LAG_SECONDS", 10)),
+    "REPLICA_CHECK_SECONDS": float(os.environ.get("CUNWU_REPLICA_CHECK_SECONDS", 2)),
     "TOKEN_DAYS": int(os.environ.get("CUNWU_TOKEN_DAYS", 90)),
     # The reverse proxies (addresses or networks) whose X-Forwarded-For and X-Forwarded-Proto are believed.
     "TRUSTED_PROXIES": os.environ.get("CUNWU_TRUSTED_PROXIES", ""),

@@ -13,6 +13,7 @@ from ninja import File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from cunwu.audit.context import Actor
+from cunwu.dbrouter import reads_from_replica
 from cunwu.paging import check_offset
 
 from . import queues, rates, services
@@ -296,6 +297,7 @@ class RatesOut(Schema):
 
 
 @router.get("/stats/rates", response=RatesOut)
+@reads_from_replica
 def stats_rates(request, region: str = "", department: int | None = None,
                 start: Annotated[dt.date | None, Query(alias="from")] = None,
                 end: Annotated[dt.date | None, Query(alias="to")] = None):

@@ -21,6 +21,7 @@ from cunwu.accounts import permissions
 from cunwu.accounts.departments import CHINESE_NAMES, DepartmentKind
 from cunwu.accounts.roles import Role
 from cunwu.audit.context import Actor
+from cunwu.dbrouter import reads_from_replica
 from cunwu.directory import services as directory
 from cunwu.downloads import stored_file_response
 from cunwu.households import intake
@@ -332,6 +333,7 @@ def attachment(request, number: str, attachment_id: int):
 
 
 @login_required
+@reads_from_replica
 def rates_page(request):
     actor = Actor.from_request(request)
     region = queues.region_in_scope(actor, request.GET.get("region", ""))
@@ -353,6 +355,7 @@ def rates_page(request):
 
 
 @login_required
+@reads_from_replica
 def command_page(request):
     """The command view of the person's township, county, city or province, with drill-down."""
     from . import command
@@ -375,6 +378,7 @@ def command_page(request):
         "village_level": region.level >= 4})
 
 
+@reads_from_replica
 def public_rates(request, code: str):
     """A village's or a township's rates and satisfaction, public without signing in (results are published);
     no names and no cases, only counts."""

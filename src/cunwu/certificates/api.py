@@ -11,6 +11,7 @@ from ninja import Query, Router, Schema, Status
 from ninja.errors import HttpError
 
 from cunwu.audit.context import Actor, client_ip
+from cunwu.dbrouter import reads_from_replica
 from cunwu.downloads import XLSX
 
 from . import figures as tables
@@ -256,6 +257,7 @@ def published_keys(request, county: str = ""):
 
 @router.get("/figures", response=FiguresOut,
             summary="Issued, refused (by reason) and commitments per place below a region")
+@reads_from_replica
 def figures(request, region: str = "", start: Annotated[dt.date | None, Query(alias="from")] = None,
             end: Annotated[dt.date | None, Query(alias="to")] = None, format: str = "json"):  # noqa: A002
     result = services.figures(_actor(request), region, start, end)

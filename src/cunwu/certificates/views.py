@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from cunwu.accounts import permissions
 from cunwu.audit.context import Actor, client_ip
+from cunwu.dbrouter import reads_from_replica
 from cunwu.downloads import XLSX
 from cunwu.households import intake
 from cunwu.web.feedback import act_and_return, errors_of, flash_errors
@@ -223,6 +224,7 @@ def _date(text: str) -> dt.date | None:
 
 
 @login_required
+@reads_from_replica
 def figures_page(request):
     actor = Actor.from_request(request)
     try:

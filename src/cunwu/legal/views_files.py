@@ -18,6 +18,7 @@ from cunwu.accounts import permissions
 from cunwu.accounts.permissions import CHANGE, MANAGE
 from cunwu.accounts.roles import Role
 from cunwu.audit.context import Actor
+from cunwu.dbrouter import reads_from_replica
 from cunwu.downloads import XLSX, file_response, stored_file_response
 from cunwu.households import intake
 from cunwu.uploads import Upload
@@ -367,6 +368,7 @@ def priority_limits(request):
         "current": current}, save, _("The province's limits are saved."))
 
 @login_required
+@reads_from_replica
 def figures(request):
     actor = Actor.from_request(request)
     try:

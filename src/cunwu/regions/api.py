@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
 from cunwu.accounts.permissions import NotFound
+from cunwu.dbrouter import reads_from_replica
 
 from . import codes
 from .models import Region
@@ -40,6 +41,7 @@ def _region(code: str) -> Region:
 
 
 @router.get("", response=list[RegionOut], auth=None, summary="Search regions by name")
+@reads_from_replica
 def search_regions(request, q: str = "", within: str = "", level: str = "", limit: int = 50):
     """Regions whose name contains `q`, inside the region `within` (a code), at `level`, active ones only."""
     queryset = Region.objects.active()

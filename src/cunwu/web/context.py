@@ -2,6 +2,7 @@ from django.conf import settings
 
 from cunwu.accounts.middleware import terminal_of
 from cunwu.accounts.permissions import assignments_of
+from cunwu.dbrouter import served_from_replica
 
 
 def platform(request):
@@ -9,7 +10,7 @@ def platform(request):
     shared = {"elder": bool(terminal) or request.COOKIES.get("cunwu_elder") == "1", "terminal": terminal,
               "terminal_place": _place_name(terminal) if terminal else "",
               "terminal_idle": settings.CUNWU["TERMINAL_IDLE_SECONDS"],
-              "demo_mode": bool(settings.CUNWU.get("DEMO_MODE"))}
+              "demo_mode": bool(settings.CUNWU.get("DEMO_MODE")), "replica_lag": served_from_replica()}
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"my_assignments": [], **shared}
