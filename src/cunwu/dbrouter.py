@@ -2,7 +2,7 @@
 the replica; every write, every read inside a transaction and every read by someone who has just written reads
 the primary.
 
-Only code marked with `reads_from_replica` (the figures pages and their API, spreadsheets of figures, the
+Only code marked with `reads_from_replica` or inside `replica_reads()` (the figures pages and their API, spreadsheets of figures, the
 region search) may read the replica, decided as it starts: the replica is asked how far behind it is at most every
 few seconds; while it lags by more than `CUNWU_REPLICA_MAX_LAG_SECONDS`, or cannot be reached, those reads go to
 the primary and the log says so (once a minute). A page whose figures came from the replica says they may be a few seconds old.
@@ -10,11 +10,12 @@ the primary and the log says so (once a minute). A page whose figures came from 
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import functools
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from django.conf import settings
@@ -81,20 +82,29 @@ def usable() -> bool:
     return True
 
 
+@contextlib.contextmanager
+def replica_reads() -> Iterator[None]:
+    """Reads (figures, exports, searches) inside may be served by the replica."""
+    if _wanted.get() or not configured():
+        yield
+        return
+    use = usable()
+    token = _wanted.set(use)
+    if use:
+        _served.set(_health["lag"])
+    try:
+        yield
+    finally:
+        _wanted.reset(token)
+
+
 def reads_from_replica(function: Callable) -> Callable:
-    """Mark a view or service whose reads (figures, exports, searches) may be served by the replica."""
+    """Mark a view whose reads may be served by the replica. (An API operation says `with replica_reads():` in its
+    body instead: the API reads its parameters' types from the function's own module.)"""
     @functools.wraps(function)
     def call(*args: Any, **kwargs: Any) -> Any:
-        if _wanted.get() or not configured():
+        with replica_reads():
             return function(*args, **kwargs)
-        use = usable()
-        token = _wanted.set(use)
-        if use:
-            _served.set(_health["lag"])
-        try:
-            return function(*args, **kwargs)
-        finally:
-            _wanted.reset(token)
     return call
 
 

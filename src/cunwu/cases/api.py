@@ -13,7 +13,7 @@ from ninja import File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from cunwu.audit.context import Actor
-from cunwu.dbrouter import reads_from_replica
+from cunwu.dbrouter import replica_reads
 from cunwu.paging import check_offset
 
 from . import queues, rates, services
@@ -297,7 +297,6 @@ class RatesOut(Schema):
 
 
 @router.get("/stats/rates", response=RatesOut)
-@reads_from_replica
 def stats_rates(request, region: str = "", department: int | None = None,
                 start: Annotated[dt.date | None, Query(alias="from")] = None,
                 end: Annotated[dt.date | None, Query(alias="to")] = None):
@@ -305,17 +304,19 @@ def stats_rates(request, region: str = "", department: int | None = None,
     department, over cases received from `from` to `to` (inclusive)."""
     actor = Actor.from_request(request, "api")
     start, end = queues.period(start, end)
-    if department is not None:
-        return queues.department_in_scope(actor, department, start, end).as_dict()
-    return rates.region_rates(queues.region_in_scope(actor, region), start, end).as_dict()
+    with replica_reads():
+        if department is not None:
+            return queues.department_in_scope(actor, department, start, end).as_dict()
+        return rates.region_rates(queues.region_in_scope(actor, region), start, end).as_dict()
 
 
 @router.get("/stats/ranking")
 def stats_ranking(request, region: str, month: str = "", format: str = "json"):  # noqa: A002
     """The monthly ranking of townships and departments within a region (`format=xlsx` for a spreadsheet)."""
     actor = Actor.from_request(request, "api")
-    place = queues.region_in_scope(actor, region)
-    report = queues.ranking(place, month)
+    with replica_reads():
+        place = queues.region_in_scope(actor, region)
+        report = queues.ranking(place, month)
     if format == "xlsx":
         response = HttpResponse(report.xlsx(), content_type="application/vnd.openxmlformats-officedocument."
                                 "spreadsheetml.sheet")

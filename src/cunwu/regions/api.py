@@ -5,7 +5,7 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
 from cunwu.accounts.permissions import NotFound
-from cunwu.dbrouter import reads_from_replica
+from cunwu.dbrouter import replica_reads
 
 from . import codes
 from .models import Region
@@ -41,9 +41,13 @@ def _region(code: str) -> Region:
 
 
 @router.get("", response=list[RegionOut], auth=None, summary="Search regions by name")
-@reads_from_replica
 def search_regions(request, q: str = "", within: str = "", level: str = "", limit: int = 50):
     """Regions whose name contains `q`, inside the region `within` (a code), at `level`, active ones only."""
+    with replica_reads():
+        return _search(q, within, level, limit)
+
+
+def _search(q: str, within: str, level: str, limit: int) -> list:
     queryset = Region.objects.active()
     if within:
         queryset = queryset.within(_region(within).code)
