@@ -1,22 +1,27 @@
 """Admission by joint review, the burden registry, demand reports and the burden index."""
 
+import datetime as dt
 from io import BytesIO
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
+from django.db import connection, transaction
+from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from cunwu.accounts.permissions import Forbidden, NotFound
 from cunwu.audit.models import AuditEntry
 from cunwu.burden import figures, services
-from cunwu.burden.models import AdmissionRequest, DemandReport, Obligation
+from cunwu.burden.models import AdmissionRequest, DemandReport, FormsListEntry, Obligation
 from cunwu.regions.models import Region
 
 from .helpers import LISHU, OTHER_COUNTY, TOWN_A, VILLAGE_A1, VILLAGE_A2, actor, person
 
 pytestmark = pytest.mark.django_db
 REVIEWERS = ("organisation", "rural_work", "civil_affairs")
+YEAR = timezone.localdate().year
 
 
 def good_request(**changes) -> services.RequestInput:
@@ -157,7 +162,7 @@ def test_burden_index_counts_what_is_demanded(county, client):
     for kind in REVIEWERS:
         services.review(county[kind], made.pk, "approve", "同意")
     services.decide(county["admin"], made.pk, True)
-    services.add_listed_form(county["admin"], LISHU, 2026, "参保情况月报", "medical_insurance", "monthly")
+    services.add_listed_form(county["admin"], LISHU, YEAR, "参保情况月报", "medical_insurance", "monthly")
     staff = actor(person("village_staff", VILLAGE_A1))
     services.record_plaque(staff, VILLAGE_A1, "村民委员会", "outside", "村民委员会组织法")
     services.record_plaque(staff, VILLAGE_A1, "农家书屋", "inside", "县文旅局")
@@ -200,11 +205,11 @@ def test_a_county_sets_its_own_review_panel_and_publishes_its_forms_list(county,
         services.set_review_panel(county["admin"], LISHU, ["organisation"])
     with pytest.raises(Forbidden):
         services.set_review_panel(county["organisation"], LISHU, ["organisation", "rural_work"])
-    services.add_listed_form(county["admin"], LISHU, 2026, "参保情况年报", "医疗保障局", "yearly")
+    services.add_listed_form(county["admin"], LISHU, YEAR, "参保情况年报", "医疗保障局", "yearly")
     client.force_login(county["admin"].user)
-    published = client.post(f"/api/v1/burden/forms-lists/{LISHU}/2026/publish")
+    published = client.post(f"/api/v1/burden/forms-lists/{LISHU}/{YEAR}/publish")
     assert published.status_code == 200 and published.json()["published_at"]
-    again = client.post(f"/api/v1/burden/forms-lists/{LISHU}/2026/publish")
+    again = client.post(f"/api/v1/burden/forms-lists/{LISHU}/{YEAR}/publish")
     assert again.status_code == 422
 
 
@@ -231,3 +236,119 @@ def test_requests_filed_at_the_same_moment_get_different_numbers(regions_loaded)
         for t in threads:
             t.join()
     assert failures == [] and len(numbers) == 10 and len(set(numbers)) == 10
+
+
+def test_a_form_on_one_years_list_counts_in_that_year_only_and_past_lists_are_closed(county):
+    entry = services.add_listed_form(county["admin"], LISHU, YEAR + 1, "下一年的月报", "civil_affairs", "monthly")
+    assert Obligation.objects.filter(form=entry).exclude(since=dt.date(YEAR + 1, 1, 1)).count() == 0
+    now = services.add_listed_form(county["admin"], LISHU, YEAR, "今年的年报", "civil_affairs", "yearly")
+    assert set(Obligation.objects.filter(form=now).values_list("ended", flat=True)) == {dt.date(YEAR, 12, 31)}
+    rows = {y: figures.compare(VILLAGE_A1, y)[0] for y in (YEAR - 1, YEAR, YEAR + 1)}
+    assert [rows[y].form_returns for y in sorted(rows)] == [0, 1, 12], "each year counts its own list"
+    with pytest.raises(ValidationError) as refused:
+        services.add_listed_form(county["admin"], LISHU, YEAR - 1, "补登去年的表", "civil_affairs", "yearly")
+    assert "清单已关闭" in str(refused.value)
+    assert not FormsListEntry.objects.filter(title="补登去年的表").exists()
+
+
+KINDS = ("work_item", "mechanism", "plaque", "form")
+
+
+@st.composite
+def histories(draw):
+    day = st.dates(min_value=dt.date(YEAR - 3, 1, 1), max_value=dt.date(YEAR + 1, 12, 31))
+    rows = []
+    for _ in range(draw(st.integers(0, 14))):
+        since = draw(day)
+        ended = draw(st.one_of(st.none(), st.integers(-30, 800).map(lambda n, s=since: s + dt.timedelta(days=n))))
+        rows.append({"village": draw(st.sampled_from((VILLAGE_A1, VILLAGE_A2))), "kind": draw(st.sampled_from(KINDS)),
+                     "standard": draw(st.booleans()), "form": draw(st.sampled_from((None, "by_hand", "computed"))),
+                     "times": draw(st.sampled_from((1, 2, 4, 12, 52))), "since": since, "ended": ended})
+    reports = [{"village": draw(st.sampled_from((VILLAGE_A1, VILLAGE_A2))), "on": draw(day),
+                "outcome": draw(st.sampled_from(("", "stopped", "admitted", "unfounded")))}
+               for _ in range(draw(st.integers(0, 6)))]
+    return rows, reports
+
+
+def _by_hand(row) -> bool:
+    return row["kind"] == "form" and row["form"] != "computed"
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                  HealthCheck.too_slow])
+@given(history=histories())
+def test_the_burden_index_of_any_year_counts_what_was_in_force_that_year(county, history):
+    """Random histories of registry rows and reports over five years, against a count by hand."""
+    from cunwu.burden.models import FormsList
+
+    rows, reports = history
+    staff = county["admin"].user
+    with transaction.atomic():
+        forms_list = FormsList.objects.create(county_id=LISHU, year=YEAR)
+        forms = {flag: FormsListEntry.objects.create(forms_list=forms_list, title=flag, demanded_by="县民政局",
+                                                     frequency="monthly", computed=flag == "computed")
+                 for flag in ("by_hand", "computed")}
+        Obligation.objects.bulk_create([
+            Obligation(village_id=r["village"], kind=r["kind"], title="事项", demanded_by="县直部门",
+                       times_per_year=r["times"], standard=r["standard"], since=r["since"], ended=r["ended"],
+                       active=r["ended"] is None, form=forms[r["form"]] if r["kind"] == "form" and r["form"] else None)
+            for r in rows])
+        DemandReport.objects.bulk_create([
+            DemandReport(village_id=r["village"], reported_by=staff, demanded_by="某局", what="要求", demanded_on=r["on"],
+                         outcome=r["outcome"], state="resolved" if r["outcome"] else "open") for r in reports])
+        for year in range(YEAR - 3, YEAR + 2):
+            first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
+            live = [r for r in rows if r["since"] <= last and (r["ended"] is None or r["ended"] >= first)]
+            got = {row.code: row for row in figures.compare(TOWN_A, year)}
+            for village in (VILLAGE_A1, VILLAGE_A2):
+                mine = [r for r in live if r["village"] == village]
+                told = [r for r in reports if r["village"] == village and r["on"].year == year
+                        and r["outcome"] != "unfounded"]
+                row = got[village]
+                expected = (sum(r["kind"] == "work_item" for r in mine),
+                            sum(r["kind"] == "mechanism" and not r["standard"] for r in mine),
+                            sum(r["kind"] == "plaque" and not r["standard"] for r in mine),
+                            sum(_by_hand(r) for r in mine), sum(r["times"] for r in mine if _by_hand(r)), len(told),
+                            sum(not r["outcome"] for r in told))
+                assert (row.work_items, row.mechanisms, row.plaques, row.forms, row.form_returns, row.reports,
+                        row.open_reports) == expected, (year, village)
+                assert row.index == round(expected[0] + expected[1] + expected[2] + expected[4] / 12
+                                          + 2 * expected[5], 2)
+        transaction.set_rollback(True)
+
+
+def test_a_plaque_taken_down_leaves_the_registry_and_later_years_index(county, client):
+    staff = person("village_staff", VILLAGE_A1)
+    up = services.record_plaque(actor(staff), VILLAGE_A1, "农家书屋", "inside", "县文旅局")
+    Obligation.objects.filter(pk=up.pk).update(since=dt.date(YEAR - 1, 3, 1))
+    other = actor(person("village_staff", VILLAGE_A2))
+    with pytest.raises(NotFound):
+        services.take_down_plaque(other, VILLAGE_A1, up.pk)  # not their village
+    with pytest.raises(NotFound):
+        services.take_down_plaque(other, VILLAGE_A2, up.pk)  # not that village's plaque
+    client.force_login(staff)
+    page = client.get(f"/burden/village/{VILLAGE_A1}/").content.decode()
+    assert "农家书屋" in page and f'name="plaque" value="{up.pk}"' in page
+    done = client.post(f"/burden/village/{VILLAGE_A1}/plaques/down/", {"plaque": up.pk})
+    assert done.status_code == 302
+    after = client.get(f"/burden/village/{VILLAGE_A1}/").content.decode()
+    assert "“农家书屋”已记为摘除" in after and f'name="plaque" value="{up.pk}"' not in after
+    gone = Obligation.objects.get(pk=up.pk)
+    assert (gone.active, gone.ended) == (False, timezone.localdate())
+    assert figures.compare(VILLAGE_A1, YEAR - 1)[0].plaques == 1 and figures.compare(VILLAGE_A1, YEAR)[0].plaques == 1
+    assert figures.compare(VILLAGE_A1, YEAR + 1)[0].plaques == 0, "down this year: not counted next year"
+    assert AuditEntry.objects.filter(action="registry.plaque_taken_down").count() == 1
+    again = client.post(f"/api/v1/burden/villages/{VILLAGE_A1}/plaques/down", {"plaque": up.pk},
+                        content_type="application/json")
+    assert again.status_code == 404, "already down"
+
+    admitted = services.file_request(county["agriculture"], good_request(kind="plaque", title="防汛指挥部",
+                                                                         placement="inside", scope=[VILLAGE_A1]))
+    for kind in REVIEWERS:
+        services.review(county[kind], admitted.pk, "approve", "同意")
+    services.decide(county["admin"], admitted.pk, True)
+    row = Obligation.objects.get(admission=admitted, village_id=VILLAGE_A1)
+    refused = client.post(f"/api/v1/burden/villages/{VILLAGE_A1}/plaques/down", {"plaque": row.pk},
+                          content_type="application/json")
+    assert refused.status_code == 422 and admitted.number in refused.content.decode()
+    assert Obligation.objects.get(pk=row.pk).active

@@ -73,7 +73,8 @@ REGISTRY: dict[str, Route] = {
     "burden/requests/<int:request_id>/decide/": Route("burden_request"),
     "burden/requests/<int:request_id>/withdraw/": Route("burden_request"),
     "burden/village/<str:code>/": REGION, "burden/village/<str:code>/report/": REGION,
-    "burden/village/<str:code>/plaques/": REGION, "burden/reports/": LIST,
+    "burden/village/<str:code>/plaques/": REGION, "burden/village/<str:code>/plaques/down/": REGION,
+    "burden/reports/": LIST,
     "burden/reports/<int:report_id>/resolve/": Route("burden_report"),
     "burden/forms/<str:county>/<int:year>/": REGION, "burden/forms/<int:entry_id>/return/": Route("listed_form"),
     "burden/forms/<int:entry_id>/define/": Route("listed_form"),
@@ -155,7 +156,8 @@ REGISTRY: dict[str, Route] = {
     "api/v1/burden/requests/<request_id>/decision": Route("burden_request"),
     "api/v1/burden/requests/<request_id>/withdraw": Route("burden_request"),
     "api/v1/burden/index": REGION, "api/v1/burden/villages/<code>/registry": REGION,
-    "api/v1/burden/villages/<code>/plaques": REGION, "api/v1/burden/reports": LIST,
+    "api/v1/burden/villages/<code>/plaques": REGION, "api/v1/burden/villages/<code>/plaques/down": REGION,
+    "api/v1/burden/reports": LIST,
     "api/v1/burden/reports/<report_id>/resolve": Route("burden_report"),
     "api/v1/burden/forms-lists/<county>/<year>": REGION, "api/v1/burden/forms-lists/<county>/<year>/forms": REGION,
     "api/v1/burden/forms-lists/<county>/<year>/publish": REGION,
@@ -307,7 +309,7 @@ def _burden(code):
         return {"report_id": report.pk}
     made = {"burden_request_id": request.pk, "report_id": report.pk}
     if code[:6] != LISHU:  # a county's forms list is read by every official in it: only another county's is outside
-        made["entry_id"] = burden.add_listed_form(Actor.console(), code[:6], 2026, f"{code[:6]}户数年报",
+        made["entry_id"] = burden.add_listed_form(Actor.console(), code[:6], timezone.localdate().year, f"{code[:6]}户数年报",
                                                   "civil_affairs", "yearly", fields=["户数"]).pk
     return made
 

@@ -262,6 +262,18 @@ def add_plaque(request, code: str, data: PlaqueIn):
                  "admission": None, "since": o.since}
 
 
+class PlaqueDownIn(Schema):
+    plaque: int
+
+
+@router.post("/villages/{code}/plaques/down", response=ObligationOut, summary="Record that a plaque was taken down")
+def take_down_plaque(request, code: str, data: PlaqueDownIn):
+    o = services.take_down_plaque(_actor(request), code, data.plaque)
+    return {"id": o.pk, "kind": o.kind, "title": o.title, "demanded_by": o.demanded_by, "basis": o.basis,
+            "times_per_year": o.times_per_year, "placement": o.placement, "standard": o.standard,
+            "admission": None, "since": o.since}
+
+
 @router.post("/reports", response={201: ReportOut}, summary="Report a demand that never went through admission")
 def report(request, data: ReportIn):
     actor = _actor(request)

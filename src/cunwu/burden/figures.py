@@ -1,6 +1,6 @@
 """The burden index: how much is demanded of villages, per village, township or county.
 
-For one village in one year:
+For one village in one year, counting what was in force on any day of that year:
     index = work items + mechanisms + plaques beyond the standard set
             + form returns per year / 12 + 2 x demands reported outside admission (not found unfounded)
 For a township or county the components are summed over its rural villages and the index is the average per
@@ -9,6 +9,7 @@ village, so that places of different size compare. Definitions: docs/figures.md.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import Count, Q, Sum
@@ -64,7 +65,8 @@ def compare(region_code: str, year: int) -> list[BurdenRow]:
     for v in villages:
         if v["part"] in rows:
             rows[v["part"]].villages = v["n"]
-    obligations = (Obligation.objects.filter(within("village_id", region_code), active=True)
+    obligations = (Obligation.objects.filter(within("village_id", region_code))
+                   .in_force(dt.date(year, 1, 1), dt.date(year, 12, 31))
                    .annotate(part=Substr("village_id", 1, width)).values("part")
                    .annotate(work=Count("pk", filter=Q(kind=DemandKind.WORK_ITEM)),
                              mech=Count("pk", filter=Q(kind=DemandKind.MECHANISM, standard=False)),

@@ -1,6 +1,10 @@
 """Admission requests and their joint review; the burden registry of each village; the county's annual
 forms list; and the demands villages report that never went through admission."""
 
+from __future__ import annotations
+
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -153,8 +157,16 @@ class FormsListEntry(models.Model):
         return self.title
 
 
+class ObligationQuerySet(models.QuerySet):
+    def in_force(self, start: dt.date, end: dt.date) -> ObligationQuerySet:
+        """The rows in force on any day from `start` to `end` (inclusive): begun by `end`, not ended before
+        `start`."""
+        return self.filter(since__lte=end).filter(models.Q(ended__isnull=True) | models.Q(ended__gte=start))
+
+
 class Obligation(models.Model):
-    """One thing demanded of one village: an admitted work item, a mechanism, a plaque, or a listed form."""
+    """One thing demanded of one village: an admitted work item, a mechanism, a plaque, or a listed form, in force
+    from `since` to `ended` (inclusive; open while it lasts). A listed form is in force within its list's year."""
 
     village = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(_("kind"), max_length=16, choices=DemandKind.choices)
@@ -170,6 +182,8 @@ class Obligation(models.Model):
     active = models.BooleanField(default=True)
     since = models.DateField()
     ended = models.DateField(null=True, blank=True)
+
+    objects = ObligationQuerySet.as_manager()
 
     class Meta:
         indexes = [models.Index(fields=["village", "active", "kind"])]

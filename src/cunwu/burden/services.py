@@ -313,8 +313,9 @@ def decide(actor: Actor, request_id: int, approve: bool, reason: str = "") -> Ad
 
 def _admit(request: AdmissionRequest) -> None:
     today = timezone.localdate()
-    form = None
-    if request.kind == DemandKind.FORM:
+    form, ends = None, None
+    if request.kind == DemandKind.FORM:  # on this year's list: in force until the year ends
+        ends = dt.date(today.year, 12, 31)
         forms_list, _created = FormsList.objects.get_or_create(county=request.county, year=today.year)
         form = FormsListEntry.objects.create(
             forms_list=forms_list, title=request.title, department=request.applicant_department,
@@ -324,7 +325,7 @@ def _admit(request: AdmissionRequest) -> None:
     Obligation.objects.bulk_create([
         Obligation(village=village, kind=request.kind, title=request.title, demanded_by=request.applicant_name,
                    basis=request.legal_basis, times_per_year=TIMES_PER_YEAR[request.frequency],
-                   placement=request.placement, admission=request, form=form, since=today)
+                   placement=request.placement, admission=request, form=form, since=today, ended=ends)
         for village in rural_villages(request.scope)
     ], batch_size=500)
 
@@ -393,8 +394,12 @@ def add_listed_form(actor: Actor, county_code: str, year: int, title: str, depar
     kind = kind_from_name(department or "")
     if kind is None:
         errors["department"] = [_("Name the department that asks for the form.")]
+    today = timezone.localdate()
     if not 2000 <= int(year) <= 2100:
         errors["year"] = [_("Give a year like 2026.")]
+    elif int(year) < today.year:
+        errors["year"] = [_("The %(year)s list is closed: a form goes on this year's list or a later one.")
+                          % {"year": year}]
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
@@ -406,10 +411,11 @@ def add_listed_form(actor: Actor, county_code: str, year: int, title: str, depar
             forms_list=forms_list, title=title, department=dept, demanded_by=str(dept), frequency=frequency,
             basis=clean_text(basis, "basis", 4000, required=False), fields=[f.strip() for f in fields or [] if f.strip()],
         )
-        today = timezone.localdate()
+        # in force within the list's year (from today when it is this year's)
+        since, ends = max(today, dt.date(int(year), 1, 1)), dt.date(int(year), 12, 31)
         Obligation.objects.bulk_create([
             Obligation(village=v, kind=DemandKind.FORM, title=title, demanded_by=str(dept), basis=entry.basis,
-                       times_per_year=TIMES_PER_YEAR[frequency], form=entry, since=today)
+                       times_per_year=TIMES_PER_YEAR[frequency], form=entry, since=since, ended=ends)
             for v in rural_villages([county.code])
         ], batch_size=500)
         record(acting, "forms_list.added", entry, region_code=county.code, detail={"year": forms_list.year,
@@ -465,6 +471,28 @@ def record_plaque(actor: Actor, village_code: str, title: str, placement: str, d
             basis=clean_text(basis, "basis", 4000, required=False), standard=title in STANDARD_PLAQUES, since=timezone.localdate(),
         )
         record(acting, "registry.plaque_recorded", plaque, region_code=village.code, detail={"title": title})
+        return plaque
+
+
+def take_down_plaque(actor: Actor, village_code: str, plaque_id: int) -> Obligation:
+    """Village staff record that a plaque was taken down: its registry row ends today (the index of this year
+    still counts it; later years do not)."""
+    village = region_or_error(village_code, "village")
+    assignment = village_staff_assignment(actor, village.code)
+    if assignment is None and not actor.system:
+        raise permissions.NotFound
+    acting = actor.acting_as(assignment) if assignment else actor
+    with transaction.atomic():
+        plaque = (Obligation.objects.select_for_update().select_related("admission")
+                  .filter(pk=plaque_id, village=village, kind=DemandKind.PLAQUE, active=True).first())
+        if plaque is None:
+            raise permissions.NotFound
+        if plaque.admission_id:
+            raise ValidationError(_("This plaque was admitted by the county: it comes down when request %(number)s "
+                                    "is withdrawn.") % {"number": plaque.admission.number})
+        plaque.active, plaque.ended = False, timezone.localdate()
+        plaque.save(update_fields=["active", "ended"])
+        record(acting, "registry.plaque_taken_down", plaque, region_code=village.code, detail={"title": plaque.title})
         return plaque
 
 
@@ -558,7 +586,8 @@ def village_registry(actor: Actor, village_code: str) -> tuple[Region, list[Obli
     village = Region.objects.filter(code=village_code, level=5).first()
     if village is None or not _holds_over(actor, village_code, set(Role) - {Role.VILLAGER, Role.DEPARTMENT_OFFICER}):
         raise permissions.NotFound
-    rows = permissions.restrict(Obligation.objects.filter(village=village, active=True), actor)
+    today = timezone.localdate()
+    rows = permissions.restrict(Obligation.objects.filter(village=village, active=True).in_force(today, today), actor)
     return village, list(rows.select_related("admission", "form"))
 
 

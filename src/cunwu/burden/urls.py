@@ -13,6 +13,7 @@ urlpatterns = [
     path("village/<str:code>/", views.village_registry, name="village"),
     path("village/<str:code>/report/", views.report_demand, name="report"),
     path("village/<str:code>/plaques/", views.record_plaque, name="plaque"),
+    path("village/<str:code>/plaques/down/", views.take_down_plaque, name="plaque_down"),
     path("reports/", views.reports_queue, name="reports"),
     path("reports/<int:report_id>/resolve/", views.resolve_report, name="resolve"),
     path("index/", views.burden_index, name="index"),

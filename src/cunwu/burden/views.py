@@ -156,6 +156,23 @@ def record_plaque(request, code: str):
     return redirect("burden:village", code=code)
 
 
+@require_POST
+@login_required
+def take_down_plaque(request, code: str):
+    try:
+        plaque = services.take_down_plaque(Actor.from_request(request), code, _plaque_id(request.POST.get("plaque")))
+        messages.success(request, _("“%(title)s” is recorded as taken down.") % {"title": plaque.title})
+    except ValidationError as exc:
+        flash_errors(request, exc)
+    return redirect("burden:village", code=code)
+
+
+def _plaque_id(value: str | None) -> int:
+    if not (value or "").isdigit():
+        raise permissions.NotFound
+    return int(value or 0)
+
+
 @login_required
 def reports_queue(request):
     actor = Actor.from_request(request)
