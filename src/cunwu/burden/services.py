@@ -487,7 +487,7 @@ def take_down_plaque(actor: Actor, village_code: str, plaque_id: int) -> Obligat
                   .filter(pk=plaque_id, village=village, kind=DemandKind.PLAQUE, active=True).first())
         if plaque is None:
             raise permissions.NotFound
-        if plaque.admission_id:
+        if plaque.admission is not None:
             raise ValidationError(_("This plaque was admitted by the county: it comes down when request %(number)s "
                                     "is withdrawn.") % {"number": plaque.admission.number})
         plaque.active, plaque.ended = False, timezone.localdate()
