@@ -352,3 +352,109 @@ def test_a_plaque_taken_down_leaves_the_registry_and_later_years_index(county, c
                           content_type="application/json")
     assert refused.status_code == 422 and admitted.number in refused.content.decode()
     assert Obligation.objects.get(pk=row.pk).active
+
+
+def _through_review(county, **changes):
+    made = services.file_request(county["agriculture"], good_request(**changes))
+    for kind in REVIEWERS:
+        services.review(county[kind], made.pk, "approve", "同意")
+    return made
+
+
+def test_a_new_mechanism_needs_the_provinces_consent_and_everyone_on_the_way_is_told(county, client):
+    from cunwu.notify.models import Notification
+
+    province = actor(person("province_admin", "22"))
+    elsewhere = actor(person("province_admin", "21"))
+    made = services.file_request(county["agriculture"], good_request(kind="mechanism", title="村级防火联防机制",
+                                                                     scope=[VILLAGE_A1]))
+    told = Notification.objects.filter(event_key__startswith=f"admission:{made.pk}:")
+    assert set(told.filter(kind="admission_review").values_list("recipient_id", flat=True)) == {
+        county[k].user.pk for k in REVIEWERS}, "the reviewing departments are told, and only they"
+    for kind in REVIEWERS:
+        services.review(county[kind], made.pk, "approve", "同意")
+    assert list(told.filter(kind="admission_decide").values_list("recipient_id", flat=True)) == [
+        county["admin"].user.pk]
+    decided = services.decide(county["admin"], made.pk, True, "县里同意")
+    assert decided.state == "awaiting_province" and not made.obligations.exists(), "no village carries it yet"
+    assert list(told.filter(kind="admission_consent").values_list("recipient_id", flat=True)) == [province.user.pk]
+    with pytest.raises(Forbidden):
+        services.consent(county["admin"], made.pk, True)  # the county cannot consent for the province
+    with pytest.raises(NotFound):
+        services.consent(elsewhere, made.pk, True)  # another province does not even see it
+    client.force_login(province.user)
+    page = client.get(f"/burden/requests/{made.pk}/").content.decode()
+    assert f"/burden/requests/{made.pk}/consent/" in page, "the province is offered the consent form"
+    assert "新的村级工作机制须经省级同意" in page, "the history says why it went to the province"
+    done = client.post(f"/api/v1/burden/requests/{made.pk}/consent", {"approve": True, "reason": ""},
+                       content_type="application/json")
+    assert done.status_code == 200 and done.json()["state"] == "admitted"
+    assert made.obligations.filter(village_id=VILLAGE_A1, kind="mechanism").count() == 1
+    assert told.filter(kind="admission_decided", recipient=county["agriculture"].user).exists()
+    assert AuditEntry.objects.filter(action__in=["admission.to_province", "admission.consented"]).count() == 2
+
+
+def test_a_countys_cap_sends_work_beyond_it_to_the_province_and_refuses_forms_beyond_it(county, client):
+    from .conftest import run
+
+    province = actor(person("province_admin", "22"))
+    out = run("burden", "caps", LISHU, "--work-items", "1", "--forms", "1", "--as", county["admin"].user.username)
+    assert "work items 1" in out and "forms 1" in out
+    first = _through_review(county, scope=[VILLAGE_A1])
+    assert services.decide(county["admin"], first.pk, True).state == "admitted", "below the cap"
+    second = _through_review(county, title="人居环境整治巡查", scope=[TOWN_A])
+    waiting = services.decide(county["admin"], second.pk, True)
+    assert waiting.state == "awaiting_province" and not second.obligations.exists()
+    assert waiting.events.last().note == "1 个村已达到县定上限 1（工作事项）"
+    with pytest.raises(ValidationError):
+        services.consent(province, second.pk, False)  # a refusal gives its reason
+    refused = services.consent(province, second.pk, False, "超出总量控制")
+    assert refused.state == "rejected" and not second.obligations.exists()
+
+    services.add_listed_form(county["admin"], LISHU, YEAR, "参保情况年报", "medical_insurance", "yearly")
+    with pytest.raises(ValidationError) as beyond:
+        services.add_listed_form(county["admin"], LISHU, YEAR, "第二张表", "civil_affairs", "yearly")
+    assert "上限" in str(beyond.value) and not FormsListEntry.objects.filter(title="第二张表").exists()
+
+    client.force_login(county["admin"].user)
+    bad = client.put(f"/api/v1/burden/caps/{LISHU}", {"work_items": 0, "mechanisms": 900},
+                     content_type="application/json")
+    assert bad.status_code == 422 and "1 到 500" in str(bad.json())
+    client.force_login(county["agriculture"].user)
+    assert client.put(f"/api/v1/burden/caps/{LISHU}", {"work_items": 9}, content_type="application/json"
+                      ).status_code in (403, 404), "a department does not set the county's caps"
+
+
+def test_the_province_sets_the_plaque_standard_villages_are_held_to(county, client):
+    staff = actor(person("village_staff", VILLAGE_A1))
+    province = person("province_admin", "22")
+    client.force_login(province)
+    national = client.get("/api/v1/burden/plaque-standards/22").json()
+    assert national["version"] == 0 and "村民委员会" in national["names"]
+    bad = client.put("/api/v1/burden/plaque-standards/22", {"names": ["村党组织", ""], "most": 5},
+                     content_type="application/json")
+    assert bad.status_code == 422 and "most" in bad.content.decode()
+    made = client.put("/api/v1/burden/plaque-standards/22",
+                      {"names": ["村党组织", "村民委员会", "综合服务站"], "most": 2, "style": "白底黑字，60×200 厘米"},
+                      content_type="application/json")
+    assert made.status_code == 200 and made.json()["version"] == 1
+    other = person("province_admin", "21")
+    client.force_login(other)
+    assert client.put("/api/v1/burden/plaque-standards/22", {"names": ["任意"], "most": 1},
+                      content_type="application/json").status_code in (403, 404)
+    with pytest.raises((Forbidden, NotFound)):
+        services.set_plaque_standard(county["admin"], "22", ["村民委员会"], 1)
+
+    hung = services.record_plaque(staff, VILLAGE_A1, "综合服务站", "outside", "省民政厅")
+    assert hung.standard, "on the province's standard"
+    with pytest.raises(ValidationError) as off:
+        services.record_plaque(staff, VILLAGE_A1, "新时代文明实践站", "outside", "县文明办")
+    assert "综合服务站" in str(off.value), "the rule names the province's list"
+    services.record_plaque(staff, VILLAGE_A1, "村民委员会", "outside", "村民委员会组织法")
+    with pytest.raises(ValidationError) as full:
+        services.record_plaque(staff, VILLAGE_A1, "村党组织", "outside", "党章")
+    assert "最多 2" in str(full.value)
+    with pytest.raises(ValidationError):
+        services.file_request(county["agriculture"], good_request(kind="plaque", title="防汛指挥部",
+                                                                  placement="outside", scope=[VILLAGE_A1]))
+    assert AuditEntry.objects.filter(action="burden.plaque_standard_set").count() == 1

@@ -63,6 +63,13 @@ def _names(port: int, q: str) -> list[str]:
     return [r["name"] for r in json.loads(_get(port, f"/api/v1/regions?q={quote(q)}&within={VILLAGE[:9]}")[1])]
 
 
+def _until(check, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while not check():
+        assert time.monotonic() < deadline, "the replica did not get there in time"
+        time.sleep(0.1)
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(not ON_POSTGRES, reason="a streaming replica is PostgreSQL's (the PostgreSQL pass)")
 @pytest.mark.django_db(transaction=True)  # (its database is the one server_database copies)
@@ -95,12 +102,20 @@ def test_figures_and_searches_read_the_replica_until_it_lags_or_goes_down(tmp_pa
             assert _names(port, village) == [village]
         assert NOTE not in _get(tolerant, f"/village/{VILLAGE}/")[1], "other pages read the primary"
 
+        # a transaction replayed (a replica just made from a base backup has replayed none, and its lag is unknown)
+        _psql(primary_port, f"UPDATE regions_region SET name = name WHERE code = '{VILLAGE}'", database)
+        _until(lambda: _psql(replica_port, "SELECT pg_last_xact_replay_timestamp() IS NOT NULL AND "
+                                           "pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn()") == "t")
         _psql(replica_port, "SELECT pg_wal_replay_pause()")
+        _until(lambda: _psql(replica_port, "SELECT pg_get_wal_replay_pause_state()") == "paused")
         _psql(primary_port, f"UPDATE regions_region SET name = '改名村' WHERE code = '{VILLAGE}'", database)
-        time.sleep(2.5)  # the replica received the change but does not apply it: it falls behind
+        written = _psql(primary_port, "SELECT pg_current_wal_lsn()")
+        _until(lambda: _psql(replica_port, f"SELECT pg_last_wal_receive_lsn() >= '{written}'") == "t")
+        time.sleep(1.5)  # the replica received the change but does not apply it: it falls behind
+        logs = lambda: (tmp_path / "tolerant.log").read_text()[-3000:] + (tmp_path / "strict.log").read_text()[-3000:]  # noqa: E731
         assert _names(tolerant, "改名村") == [] and _names(tolerant, village) == [village], \
-            "the search was answered by the replica (which has not applied the change)"
-        assert _names(strict, "改名村") == ["改名村"], "more than a second behind: the primary answers"
+            f"the search was answered by the replica (which has not applied the change)\n{logs()}"
+        assert _names(strict, "改名村") == ["改名村"], f"more than a second behind: the primary answers\n{logs()}"
         status, page = _get(strict, f"/cases/public/{VILLAGE}/")
         assert status == 200 and NOTE not in page and "改名村" in page
 

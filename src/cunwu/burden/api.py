@@ -241,6 +241,61 @@ def decide(request, request_id: int, data: AdmissionDecisionIn):
     return _request_out(services.decide(_actor(request), request_id, data.approve, data.reason))
 
 
+@router.post("/requests/{request_id}/consent", response=AdmissionRequestOut,
+             summary="The province consents to (or refuses) what the county approved")
+def consent(request, request_id: int, data: AdmissionDecisionIn):
+    return _request_out(services.consent(_actor(request), request_id, data.approve, data.reason))
+
+
+class CapsIn(Schema):
+    work_items: int | None = None
+    mechanisms: int | None = None
+    forms: int | None = None
+
+
+class CapsOut(Schema):
+    county: str
+    work_items: int | None
+    mechanisms: int | None
+    forms: int | None
+
+
+@router.put("/caps/{county}", response=CapsOut, summary="A county's cap per village on work items, mechanisms and forms")
+def set_caps(request, county: str, data: CapsIn):
+    cap = services.set_caps(_actor(request), county, data.work_items, data.mechanisms, data.forms)
+    return {"county": cap.county_id, "work_items": cap.work_items, "mechanisms": cap.mechanisms, "forms": cap.forms}
+
+
+class PlaqueStandardIn(Schema):
+    names: list[str]
+    most: int
+    style: str = ""
+
+
+class PlaqueStandardOut(Schema):
+    province: str
+    names: list[str]
+    most: int
+    style: str
+    version: int
+
+
+@router.get("/plaque-standards/{province}", response=PlaqueStandardOut,
+            summary="The plaque standard a province's villages are held to (the national list until it sets one)")
+def plaque_standard(request, province: str):
+    _actor(request)
+    rule = services.plaque_standard_for(province[:2])
+    return {"province": province[:2], "names": rule.names, "most": rule.most, "style": rule.style,
+            "version": rule.version}
+
+
+@router.put("/plaque-standards/{province}", response=PlaqueStandardOut, summary="The province sets its plaque standard")
+def set_plaque_standard(request, province: str, data: PlaqueStandardIn):
+    made = services.set_plaque_standard(_actor(request), province, data.names, data.most, data.style)
+    return {"province": made.province_id, "names": made.names, "most": made.most, "style": made.style,
+            "version": made.version}
+
+
 @router.post("/requests/{request_id}/withdraw", response=AdmissionRequestOut, summary="Withdraw a request or admitted item")
 def withdraw(request, request_id: int, data: AdmissionReasonIn):
     return _request_out(services.withdraw(_actor(request), request_id, data.reason))

@@ -45,6 +45,7 @@ NEGATIVE_WORDS = {
 class RequestState(models.TextChoices):
     UNDER_REVIEW = "under_review", _("under joint review")
     REVIEWED = "reviewed", _("approved by every reviewer, awaiting the county")
+    AWAITING_PROVINCE = "awaiting_province", _("approved by the county, awaiting the province's consent")
     ADMITTED = "admitted", _("admitted")
     REJECTED = "rejected", _("rejected")
     REFUSED = "refused", _("refused automatically (negative list)")

@@ -23,7 +23,8 @@ EVENT_LABELS = {
     "filed": _("filed the request"), "refused": _("refused by the negative list"),
     "review.approve": _("approved in joint review"), "review.reject": _("rejected in joint review"),
     "admitted": _("approved onto the county list"), "declined": _("declined by the county"),
-    "withdrawn": _("withdrew it"),
+    "withdrawn": _("withdrew it"), "to_province": _("approved by the county, sent to the province for consent"),
+    "consented": _("consented by the province: admitted"), "not_consented": _("refused by the province"),
 }
 
 
@@ -51,7 +52,7 @@ class AdmissionRequest(models.Model):
     placement = models.CharField(_("placement (plaques)"), max_length=16, choices=Placement.choices, blank=True)
     negative_duties = models.JSONField(_("negative-list duties"), default=list, blank=True)
     reviewers = models.JSONField(default=list)  # department kinds on the panel when the request was filed
-    state = models.CharField(_("state"), max_length=16, choices=RequestState.choices,
+    state = models.CharField(_("state"), max_length=20, choices=RequestState.choices,
                              default=RequestState.UNDER_REVIEW)
     reason = models.TextField(_("reason"), blank=True)  # why refused, rejected, not approved or withdrawn
     created_at = models.DateTimeField(auto_now_add=True)
@@ -116,6 +117,40 @@ class ReviewPanel(models.Model):
 
     def __str__(self) -> str:
         return f"{self.county_id}: {', '.join(self.kinds)}"
+
+
+class BurdenCap(models.Model):
+    """A county's cap on what one village carries (总量控制): work items, working mechanisms and forms filled by
+    hand in force at once. Admitting more needs the province's consent. Empty: no cap for that kind."""
+
+    county = models.OneToOneField("regions.Region", on_delete=models.PROTECT, related_name="+")
+    work_items = models.PositiveSmallIntegerField(_("work items per village"), null=True, blank=True)
+    mechanisms = models.PositiveSmallIntegerField(_("working mechanisms per village"), null=True, blank=True)
+    forms = models.PositiveSmallIntegerField(_("forms per village"), null=True, blank=True)
+    set_at = models.DateTimeField(auto_now=True)
+    set_label = models.CharField(max_length=150, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.county_id}: {self.work_items}/{self.mechanisms}/{self.forms}"
+
+    def limit(self, kind: str) -> int | None:
+        return {"work_item": self.work_items, "mechanism": self.mechanisms, "form": self.forms}.get(kind)
+
+
+class PlaqueStandard(models.Model):
+    """A province's standard for the plaques outside a village's service centre (seed 004): how many at most, which
+    ones, and their style. Without one, the national list in choices.STANDARD_PLAQUES holds."""
+
+    province = models.OneToOneField("regions.Region", on_delete=models.PROTECT, related_name="+")
+    names = models.JSONField(_("the plaques hung outside"), default=list)
+    most = models.PositiveSmallIntegerField(_("at most this many outside"))
+    style = models.TextField(_("style (size, material, colour)"), blank=True)
+    version = models.PositiveIntegerField(default=1)
+    set_at = models.DateTimeField(auto_now=True)
+    set_label = models.CharField(max_length=150, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.province_id} v{self.version}"
 
 
 class FormsList(models.Model):

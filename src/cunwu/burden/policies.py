@@ -14,7 +14,7 @@ from cunwu.accounts.roles import ADMIN_ROLES, SPECS, Role
 
 from .choices import RequestState
 
-REVIEW, DECIDE = "review", "decide"
+REVIEW, DECIDE, CONSENT = "review", "decide", "consent"
 OPEN_STATES = [RequestState.ADMITTED, RequestState.WITHDRAWN]
 OVERSEERS = (*ADMIN_ROLES, Role.SUPERVISOR, Role.AUDITOR)
 VILLAGE_OFFICIALS = (Role.VILLAGE_STAFF, Role.GRID_WORKER, Role.LEGAL_ADVISER, Role.MEDIATOR)
@@ -58,6 +58,8 @@ def _request_rule(user, a, action):
         return Q(county_id=code)
     if action == DECIDE and role == Role.COUNTY_ADMIN:
         return Q(county_id=code)
+    if action == CONSENT and role == Role.PROVINCE_ADMIN:
+        return within("county_id", code)
     return None
 
 
@@ -103,8 +105,25 @@ def _forms_list_rule(field: str):
     return rule
 
 
+def _plaque_standard_rule(user, a, action):
+    if action == VIEW:
+        return Q()  # a province's standard is public: villages are held to it
+    if action == CHANGE and a.role == Role.PROVINCE_ADMIN:
+        return Q(province_id=a.region_id)
+    return None
+
+
 def register_policies() -> None:
-    from .models import AdmissionRequest, DemandReport, FormsList, FormsListEntry, Obligation, ReviewPanel
+    from .models import (
+        AdmissionRequest,
+        BurdenCap,
+        DemandReport,
+        FormsList,
+        FormsListEntry,
+        Obligation,
+        PlaqueStandard,
+        ReviewPanel,
+    )
 
     every_role = list(SPECS)
     register(AdmissionRequest, Policy(rules=dict.fromkeys(every_role, _request_rule)))
@@ -113,3 +132,5 @@ def register_policies() -> None:
     register(FormsList, Policy(rules=dict.fromkeys(every_role, _forms_list_rule("county_id"))))
     register(FormsListEntry, Policy(rules=dict.fromkeys(every_role, _forms_list_rule("forms_list__county_id"))))
     register(ReviewPanel, Policy(rules=dict.fromkeys(every_role, _forms_list_rule("county_id"))))
+    register(BurdenCap, Policy(rules=dict.fromkeys(every_role, _forms_list_rule("county_id"))))
+    register(PlaqueStandard, Policy(rules=dict.fromkeys(every_role, _plaque_standard_rule)))

@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -41,14 +42,16 @@ from .choices import (
 from .models import (
     AdmissionEvent,
     AdmissionRequest,
+    BurdenCap,
     DemandReport,
     FormsList,
     FormsListEntry,
     Obligation,
+    PlaqueStandard,
     Review,
     ReviewPanel,
 )
-from .policies import DECIDE, REVIEW, reviewer_kinds
+from .policies import CONSENT, DECIDE, REVIEW, reviewer_kinds
 
 # --- helpers ------------------------------------------------------------------------------------------------
 
@@ -166,9 +169,10 @@ def _clean_request(data: RequestInput, county: Region) -> dict:
     if cleaned["kind"] == DemandKind.PLAQUE:
         if placement not in Placement.values:
             err("placement", _("Say where the plaque would hang (outside or inside)."))
-        elif placement == Placement.OUTSIDE and cleaned["title"] not in STANDARD_PLAQUES:
-            err("placement", _("Only the standard plaques hang outside: %(list)s; any other hangs inside.")
-                % {"list": "、".join(STANDARD_PLAQUES)})
+        else:
+            problem = _outside_problem(county.code, cleaned["title"], placement)
+            if problem:
+                err("placement", problem)
     cleaned["placement"] = placement if cleaned["kind"] == DemandKind.PLAQUE else ""
     unknown = [d for d in data.negative_duties if d not in NegativeDuty.values]
     if unknown:
@@ -230,6 +234,8 @@ def file_request(actor: Actor, data: RequestInput) -> AdmissionRequest:
             _event(request, acting, "refused", request.reason)
         record(acting, "admission.filed", request, region_code=county.code,
                detail={"number": request.number, "kind": request.kind, "state": request.state})
+        if request.state == RequestState.UNDER_REVIEW:
+            _tell_reviewers(request)
     return request
 
 
@@ -279,6 +285,10 @@ def review(actor: Actor, request_id: int, decision: str, reason: str) -> Review:
         elif set(request.reviews.values_list("reviewer_kind", flat=True)) >= set(request.reviewers):
             request.state = RequestState.REVIEWED
         request.save()
+        if request.state == RequestState.REVIEWED:
+            _tell_county(request)
+        elif request.state == RequestState.REJECTED:
+            _tell_applicant(request)
         record(acting, f"admission.review.{decision}", request, region_code=request.county_id,
                detail={"number": request.number, "reviewer": kind, "state": request.state})
         return made
@@ -292,27 +302,130 @@ def decide(actor: Actor, request_id: int, approve: bool, reason: str = "") -> Ad
         if request.state != RequestState.REVIEWED:
             raise ValidationError(_("The county decides only after every reviewer has approved (now: %(state)s).")
                                   % {"state": request.get_state_display()})
+        to_province: list[str] = []
         if approve:
             problems = approvable_problems(request)
             if problems:
                 raise ValidationError(_("This request cannot be approved: %(p)s.") % {"p": "; ".join(problems)})
-            request.state = RequestState.ADMITTED
-            _admit(request)
+            to_province = province_reasons(request)
+            if to_province:  # the county has said yes; the province must consent before villages carry it
+                request.state = RequestState.AWAITING_PROVINCE
+            else:
+                request.state = RequestState.ADMITTED
+                _admit(request)
         else:
             if not reason:
                 raise ValidationError({"reason": _("Give the reason for declining.")})
             request.state = RequestState.REJECTED
         request.reason = reason
+        if to_province:
+            request.save()
+            _event(request, acting, "to_province", "；".join(to_province) + (f"。{reason}" if reason else ""))
+            record(acting, "admission.to_province", request, region_code=request.county_id,
+                   detail={"number": request.number, "why": to_province})
+            _tell_province(request)
+            return request
         request.decided_at = timezone.now()
         request.save()
         _event(request, acting, "admitted" if approve else "declined", reason)
         record(acting, "admission.admitted" if approve else "admission.declined", request,
                region_code=request.county_id, detail={"number": request.number})
+        _tell_applicant(request)
         return request
+
+
+def province_reasons(request: AdmissionRequest) -> list[str]:
+    """Why admitting this request needs the province's consent after the county's approval (seed 004): a new
+    working mechanism in villages, or villages that would carry more than the county's cap."""
+    reasons = []
+    if request.kind == DemandKind.MECHANISM:
+        reasons.append(_("a new working mechanism in villages needs the province's consent"))
+    cap = BurdenCap.objects.filter(county_id=request.county_id).first()
+    limit = cap.limit(request.kind) if cap else None
+    if limit is not None:
+        over = villages_at_cap(rural_villages(request.scope), request.kind, limit)
+        if over:
+            reasons.append(_("%(n)d villages already carry the county's cap of %(cap)d (%(kind)s)")
+                           % {"n": over, "cap": limit, "kind": DemandKind(request.kind).label})
+    return reasons
+
+
+def villages_at_cap(villages, kind: str, limit: int, on: dt.date | None = None) -> int:
+    """How many of `villages` already carry `limit` or more of `kind` in force (a standard mechanism and a form
+    computed from the records do not count)."""
+    on = on or timezone.localdate()
+    rows = Obligation.objects.filter(village__in=villages, kind=kind, active=True).in_force(on, on)
+    if kind == DemandKind.MECHANISM:
+        rows = rows.filter(standard=False)
+    if kind == DemandKind.FORM:
+        rows = rows.filter(Q(form__isnull=True) | Q(form__computed=False))
+    return rows.values("village_id").annotate(n=Count("pk")).filter(n__gte=limit).count()
+
+
+def consent(actor: Actor, request_id: int, approve: bool, reason: str = "") -> AdmissionRequest:
+    """The province consents (villages' registries gain the item) or refuses, after the county approved."""
+    reason = clean_text(reason, "reason", 4000, required=False)
+    if not approve and not reason:
+        raise ValidationError({"reason": _("Give the reason for refusing.")})
+    with transaction.atomic():
+        request, acting = _locked(actor, CONSENT, request_id,
+                                  _("Only the province's administrator consents to this request."))
+        if request.state != RequestState.AWAITING_PROVINCE:
+            raise ValidationError(_("This request is not awaiting the province (now: %(state)s).")
+                                  % {"state": request.get_state_display()})
+        if approve:
+            request.state = RequestState.ADMITTED
+            _admit(request)
+        else:
+            request.state = RequestState.REJECTED
+        request.reason = reason
+        request.decided_at = timezone.now()
+        request.save()
+        _event(request, acting, "consented" if approve else "not_consented", reason)
+        record(acting, "admission.consented" if approve else "admission.not_consented", request,
+               region_code=request.county_id, detail={"number": request.number})
+        _tell_applicant(request)
+        return request
+
+
+def _tell(users, kind: str, request: AdmissionRequest, role: str) -> None:
+    from cunwu.notify import services as notify
+
+    notify.tell(users, kind, f"admission:{request.pk}:{kind}:{request.state}", f"{request.number} {request.title}",
+                link=f"/burden/requests/{request.pk}/", region_code=request.county_id, role=role)
+
+
+def _holders(role: str, region_code: str, department_kinds: list[str] | None = None):
+    from cunwu.accounts.models import Assignment, User
+
+    rows = Assignment.objects.active().filter(role=role, region_id=region_code)
+    if department_kinds is not None:
+        rows = rows.filter(department__kind__in=department_kinds)
+    return User.objects.filter(pk__in=rows.values("user_id"), is_active=True)
+
+
+def _tell_reviewers(request: AdmissionRequest) -> None:
+    _tell(_holders(Role.DEPARTMENT_OFFICER, request.county_id, list(request.reviewers)), "admission_review", request,
+          Role.DEPARTMENT_OFFICER)
+
+
+def _tell_county(request: AdmissionRequest) -> None:
+    _tell(_holders(Role.COUNTY_ADMIN, request.county_id), "admission_decide", request, Role.COUNTY_ADMIN)
+
+
+def _tell_province(request: AdmissionRequest) -> None:
+    _tell(_holders(Role.PROVINCE_ADMIN, request.county_id[:2]), "admission_consent", request, Role.PROVINCE_ADMIN)
+
+
+def _tell_applicant(request: AdmissionRequest) -> None:
+    from cunwu.accounts.models import User
+
+    _tell(User.objects.filter(pk=request.filed_by_id), "admission_decided", request, "")
 
 
 def _admit(request: AdmissionRequest) -> None:
     today = timezone.localdate()
+    standard_names = plaque_standard_for(request.county_id).names
     form, ends = None, None
     if request.kind == DemandKind.FORM:  # on this year's list: in force until the year ends
         ends = dt.date(today.year, 12, 31)
@@ -325,7 +438,8 @@ def _admit(request: AdmissionRequest) -> None:
     Obligation.objects.bulk_create([
         Obligation(village=village, kind=request.kind, title=request.title, demanded_by=request.applicant_name,
                    basis=request.legal_basis, times_per_year=TIMES_PER_YEAR[request.frequency],
-                   placement=request.placement, admission=request, form=form, since=today, ended=ends)
+                   placement=request.placement, admission=request, form=form, since=today, ended=ends,
+                   standard=request.kind == DemandKind.PLAQUE and request.title in standard_names)
         for village in rural_villages(request.scope)
     ], batch_size=500)
 
@@ -337,7 +451,8 @@ def withdraw(actor: Actor, request_id: int, reason: str) -> AdmissionRequest:
         raise ValidationError({"reason": _("Give the reason for withdrawing.")})
     with transaction.atomic():
         request, acting = _locked(actor, CHANGE, request_id, _("Only the applicant or the county withdraws a request."))
-        if request.state not in (RequestState.UNDER_REVIEW, RequestState.REVIEWED, RequestState.ADMITTED):
+        if request.state not in (RequestState.UNDER_REVIEW, RequestState.REVIEWED, RequestState.AWAITING_PROVINCE,
+                                 RequestState.ADMITTED):
             raise ValidationError(_("A request that is %(state)s cannot be withdrawn.")
                                   % {"state": request.get_state_display()})
         today = timezone.localdate()
@@ -376,6 +491,102 @@ def set_review_panel(actor: Actor, county_code: str, kinds: list[str]) -> Review
         return panel
 
 
+# --- the county's caps and the province's plaque standard ----------------------------------------------------
+
+
+def set_caps(actor: Actor, county_code: str, work_items: int | str | None, mechanisms: int | str | None,
+             forms: int | str | None) -> BurdenCap:
+    """The county caps what one village carries at once; admitting more needs the province's consent. An empty
+    value: no cap for that kind."""
+    county = region_or_error(county_code, "county")
+    if county.level != 3:
+        raise ValidationError({"county": _("Caps belong to counties.")})
+    values: dict[str, int | None] = {}
+    errors: dict[str, list[str]] = {}
+    for name, value in (("work_items", work_items), ("mechanisms", mechanisms), ("forms", forms)):
+        text = str(value).strip() if value is not None else ""
+        if not text:
+            values[name] = None
+        elif not text.isdigit() or not 1 <= int(text) <= 500:
+            errors[name] = [_("A cap is a whole number from 1 to 500, or empty for none.")]
+        else:
+            values[name] = int(text)
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        cap = BurdenCap.objects.select_for_update().get_or_create(county=county)[0]
+        acting = permissions.require(actor, CHANGE, cap, _("Only the county administrator sets the caps."))
+        for name, value in values.items():
+            setattr(cap, name, value)
+        cap.set_label = actor.label
+        cap.save()
+        record(acting, "burden.caps_set", cap, region_code=county.code, detail=values)
+        return cap
+
+
+@dataclass
+class PlaqueRule:
+    names: list[str]
+    most: int
+    style: str
+    version: int  # 0: the national list (no province standard yet)
+
+
+def plaque_standard_for(region_code: str) -> PlaqueRule:
+    """The plaque standard villages of this region are held to: their province's, else the national list."""
+    found = PlaqueStandard.objects.filter(province_id=region_code[:2]).first()
+    if found is None:
+        return PlaqueRule(list(STANDARD_PLAQUES), len(STANDARD_PLAQUES), "", 0)
+    return PlaqueRule(list(found.names), found.most, found.style, found.version)
+
+
+def _outside_problem(region_code: str, title: str, placement: str) -> str:
+    if placement != Placement.OUTSIDE:
+        return ""
+    rule = plaque_standard_for(region_code)
+    if title in rule.names:
+        return ""
+    return _("The province's standard hangs only these plaques outside: %(list)s; any other hangs inside.") % {
+        "list": "、".join(rule.names)}
+
+
+def set_plaque_standard(actor: Actor, province_code: str, names: list[str], most: int | str,
+                        style: str = "") -> PlaqueStandard:
+    """The province sets which plaques hang outside a village's service centre, how many at most, and their style.
+    Plaques already recorded keep their history; new ones are held to the new standard."""
+    province = region_or_error(province_code, "province")
+    errors: dict[str, list[str]] = {}
+    cleaned = list(dict.fromkeys(n.strip() for n in names if n and n.strip()))
+    if not cleaned:
+        errors["names"] = [_("Name the plaques that hang outside.")]
+    elif any(text_problem(n, 40) for n in cleaned):
+        errors["names"] = [_("A plaque's name is at most 40 characters of plain text.")]
+    text = str(most).strip()
+    if not text.isdigit() or not 1 <= int(text) <= max(1, len(cleaned)):
+        errors["most"] = [_("At most how many hang outside: a whole number from 1 to the number of plaques named "
+                            "(%(n)d).") % {"n": len(cleaned)}]
+    style = (style or "").strip()
+    if text_problem(style, 2000):
+        errors["style"] = [text_problem(style, 2000)]
+    if province.level != 1:
+        errors["province"] = [_("Plaque standards belong to provinces.")]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        standard, made = PlaqueStandard.objects.select_for_update().get_or_create(
+            province=province, defaults={"names": cleaned, "most": int(text), "style": style})
+        acting = permissions.require(actor, CHANGE, standard,
+                                     _("Only the province's administrator sets the plaque standard."))
+        if not made:
+            standard.names, standard.most, standard.style = cleaned, int(text), style
+            standard.version += 1
+        standard.set_label = actor.label
+        standard.save()
+        record(acting, "burden.plaque_standard_set", standard, region_code=province.code,
+               detail={"names": cleaned, "most": int(text), "version": standard.version})
+        return standard
+
+
 # --- forms list and plaques ----------------------------------------------------------------------------------
 
 
@@ -406,6 +617,13 @@ def add_listed_form(actor: Actor, county_code: str, year: int, title: str, depar
         forms_list = FormsList.objects.get_or_create(county=county, year=int(year))[0]
         acting = permissions.require(actor, CHANGE, forms_list,
                                      _("Only the county administrator keeps the forms list."))
+        cap = BurdenCap.objects.filter(county=county).first()
+        if cap is not None and cap.forms is not None:
+            on = max(today, dt.date(int(year), 1, 1))
+            if villages_at_cap(rural_villages([county.code]), DemandKind.FORM, cap.forms, on):
+                raise ValidationError({"title": [_(
+                    "Villages already fill the county's cap of %(cap)d forms by hand: a form beyond it goes "
+                    "through admission, with the province's consent.") % {"cap": cap.forms}]})
         dept = Department.objects.get_or_create(county=county, kind=kind)[0]
         entry = FormsListEntry.objects.create(
             forms_list=forms_list, title=title, department=dept, demanded_by=str(dept), frequency=frequency,
@@ -457,9 +675,15 @@ def record_plaque(actor: Actor, village_code: str, title: str, placement: str, d
         errors["title"] = [_("Name the plaque.")]
     if placement not in Placement.values:
         errors["placement"] = [_("Say where the plaque would hang (outside or inside).")]
-    elif placement == Placement.OUTSIDE and title not in STANDARD_PLAQUES:
-        errors["placement"] = [_("Only the standard plaques hang outside: %(list)s; any other hangs inside.")
-                               % {"list": "、".join(STANDARD_PLAQUES)}]
+    elif _outside_problem(village.code, title, placement):
+        errors["placement"] = [_outside_problem(village.code, title, placement)]
+    elif placement == Placement.OUTSIDE:
+        most = plaque_standard_for(village.code).most
+        hanging = (Obligation.objects.filter(village=village, kind=DemandKind.PLAQUE, placement=Placement.OUTSIDE,
+                                             active=True).in_force(timezone.localdate(), timezone.localdate()))
+        if hanging.count() >= most:
+            errors["placement"] = [_("The province's standard allows at most %(n)d plaques outside; take one down "
+                                     "first.") % {"n": most}]
     if not (demanded_by or "").strip():
         errors["demanded_by"] = [_("Say who asked for the plaque.")]
     if errors:
@@ -468,7 +692,8 @@ def record_plaque(actor: Actor, village_code: str, title: str, placement: str, d
     with transaction.atomic():
         plaque = Obligation.objects.create(
             village=village, kind=DemandKind.PLAQUE, title=title, placement=placement, demanded_by=clean_text(demanded_by, "demanded_by", 200),
-            basis=clean_text(basis, "basis", 4000, required=False), standard=title in STANDARD_PLAQUES, since=timezone.localdate(),
+            basis=clean_text(basis, "basis", 4000, required=False),
+            standard=title in plaque_standard_for(village.code).names, since=timezone.localdate(),
         )
         record(acting, "registry.plaque_recorded", plaque, region_code=village.code, detail={"title": title})
         return plaque

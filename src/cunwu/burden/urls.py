@@ -9,6 +9,7 @@ urlpatterns = [
     path("requests/<int:request_id>/", views.request_detail, name="request"),
     path("requests/<int:request_id>/review/", views.request_review, name="review"),
     path("requests/<int:request_id>/decide/", views.request_decide, name="decide"),
+    path("requests/<int:request_id>/consent/", views.request_consent, name="consent"),
     path("requests/<int:request_id>/withdraw/", views.request_withdraw, name="withdraw"),
     path("village/<str:code>/", views.village_registry, name="village"),
     path("village/<str:code>/report/", views.report_demand, name="report"),

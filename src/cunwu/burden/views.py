@@ -21,7 +21,7 @@ from cunwu.web.feedback import act_and_return, errors_of, flash_errors
 from . import figures, returns, services
 from .choices import DemandKind, Frequency, NegativeDuty, Placement, ReportOutcome, RequestState
 from .models import AdmissionRequest, DemandReport, FormsList, FormsListEntry
-from .policies import DECIDE, REVIEW
+from .policies import CONSENT, DECIDE, REVIEW
 
 
 @login_required
@@ -79,7 +79,9 @@ def request_detail(request, request_id: int):
         "panel": [(k, CHINESE_NAMES.get(k, k), k in reviewed) for k in found.reviewers],
         "may_review": found.state == RequestState.UNDER_REVIEW and permissions.can(actor, REVIEW, found),
         "may_decide": found.state == RequestState.REVIEWED and permissions.can(actor, DECIDE, found),
-        "may_withdraw": found.state in (RequestState.UNDER_REVIEW, RequestState.REVIEWED, RequestState.ADMITTED)
+        "may_consent": found.state == RequestState.AWAITING_PROVINCE and permissions.can(actor, CONSENT, found),
+        "may_withdraw": found.state in (RequestState.UNDER_REVIEW, RequestState.REVIEWED,
+                                        RequestState.AWAITING_PROVINCE, RequestState.ADMITTED)
         and permissions.can(actor, permissions.CHANGE, found),
         "problems": services.approvable_problems(found), "villages": found.obligations.filter(active=True).count(),
     })
@@ -103,6 +105,15 @@ def request_decide(request, request_id: int):
     approve, reason = request.POST.get("approve") == "1", request.POST.get("reason", "")
     return _post_action(request, request_id, lambda a: services.decide(a, request_id, approve, reason),
                         _("Admitted: it is on every concerned village's registry.") if approve else _("Declined."))
+
+
+@require_POST
+@login_required
+def request_consent(request, request_id: int):
+    approve, reason = request.POST.get("approve") == "1", request.POST.get("reason", "")
+    return _post_action(request, request_id, lambda a: services.consent(a, request_id, approve, reason),
+                        _("Consented: it is on every concerned village's registry.") if approve
+                        else _("Refused by the province."))
 
 
 @require_POST

@@ -25,6 +25,10 @@ KINDS = {
     "sharing_request": _("Request for key-group data"),
     "sharing_decided": _("Data request decided"),
     "webhook_paused": _("A connected system stopped answering"),
+    "admission_review": _("Admission request to review"),
+    "admission_decide": _("Admission request for the county to decide"),
+    "admission_consent": _("Admission request awaiting the province"),
+    "admission_decided": _("Your admission request was decided"),
 }
 
 

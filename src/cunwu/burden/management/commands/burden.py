@@ -27,6 +27,22 @@ class Command(BaseCommand):
         panel.add_argument("county")
         panel.add_argument("kinds", nargs="+", help="department kinds or Chinese names, e.g. organisation 民政局")
         add_actor_argument(panel)
+        cs = sub.add_parser("consent", help="the province consents to (or refuses) what a county approved")
+        cs.add_argument("request", type=int)
+        cs.add_argument("decision", choices=["consent", "refuse"])
+        cs.add_argument("--reason", default="")
+        add_actor_argument(cs)
+        caps = sub.add_parser("caps", help="a county's cap per village (empty: none)")
+        caps.add_argument("county")
+        for name in ("work-items", "mechanisms", "forms"):
+            caps.add_argument(f"--{name}", default="")
+        add_actor_argument(caps)
+        pl = sub.add_parser("plaques", help="a province's plaque standard: which hang outside, how many, the style")
+        pl.add_argument("province")
+        pl.add_argument("names", nargs="+")
+        pl.add_argument("--most", required=True)
+        pl.add_argument("--style", default="")
+        add_actor_argument(pl)
         ix = sub.add_parser("index", help="the burden index of the places below a region")
         ix.add_argument("region")
         ix.add_argument("--year", type=int, default=None)
@@ -54,6 +70,21 @@ class Command(BaseCommand):
     def _panel(self, actor, options):
         made = services.set_review_panel(actor, options["county"], options["kinds"])
         self.stdout.write(f"{made.county_id}: {', '.join(made.kinds)}")
+
+    def _consent(self, actor, options):
+        made = services.consent(actor, options["request"], options["decision"] == "consent", options["reason"])
+        self.stdout.write(f"{made.number}: {made.state}")
+
+    def _caps(self, actor, options):
+        cap = services.set_caps(actor, options["county"], options["work_items"], options["mechanisms"],
+                                options["forms"])
+        self.stdout.write(f"{cap.county_id}: work items {cap.work_items or '-'}, mechanisms {cap.mechanisms or '-'}, "
+                          f"forms {cap.forms or '-'}")
+
+    def _plaques(self, actor, options):
+        made = services.set_plaque_standard(actor, options["province"], options["names"], options["most"],
+                                            options["style"])
+        self.stdout.write(f"{made.province_id} v{made.version}: at most {made.most} of {'、'.join(made.names)}")
 
     def _index(self, actor, options):
         code = options["region"]
