@@ -251,7 +251,7 @@ def test_a_form_on_one_years_list_counts_in_that_year_only_and_past_lists_are_cl
     assert not FormsListEntry.objects.filter(title="补登去年的表").exists()
 
 
-KINDS = ("work_item", "mechanism", "plaque", "form")
+KINDS = ("work_item", "mechanism", "plaque", "form", "app", "work_group")
 
 
 @st.composite
@@ -308,12 +308,12 @@ def test_the_burden_index_of_any_year_counts_what_was_in_force_that_year(county,
                 expected = (sum(r["kind"] == "work_item" for r in mine),
                             sum(r["kind"] == "mechanism" and not r["standard"] for r in mine),
                             sum(r["kind"] == "plaque" and not r["standard"] for r in mine),
+                            sum(r["kind"] in ("app", "work_group") for r in mine),
                             sum(_by_hand(r) for r in mine), sum(r["times"] for r in mine if _by_hand(r)), len(told),
                             sum(not r["outcome"] for r in told))
-                assert (row.work_items, row.mechanisms, row.plaques, row.forms, row.form_returns, row.reports,
-                        row.open_reports) == expected, (year, village)
-                assert row.index == round(expected[0] + expected[1] + expected[2] + expected[4] / 12
-                                          + 2 * expected[5], 2)
+                assert (row.work_items, row.mechanisms, row.plaques, row.channels, row.forms, row.form_returns,
+                        row.reports, row.open_reports) == expected, (year, village)
+                assert row.index == round(sum(expected[:4]) + expected[5] / 12 + 2 * expected[6], 2)
         transaction.set_rollback(True)
 
 
@@ -458,3 +458,64 @@ def test_the_province_sets_the_plaque_standard_villages_are_held_to(county, clie
         services.file_request(county["agriculture"], good_request(kind="plaque", title="防汛指挥部",
                                                                   placement="outside", scope=[VILLAGE_A1]))
     assert AuditEntry.objects.filter(action="burden.plaque_standard_set").count() == 1
+
+
+def test_apps_and_work_groups_go_through_admission_and_unlisted_ones_are_reported(county, client):
+    app = _through_review(county, kind="app", title="“防返贫监测”政务应用", funding_yuan="0", scope=[VILLAGE_A1],
+                          description="村干部每周在应用中更新监测户信息。")
+    assert services.decide(county["admin"], app.pk, True).state == "admitted", "an app needs no funding"
+    group = _through_review(county, kind="work_group", title="县农业农村局工作群", funding_yuan="0",
+                            scope=[VILLAGE_A1], description="村干部加入工作群接收通知。")
+    services.decide(county["admin"], group.pk, True)
+    staff = person("village_staff", VILLAGE_A1)
+    client.force_login(staff)
+    page = client.post(f"/burden/village/{VILLAGE_A1}/report/", {
+        "kind": "work_group", "demanded_by": "镇党政办", "what": "要求加入“镇级信息报送群”并每日打卡",
+        "demanded_on": timezone.localdate().isoformat()})
+    assert page.status_code == 302
+    reported = DemandReport.objects.get()
+    assert reported.kind == "work_group"
+    bad = client.post("/api/v1/burden/reports", {"village": VILLAGE_A1, "demanded_by": "镇里", "what": "某应用",
+                                                 "kind": "telegram"}, content_type="application/json")
+    assert bad.status_code == 422 and DemandReport.objects.count() == 1
+    row = figures.compare(VILLAGE_A1, YEAR)[0]
+    assert (row.channels, row.reports) == (2, 1)
+    assert row.index == 2 + 2 * 1
+    registry = client.get(f"/burden/village/{VILLAGE_A1}/").content.decode()
+    assert "县农业农村局工作群" in registry and "政务应用" in registry and "镇级信息报送群" in registry
+
+
+def test_the_three_lists_are_public_and_the_county_keeps_its_duties_by_law(county, client):
+    from .conftest import run
+
+    out = run("burden", "duty", LISHU, "--kind", "perform", "--title", "召集村民会议", "--basis",
+              "《中华人民共和国村民委员会组织法》第二十一条", "--as", county["admin"].user.username)
+    assert "召集村民会议" in out
+    with pytest.raises(ValidationError) as negative:
+        services.add_duty(county["admin"], LISHU, "assist", "协助开展安全生产检查", "某条例")
+    assert "负面清单" in str(negative.value), "a negative-list duty cannot be made a duty by law"
+    with pytest.raises(ValidationError) as no_law:
+        services.add_duty(county["admin"], LISHU, "assist", "协助征兵", "")
+    assert "basis" in no_law.value.message_dict
+    with pytest.raises(Forbidden):
+        services.add_duty(county["agriculture"], LISHU, "assist", "协助征兵", "《兵役法》")
+    with pytest.raises((Forbidden, NotFound)):
+        services.add_duty(actor(person("county_admin", OTHER_COUNTY)), LISHU, "assist", "协助征兵", "《兵役法》")
+    assert services.county_lists(LISHU).duties[0].title == "召集村民会议"
+
+    public = client.get(f"/burden/lists/{LISHU}/")  # nobody signed in
+    page = public.content.decode()
+    assert public.status_code == 200 and "召集村民会议" in page and "行政执法" in page and "duty_end" not in page
+    assert client.get(f"/api/v1/burden/lists/{LISHU}").json()["duties"][0]["title"] == "召集村民会议"
+    assert client.get("/burden/lists/220322100201/").status_code == 404, "a county's lists, not a village's"
+
+    client.force_login(county["admin"].user)
+    added = client.post(f"/burden/lists/{LISHU}/duties/", {"kind": "assist", "title": "协助开展征兵工作",
+                                                           "basis": "《中华人民共和国兵役法》", "department": ""})
+    assert added.status_code == 302
+    duty = next(d for d in services.county_lists(LISHU).duties if d.title == "协助开展征兵工作")
+    assert duty.kind == "assist"
+    ended = client.post(f"/api/v1/burden/lists/{LISHU}/duties/end", {"duty": duty.pk}, content_type="application/json")
+    assert ended.status_code == 200 and ended.json()["ended"]
+    assert [d.title for d in services.county_lists(LISHU).duties] == ["召集村民会议"]
+    assert AuditEntry.objects.filter(action__in=["burden.duty_added", "burden.duty_ended"]).count() == 3

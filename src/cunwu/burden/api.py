@@ -113,6 +113,7 @@ class ReportIn(Schema):
     what: str
     demanded_on: PlausibleDate | None = None
     anonymous: bool = False
+    kind: str = "demand"
 
 
 class ReportOut(Schema):
@@ -121,6 +122,7 @@ class ReportOut(Schema):
     village_name: str
     reported_by: str
     demanded_by: str
+    kind: str
     what: str
     demanded_on: dt.date
     state: str
@@ -167,6 +169,7 @@ class BurdenRowOut(Schema):
     work_items: int
     mechanisms: int
     plaques: int
+    channels: int
     forms: int
     form_returns: int
     reports: int
@@ -201,7 +204,8 @@ def _request_out(r: AdmissionRequest) -> dict:
 
 def _report_out(r: DemandReport, actor: Actor) -> dict:
     return {"id": r.pk, "village": r.village_id, "village_name": r.village.name,
-            "reported_by": services.reporter_name(r, actor), "demanded_by": r.demanded_by, "what": r.what,
+            "reported_by": services.reporter_name(r, actor), "demanded_by": r.demanded_by, "kind": r.kind,
+            "what": r.what,
             "demanded_on": r.demanded_on, "state": r.state, "outcome": r.outcome, "resolution": r.resolution}
 
 
@@ -296,6 +300,59 @@ def set_plaque_standard(request, province: str, data: PlaqueStandardIn):
             "version": made.version}
 
 
+class DutyIn(Schema):
+    kind: str
+    title: str
+    basis: str
+    department: str = ""
+
+
+class DutyOut(Schema):
+    id: int
+    kind: str
+    title: str
+    basis: str
+    department: str
+    since: dt.date
+    ended: dt.date | None
+
+
+class ListsOut(Schema):
+    county: str
+    duties: list[DutyOut]
+    negative: list[dict]
+    directory_items: int
+
+
+def _duty_out(d) -> dict:
+    return {"id": d.pk, "kind": d.kind, "title": d.title, "basis": d.basis, "department": d.department,
+            "since": d.since, "ended": d.ended}
+
+
+@router.get("/lists/{county}", response=ListsOut, auth=None,
+            summary="A county's three lists: duties by law, the negative list, the directory of services (public)")
+def county_lists(request, county: str):
+    lists = services.county_lists(county)
+    return {"county": lists.county.code, "duties": [_duty_out(d) for d in lists.duties],
+            "negative": [{"duty": k, "label": label} for k, label in lists.negative],
+            "directory_items": lists.directory_items}
+
+
+@router.post("/lists/{county}/duties", response={201: DutyOut}, summary="The county puts a duty by law on its list")
+def add_duty(request, county: str, data: DutyIn):
+    return 201, _duty_out(services.add_duty(_actor(request), county, data.kind, data.title, data.basis,
+                                            data.department))
+
+
+class DutyEndIn(Schema):
+    duty: int
+
+
+@router.post("/lists/{county}/duties/end", response=DutyOut, summary="A duty leaves the county's list from today")
+def end_duty(request, county: str, data: DutyEndIn):
+    return _duty_out(services.end_duty(_actor(request), county, data.duty))
+
+
 @router.post("/requests/{request_id}/withdraw", response=AdmissionRequestOut, summary="Withdraw a request or admitted item")
 def withdraw(request, request_id: int, data: AdmissionReasonIn):
     return _request_out(services.withdraw(_actor(request), request_id, data.reason))
@@ -332,7 +389,8 @@ def take_down_plaque(request, code: str, data: PlaqueDownIn):
 @router.post("/reports", response={201: ReportOut}, summary="Report a demand that never went through admission")
 def report(request, data: ReportIn):
     actor = _actor(request)
-    made = services.report_demand(actor, data.village, data.demanded_by, data.what, data.demanded_on, data.anonymous)
+    made = services.report_demand(actor, data.village, data.demanded_by, data.what, data.demanded_on, data.anonymous,
+                                  data.kind)
     return 201, _report_out(made, actor)
 
 

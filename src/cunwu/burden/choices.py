@@ -9,6 +9,20 @@ class DemandKind(models.TextChoices):
     FORM = "form", _("form or data return")
     MECHANISM = "mechanism", _("working mechanism")
     PLAQUE = "plaque", _("plaque")
+    APP = "app", _("government app")
+    WORK_GROUP = "work_group", _("work group (WeChat or other messaging)")
+
+
+# Apps and work groups villages are asked to use (seed 004 §3): registered through the same admission.
+CHANNELS = ("app", "work_group")
+
+
+class ReportKind(models.TextChoices):
+    """What a village reports that never went through admission."""
+
+    DEMAND = "demand", _("a work item, form or other demand")
+    APP = "app", _("a government app not on the county's list")
+    WORK_GROUP = "work_group", _("a work group not on the county's list")
 
 
 class Frequency(models.TextChoices):
@@ -77,3 +91,10 @@ class ReportOutcome(models.TextChoices):
 STANDARD_PLAQUES = (
     "村党组织", "村民委员会", "村务监督委员会", "村集体经济组织", "村党群服务中心", "新时代文明实践站",
 )
+
+
+class DutyKind(models.TextChoices):
+    """The list of duties by law (seed 004), the third list beside the negative list and the directory."""
+
+    PERFORM = "perform", _("duty the village organisation performs by law")
+    ASSIST = "assist", _("matter the village organisation assists the government with by law")

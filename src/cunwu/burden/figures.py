@@ -1,7 +1,7 @@
 """The burden index: how much is demanded of villages, per village, township or county.
 
 For one village in one year, counting what was in force on any day of that year:
-    index = work items + mechanisms + plaques beyond the standard set
+    index = work items + mechanisms + plaques beyond the standard set + government apps and work groups
             + form returns per year / 12 + 2 x demands reported outside admission (not found unfounded)
 For a township or county the components are summed over its rural villages and the index is the average per
 village, so that places of different size compare. Definitions: docs/figures.md.
@@ -19,7 +19,7 @@ from cunwu.accounts.permissions import within
 from cunwu.regions import codes
 from cunwu.regions.models import Region
 
-from .choices import DemandKind, ReportOutcome
+from .choices import CHANNELS, DemandKind, ReportOutcome
 from .models import DemandReport, Obligation
 
 REPORT_WEIGHT = 2
@@ -35,6 +35,7 @@ class BurdenRow:
     work_items: int = 0
     mechanisms: int = 0
     plaques: int = 0  # plaques beyond the standard set
+    channels: int = 0  # government apps and work groups villages are asked to use
     forms: int = 0  # distinct forms listed that villages fill by hand
     form_returns: int = 0  # returns per year
     reports: int = 0  # demands reported outside admission (not found unfounded)
@@ -44,7 +45,7 @@ class BurdenRow:
     def index(self) -> float:
         if not self.villages:
             return 0.0
-        total = (self.work_items + self.mechanisms + self.plaques + self.form_returns / 12
+        total = (self.work_items + self.mechanisms + self.plaques + self.channels + self.form_returns / 12
                  + REPORT_WEIGHT * self.reports)
         return round(total / self.villages, 2)
 
@@ -71,12 +72,13 @@ def compare(region_code: str, year: int) -> list[BurdenRow]:
                    .annotate(work=Count("pk", filter=Q(kind=DemandKind.WORK_ITEM)),
                              mech=Count("pk", filter=Q(kind=DemandKind.MECHANISM, standard=False)),
                              plaq=Count("pk", filter=Q(kind=DemandKind.PLAQUE, standard=False)),
+                             chan=Count("pk", filter=Q(kind__in=CHANNELS)),
                              forms=Count("pk", filter=BY_HAND),
                              returns=Sum("times_per_year", filter=BY_HAND)))
     for o in obligations:
         row = rows.get(o["part"])
         if row:
-            row.work_items, row.mechanisms, row.plaques = o["work"], o["mech"], o["plaq"]
+            row.work_items, row.mechanisms, row.plaques, row.channels = o["work"], o["mech"], o["plaq"], o["chan"]
             row.forms, row.form_returns = o["forms"], o["returns"] or 0
     reports = (DemandReport.objects.filter(within("village_id", region_code), demanded_on__year=year)
                .exclude(outcome=ReportOutcome.UNFOUNDED)
@@ -92,13 +94,13 @@ def compare(region_code: str, year: int) -> list[BurdenRow]:
 def total(rows: list[BurdenRow], code: str, name: str) -> BurdenRow:
     out = BurdenRow(code, name)
     for row in rows:
-        for field in ("villages", "work_items", "mechanisms", "plaques", "forms", "form_returns", "reports",
-                      "open_reports"):
+        for field in ("villages", "work_items", "mechanisms", "plaques", "channels", "forms", "form_returns",
+                      "reports", "open_reports"):
             setattr(out, field, getattr(out, field) + getattr(row, field))
     return out
 
 
-HEADERS = ["区划代码", "名称", "村数", "工作事项", "工作机制", "标准外牌子", "表格种数", "表格年填报次数",
+HEADERS = ["区划代码", "名称", "村数", "工作事项", "工作机制", "标准外牌子", "政务应用和工作群", "表格种数", "表格年填报次数",
            "未准入事项报告", "待处理报告", "负担指数（村均）"]
 
 
@@ -112,7 +114,8 @@ def to_xlsx(rows: list[BurdenRow], summary: BurdenRow, year: int):
     sheet.title = f"村级负担{year}"
     sheet.append(HEADERS)
     for row in [*rows, summary]:
-        sheet.append([row.code, row.name, row.villages, row.work_items, row.mechanisms, row.plaques, row.forms,
+        sheet.append([row.code, row.name, row.villages, row.work_items, row.mechanisms, row.plaques, row.channels,
+                      row.forms,
                       row.form_returns, row.reports, row.open_reports, row.index])
     out = BytesIO()
     book.save(out)

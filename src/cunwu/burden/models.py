@@ -12,8 +12,10 @@ from django.utils.translation import gettext_lazy as _
 from .choices import (
     Decision,
     DemandKind,
+    DutyKind,
     Frequency,
     Placement,
+    ReportKind,
     ReportOutcome,
     ReportState,
     RequestState,
@@ -117,6 +119,28 @@ class ReviewPanel(models.Model):
 
     def __str__(self) -> str:
         return f"{self.county_id}: {', '.join(self.kinds)}"
+
+
+class LawfulDuty(models.Model):
+    """One entry of a county's list of duties by law: what village organisations do (or assist the government
+    with) because a law says so. Public, with the negative list and the directory; an entry ends, it is never
+    deleted."""
+
+    county = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("kind"), max_length=12, choices=DutyKind.choices)
+    title = models.CharField(_("title"), max_length=200)
+    basis = models.TextField(_("legal basis"))
+    department = models.CharField(_("competent department"), max_length=32, blank=True)
+    since = models.DateField()
+    ended = models.DateField(null=True, blank=True)
+    added_label = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        ordering = ["county_id", "kind", "pk"]
+        indexes = [models.Index(fields=["county", "ended"])]
+
+    def __str__(self) -> str:
+        return f"{self.county_id} {self.title}"
 
 
 class BurdenCap(models.Model):
@@ -237,6 +261,7 @@ class DemandReport(models.Model):
     department = models.ForeignKey("accounts.Department", null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="+")
     demanded_by = models.CharField(_("who demanded it"), max_length=200)
+    kind = models.CharField(_("kind of report"), max_length=16, choices=ReportKind.choices, default=ReportKind.DEMAND)
     what = models.TextField(_("what was demanded"))
     demanded_on = models.DateField(_("when"))
     state = models.CharField(max_length=16, choices=ReportState.choices, default=ReportState.OPEN)

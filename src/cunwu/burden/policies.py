@@ -113,6 +113,14 @@ def _plaque_standard_rule(user, a, action):
     return None
 
 
+def _duty_rule(user, a, action):
+    if action == VIEW:
+        return Q()  # the list of duties by law is public
+    if action == CHANGE and a.role == Role.COUNTY_ADMIN:
+        return Q(county_id=a.region_id)
+    return None
+
+
 def register_policies() -> None:
     from .models import (
         AdmissionRequest,
@@ -120,6 +128,7 @@ def register_policies() -> None:
         DemandReport,
         FormsList,
         FormsListEntry,
+        LawfulDuty,
         Obligation,
         PlaqueStandard,
         ReviewPanel,
@@ -134,3 +143,4 @@ def register_policies() -> None:
     register(ReviewPanel, Policy(rules=dict.fromkeys(every_role, _forms_list_rule("county_id"))))
     register(BurdenCap, Policy(rules=dict.fromkeys(every_role, _forms_list_rule("county_id"))))
     register(PlaqueStandard, Policy(rules=dict.fromkeys(every_role, _plaque_standard_rule)))
+    register(LawfulDuty, Policy(rules=dict.fromkeys(every_role, _duty_rule)))

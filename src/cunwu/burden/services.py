@@ -27,14 +27,17 @@ from cunwu.regions.models import Region
 from cunwu.text import clean_text, text_problem
 
 from .choices import (
+    CHANNELS,
     NEGATIVE_WORDS,
     STANDARD_PLAQUES,
     TIMES_PER_YEAR,
     Decision,
     DemandKind,
+    DutyKind,
     Frequency,
     NegativeDuty,
     Placement,
+    ReportKind,
     ReportOutcome,
     ReportState,
     RequestState,
@@ -46,6 +49,7 @@ from .models import (
     DemandReport,
     FormsList,
     FormsListEntry,
+    LawfulDuty,
     Obligation,
     PlaqueStandard,
     Review,
@@ -247,7 +251,7 @@ def approvable_problems(request: AdmissionRequest) -> list[str]:
     problems = []
     if not request.legal_basis.strip():
         problems.append(_("it has no legal basis"))
-    if request.funding_yuan <= 0 and request.kind != DemandKind.FORM:
+    if request.funding_yuan <= 0 and request.kind not in (DemandKind.FORM, *CHANNELS):
         problems.append(_("it transfers no funding"))
     return problems
 
@@ -587,6 +591,85 @@ def set_plaque_standard(actor: Actor, province_code: str, names: list[str], most
         return standard
 
 
+# --- the list of duties by law (the third list) ---------------------------------------------------------------
+
+
+@dataclass
+class CountyLists:
+    county: Region
+    duties: list[LawfulDuty]
+    negative: list[tuple[str, str]]  # (duty, label): national, the same for every county
+    directory_items: int  # items in the county's published directory of services
+
+
+def county_lists(county_code: str) -> CountyLists:
+    """The three lists of a county, public: duties by law, the negative list, the directory of services."""
+    from cunwu.directory.models import Directory, DirectoryEntry
+
+    county = region_or_error(county_code, "county")
+    if county.level != 3:
+        raise permissions.NotFound
+    today = timezone.localdate()
+    duties = list(LawfulDuty.objects.filter(county=county, since__lte=today)
+                  .filter(Q(ended__isnull=True) | Q(ended__gt=today)))  # (`ended`: the day it left the list)
+    current = Directory.objects.filter(region=county).values_list("current_id", flat=True).first()
+    items = DirectoryEntry.objects.filter(version_id=current).count() if current else 0
+    return CountyLists(county, duties, [(d.value, str(d.label)) for d in NegativeDuty], items)
+
+
+def keeps_duties(actor: Actor, county_code: str) -> bool:
+    """Is this person the county administrator who keeps the county's list of duties by law?"""
+    return actor.user is not None and any(
+        a.role == Role.COUNTY_ADMIN and a.region_id == county_code for a in permissions.assignments_of(actor.user))
+
+
+def add_duty(actor: Actor, county_code: str, kind: str, title: str, basis: str, department: str = "") -> LawfulDuty:
+    """The county puts a duty by law on its list: it needs the law that imposes it."""
+    county = region_or_error(county_code, "county")
+    errors: dict[str, list[str]] = {}
+    if kind not in DutyKind.values:
+        errors["kind"] = [_("Say whether villages perform it or assist the government with it.")]
+    title = clean_text(title, "title", 200, required=False)
+    if not title:
+        errors["title"] = [_("Name the duty.")]
+    basis = clean_text(basis, "basis", 4000, required=False)
+    if not basis:
+        errors["basis"] = [_("A duty by law names the law that imposes it.")]
+    duties = negative_duties_in(title)
+    if duties:
+        errors["title"] = [_("%(duties)s is on the negative list: village organisations may not be made responsible "
+                             "for it.") % {"duties": "、".join(str(NegativeDuty(d).label) for d in duties)}]
+    department_kind = kind_from_name(department) if (department or "").strip() else ""
+    if department_kind is None:
+        errors["department"] = [_("Unknown department “%(name)s”.") % {"name": department}]
+    if county.level != 3:
+        errors["county"] = [_("The list of duties by law belongs to a county.")]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        duty = LawfulDuty.objects.create(county=county, kind=kind, title=title, basis=basis,
+                                         department=department_kind or "", since=timezone.localdate(),
+                                         added_label=actor.label)
+        # (checked on the row just written: a refusal undoes it with the transaction)
+        acting = permissions.require(actor, CHANGE, duty, _("Only the county administrator keeps this list."))
+        record(acting, "burden.duty_added", duty, region_code=county.code, detail={"title": title, "kind": kind})
+        return duty
+
+
+def end_duty(actor: Actor, county_code: str, duty_id: int) -> LawfulDuty:
+    """A duty leaves the list from today (a law changed); its entry stays in the history."""
+    with transaction.atomic():
+        duty = LawfulDuty.objects.select_for_update().filter(pk=duty_id, county_id=county_code,
+                                                             ended__isnull=True).first()
+        if duty is None:
+            raise permissions.NotFound
+        acting = permissions.require(actor, CHANGE, duty, _("Only the county administrator keeps this list."))
+        duty.ended = timezone.localdate()
+        duty.save(update_fields=["ended"])
+        record(acting, "burden.duty_ended", duty, region_code=duty.county_id, detail={"title": duty.title})
+        return duty
+
+
 # --- forms list and plaques ----------------------------------------------------------------------------------
 
 
@@ -708,7 +791,7 @@ def take_down_plaque(actor: Actor, village_code: str, plaque_id: int) -> Obligat
         raise permissions.NotFound
     acting = actor.acting_as(assignment) if assignment else actor
     with transaction.atomic():
-        plaque = (Obligation.objects.select_for_update().select_related("admission")
+        plaque = (Obligation.objects.select_for_update()
                   .filter(pk=plaque_id, village=village, kind=DemandKind.PLAQUE, active=True).first())
         if plaque is None:
             raise permissions.NotFound
@@ -725,8 +808,9 @@ def take_down_plaque(actor: Actor, village_code: str, plaque_id: int) -> Obligat
 
 
 def report_demand(actor: Actor, village_code: str, demanded_by: str, what: str, demanded_on: dt.date | str | None = None,
-                  anonymous: bool = False) -> DemandReport:
-    """Village staff report a demand that never went through admission: who, what, when."""
+                  anonymous: bool = False, kind: str = ReportKind.DEMAND) -> DemandReport:
+    """Village staff report a demand that never went through admission (a work item or form, a government app or
+    a work group they were asked to use that is not on the county's list): who, what, when."""
     village = region_or_error(village_code, "village")
     assignment = village_staff_assignment(actor, village.code)
     if assignment is None:
@@ -751,18 +835,22 @@ def report_demand(actor: Actor, village_code: str, demanded_by: str, what: str, 
         when = today
     if when > today:
         errors.setdefault("demanded_on", []).append(_("The date cannot be in the future."))
+    if (kind or ReportKind.DEMAND) not in ReportKind.values:
+        errors["kind"] = [_("Say what it is: a demand, an app or a work group.")]
     if errors:
         raise ValidationError(errors)
-    kind = kind_from_name(who)
-    department = Department.objects.get_or_create(county_id=village.code[:6], kind=kind)[0] if kind else None
+    department_kind = kind_from_name(who)
+    department = (Department.objects.get_or_create(county_id=village.code[:6], kind=department_kind)[0]
+                  if department_kind else None)
     acting = actor.acting_as(assignment)
     with transaction.atomic():
         report = DemandReport.objects.create(
             village=village, reported_by=actor.user, anonymous=bool(anonymous), department=department,
             demanded_by=str(department) if department else who, what=what, demanded_on=when,
+            kind=kind or ReportKind.DEMAND,
         )
         record(acting, "registry.demand_reported", report, region_code=village.code,
-               detail={"demanded_by": report.demanded_by, "anonymous": report.anonymous})
+               detail={"demanded_by": report.demanded_by, "anonymous": report.anonymous, "kind": report.kind})
         return report
 
 

@@ -19,7 +19,16 @@ from cunwu.audit.context import Actor
 from cunwu.web.feedback import act_and_return, errors_of, flash_errors
 
 from . import figures, returns, services
-from .choices import DemandKind, Frequency, NegativeDuty, Placement, ReportOutcome, RequestState
+from .choices import (
+    DemandKind,
+    DutyKind,
+    Frequency,
+    NegativeDuty,
+    Placement,
+    ReportKind,
+    ReportOutcome,
+    RequestState,
+)
 from .models import AdmissionRequest, DemandReport, FormsList, FormsListEntry
 from .policies import CONSENT, DECIDE, REVIEW
 
@@ -136,7 +145,7 @@ def village_registry(request, code: str):
         "groups": [(label, [o for o in rows if o.kind == kind]) for kind, label in DemandKind.choices],
         "reports": reports[:50], "may_report": staff, "today": timezone.localdate().isoformat(),
         "departments": [(k.value, CHINESE_NAMES[k.value]) for k in DepartmentKind],
-        "row": figures.compare(code, year)[0], "placements": Placement.choices,
+        "row": figures.compare(code, year)[0], "placements": Placement.choices, "report_kinds": ReportKind.choices,
     })
 
 
@@ -147,7 +156,8 @@ def report_demand(request, code: str):
     who = form.get("department") or form.get("demanded_by", "")
     try:
         services.report_demand(Actor.from_request(request), code, who, form.get("what", ""),
-                               form.get("demanded_on") or None, form.get("anonymous") == "1")
+                               form.get("demanded_on") or None, form.get("anonymous") == "1",
+                               form.get("kind") or "demand")
         messages.success(request, _("Reported. Supervisors will look into it."))
     except ValidationError as exc:
         flash_errors(request, exc)
@@ -281,3 +291,34 @@ def form_define(request, entry_id: int):
     return render(request, "burden/define.html", {
         "entry": entry, "rows": list(zip(range(len(entry.fields)), entry.fields, columns, strict=True)),
         "metrics": returns.catalogue(), "errors": errors})
+
+
+def county_lists(request, county: str):
+    """A county's three lists, public: duties by law, the negative list, the directory of services."""
+    actor = Actor.from_request(request)
+    lists = services.county_lists(county)
+    return render(request, "burden/lists.html", {
+        "lists": lists, "perform": [d for d in lists.duties if d.kind == DutyKind.PERFORM],
+        "assist": [d for d in lists.duties if d.kind == DutyKind.ASSIST], "duty_kinds": DutyKind.choices,
+        "departments": [(k.value, CHINESE_NAMES[k.value]) for k in DepartmentKind],
+        "may_keep": services.keeps_duties(actor, lists.county.code)})
+
+
+@require_POST
+@login_required
+def add_duty(request, county: str):
+    form = request.POST
+    return act_and_return(
+        request, lambda a: services.add_duty(a, county, form.get("kind", ""), form.get("title", ""),
+                                             form.get("basis", ""), form.get("department", "")),
+        _("The duty is on the list."), reverse("burden:lists", kwargs={"county": county}))
+
+
+@require_POST
+@login_required
+def end_duty(request, county: str):
+    duty = request.POST.get("duty", "")
+    if not duty.isdigit():
+        raise permissions.NotFound
+    return act_and_return(request, lambda a: services.end_duty(a, county, int(duty)),
+                          _("The duty has left the list."), reverse("burden:lists", kwargs={"county": county}))

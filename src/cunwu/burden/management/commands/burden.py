@@ -43,6 +43,16 @@ class Command(BaseCommand):
         pl.add_argument("--most", required=True)
         pl.add_argument("--style", default="")
         add_actor_argument(pl)
+        du = sub.add_parser("duty", help="put a duty by law on a county's list (perform, or assist the government)")
+        du.add_argument("county")
+        du.add_argument("--kind", required=True, choices=["perform", "assist"])
+        du.add_argument("--title", required=True)
+        du.add_argument("--basis", required=True)
+        du.add_argument("--department", default="")
+        add_actor_argument(du)
+        li = sub.add_parser("lists", help="a county's three lists: duties by law, the negative list, the directory")
+        li.add_argument("county")
+        add_actor_argument(li)
         ix = sub.add_parser("index", help="the burden index of the places below a region")
         ix.add_argument("region")
         ix.add_argument("--year", type=int, default=None)
@@ -85,6 +95,19 @@ class Command(BaseCommand):
         made = services.set_plaque_standard(actor, options["province"], options["names"], options["most"],
                                             options["style"])
         self.stdout.write(f"{made.province_id} v{made.version}: at most {made.most} of {'、'.join(made.names)}")
+
+    def _duty(self, actor, options):
+        made = services.add_duty(actor, options["county"], options["kind"], options["title"], options["basis"],
+                                 options["department"])
+        self.stdout.write(f"{made.pk}\t{made.kind}\t{made.title}")
+
+    def _lists(self, actor, options):
+        lists = services.county_lists(options["county"])
+        for d in lists.duties:
+            self.stdout.write(f"duty\t{d.kind}\t{d.title}\t{d.basis}")
+        for key, label in lists.negative:
+            self.stdout.write(f"negative\t{key}\t{label}")
+        self.stdout.write(f"directory\t{lists.directory_items} items")
 
     def _index(self, actor, options):
         code = options["region"]
