@@ -96,9 +96,12 @@ def _look(page, url: str, name: str, index: int) -> tuple[list[str], list[str] |
             links = _links(page, "{0.scheme}://{0.netloc}".format(urlsplit(url)))
         found += [f"{'elder ' if elder else ''}{v}" for v in _serious_violations(page)]
         mode = "elder" if elder else "standard"
-        page.screenshot(path=str(PAGES / f"{slug}-{mode}-1366.jpg"), full_page=True, type="jpeg", quality=70)
+        # (a long page at full length can take a while on a loaded machine)
+        page.screenshot(path=str(PAGES / f"{slug}-{mode}-1366.jpg"), full_page=True, type="jpeg", quality=70,
+                        timeout=90_000)
         page.set_viewport_size({"width": 390, "height": 844})
-        page.screenshot(path=str(PAGES / f"{slug}-{mode}-390.jpg"), full_page=True, type="jpeg", quality=70)
+        page.screenshot(path=str(PAGES / f"{slug}-{mode}-390.jpg"), full_page=True, type="jpeg", quality=70,
+                        timeout=90_000)
         width = page.evaluate("document.documentElement.scrollWidth")
         if width > 400:
             found.append(f"{mode} {url}: wider than a phone ({width} px): {page.evaluate(WIDEST)}")

@@ -96,16 +96,16 @@ def test_figures_and_searches_read_the_replica_until_it_lags_or_goes_down(tmp_pa
                        "--workers", "1")]
     village = _psql(primary_port, f"SELECT name FROM regions_region WHERE code = '{VILLAGE}'", database)
     try:
-        for port in (tolerant, strict):
-            status, page = _get(port, f"/cases/public/{VILLAGE}/")
-            assert status == 200 and NOTE in page, "figures read from the replica say they may be a few seconds old"
-            assert _names(port, village) == [village]
+        # a transaction replayed (a replica just made from a base backup has replayed none: its lag is unknown, and
+        # the primary answers until it is known)
+        _psql(primary_port, f"UPDATE regions_region SET name = name WHERE code = '{VILLAGE}'", database)
+        _until(lambda: _psql(replica_port, "SELECT pg_last_xact_replay_timestamp() IS NOT NULL") == "t")
+        status, page = _get(tolerant, f"/cases/public/{VILLAGE}/")
+        assert status == 200 and NOTE in page, "figures read from the replica say they may be a few seconds old"
+        for port in (tolerant, strict):  # (the strict one may fall back for a moment on a busy primary)
+            assert _get(port, f"/cases/public/{VILLAGE}/")[0] == 200 and _names(port, village) == [village]
         assert NOTE not in _get(tolerant, f"/village/{VILLAGE}/")[1], "other pages read the primary"
 
-        # a transaction replayed (a replica just made from a base backup has replayed none, and its lag is unknown)
-        _psql(primary_port, f"UPDATE regions_region SET name = name WHERE code = '{VILLAGE}'", database)
-        _until(lambda: _psql(replica_port, "SELECT pg_last_xact_replay_timestamp() IS NOT NULL AND "
-                                           "pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn()") == "t")
         _psql(replica_port, "SELECT pg_wal_replay_pause()")
         _until(lambda: _psql(replica_port, "SELECT pg_get_wal_replay_pause_state()") == "paused")
         _psql(primary_port, f"UPDATE regions_region SET name = '改名村' WHERE code = '{VILLAGE}'", database)

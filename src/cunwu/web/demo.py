@@ -113,6 +113,12 @@ def _demo_directory_and_burden(actor: Actor, villages: list[Region]) -> None:
     burden.file_request(as_user("lishu.agriculture"), burden.RequestInput(
         kind="work_item", title="村内企业安全生产检查", frequency="monthly",
         description="由村委会负责对本村小作坊开展安全生产检查。", legal_basis="", funding_yuan="0"))
+    for kind, title, basis in (
+            ("perform", "召集村民会议、村民代表会议，执行会议的决定", "《中华人民共和国村民委员会组织法》第二十一条、第二十六条"),
+            ("perform", "村务公开和村务监督", "《中华人民共和国村民委员会组织法》第三十条、第三十二条"),
+            ("assist", "协助做好兵役登记和征兵工作", "《中华人民共和国兵役法》"),
+            ("assist", "协助开展城乡居民基本医疗保险参保登记", "《中华人民共和国社会保险法》第二十五条")):
+        burden.add_duty(as_user("lishu.admin"), COUNTY, kind, title, basis)
     burden.add_listed_form(actor, COUNTY, timezone.localdate().year, "城乡居民医保参保情况年报", "medical_insurance",
                            "yearly", "《中华人民共和国社会保险法》", ["应参保人数", "已参保人数"])
     burden.record_plaque(actor, villages[0].code, "村民委员会", "outside", "梨树镇党委",
