@@ -329,13 +329,17 @@ def decide(actor: Actor, request_id: int, approve: bool, reason: str = "") -> Ad
                    detail={"number": request.number, "why": to_province})
             _tell_province(request)
             return request
-        request.decided_at = timezone.now()
-        request.save()
-        _event(request, acting, "admitted" if approve else "declined", reason)
-        record(acting, "admission.admitted" if approve else "admission.declined", request,
-               region_code=request.county_id, detail={"number": request.number})
-        _tell_applicant(request)
-        return request
+        return _closed(request, acting, "admitted" if approve else "declined", reason)
+
+
+def _closed(request: AdmissionRequest, acting: Actor, outcome: str, note: str) -> AdmissionRequest:
+    """A request decided: saved with its date, its history and audit record written, its applicant told."""
+    request.decided_at = timezone.now()
+    request.save()
+    _event(request, acting, outcome, note)
+    record(acting, f"admission.{outcome}", request, region_code=request.county_id, detail={"number": request.number})
+    _tell_applicant(request)
+    return request
 
 
 def province_reasons(request: AdmissionRequest) -> list[str]:
@@ -383,13 +387,7 @@ def consent(actor: Actor, request_id: int, approve: bool, reason: str = "") -> A
         else:
             request.state = RequestState.REJECTED
         request.reason = reason
-        request.decided_at = timezone.now()
-        request.save()
-        _event(request, acting, "consented" if approve else "not_consented", reason)
-        record(acting, "admission.consented" if approve else "admission.not_consented", request,
-               region_code=request.county_id, detail={"number": request.number})
-        _tell_applicant(request)
-        return request
+        return _closed(request, acting, "consented" if approve else "not_consented", reason)
 
 
 def _tell(users, kind: str, request: AdmissionRequest, role: str) -> None:
