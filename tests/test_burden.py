@@ -519,3 +519,29 @@ def test_the_three_lists_are_public_and_the_county_keeps_its_duties_by_law(count
     assert ended.status_code == 200 and ended.json()["ended"]
     assert [d.title for d in services.county_lists(LISHU).duties] == ["召集村民会议"]
     assert AuditEntry.objects.filter(action__in=["burden.duty_added", "burden.duty_ended"]).count() == 3
+
+
+def test_caps_and_the_plaque_standard_are_set_and_shown_on_pages(county, client):
+    province = person("province_admin", "22")
+    client.force_login(province)
+    page = client.get("/burden/plaques/22/").content.decode()
+    assert "村民委员会" in page and 'name="most"' in page
+    saved = client.post("/burden/plaques/22/", {"names": "村党组织\n村民委员会\n综合服务站", "most": "2",
+                                                "style": "白底黑字"})
+    assert saved.status_code == 302 and services.plaque_standard_for(LISHU).names[-1] == "综合服务站"
+    refused = client.post("/burden/plaques/22/", {"names": "", "most": "2"}, follow=True).content.decode()
+    assert "请列出室外悬挂的牌子" in refused and services.plaque_standard_for(LISHU).version == 1
+
+    client.force_login(county["admin"].user)
+    assert 'name="names"' not in client.get("/burden/plaques/22/").content.decode(), "the county reads, not sets"
+    assert client.post(f"/burden/lists/{LISHU}/caps/", {"work_items": "3", "mechanisms": "", "forms": "5"}
+                       ).status_code == 302
+    lists = client.get(f"/burden/lists/{LISHU}/").content.decode()
+    assert "综合服务站" in lists and 'value="3"' in lists
+    bad = client.post(f"/burden/lists/{LISHU}/caps/", {"work_items": "0"}, follow=True).content.decode()
+    assert "1 到 500" in bad
+    client.force_login(county["agriculture"].user)
+    client.post(f"/burden/lists/{LISHU}/caps/", {"work_items": "99"})
+    from cunwu.burden.models import BurdenCap
+
+    assert BurdenCap.objects.get(county_id=LISHU).work_items == 3, "a department does not set the caps"

@@ -29,7 +29,7 @@ from .choices import (
     ReportOutcome,
     RequestState,
 )
-from .models import AdmissionRequest, DemandReport, FormsList, FormsListEntry
+from .models import AdmissionRequest, BurdenCap, DemandReport, FormsList, FormsListEntry
 from .policies import CONSENT, DECIDE, REVIEW
 
 
@@ -301,7 +301,36 @@ def county_lists(request, county: str):
         "lists": lists, "perform": [d for d in lists.duties if d.kind == DutyKind.PERFORM],
         "assist": [d for d in lists.duties if d.kind == DutyKind.ASSIST], "duty_kinds": DutyKind.choices,
         "departments": [(k.value, CHINESE_NAMES[k.value]) for k in DepartmentKind],
-        "may_keep": services.keeps_duties(actor, lists.county.code)})
+        "may_keep": services.keeps_duties(actor, lists.county.code),
+        "caps": BurdenCap.objects.filter(county=lists.county).first(),
+        "plaques": services.plaque_standard_for(lists.county.code)})
+
+
+@require_POST
+@login_required
+def set_caps(request, county: str):
+    form = request.POST
+    return act_and_return(
+        request, lambda a: services.set_caps(a, county, form.get("work_items"), form.get("mechanisms"),
+                                             form.get("forms")),
+        _("The caps are set."), reverse("burden:lists", kwargs={"county": county}))
+
+
+@login_required
+def plaque_standard(request, province: str):
+    """The province's plaque standard: read by everyone signed in, set by the province's administrator."""
+    actor = Actor.from_request(request)
+    rule = services.plaque_standard_for(province[:2])
+    if request.method == "POST":
+        form = request.POST
+        names = [n for n in form.get("names", "").replace("、", "\n").splitlines()]
+        return act_and_return(
+            request, lambda a: services.set_plaque_standard(a, province, names, form.get("most", ""),
+                                                            form.get("style", "")),
+            _("The plaque standard is set."), reverse("burden:plaques", kwargs={"province": province}))
+    may_set = actor.user is not None and any(
+        a.role == Role.PROVINCE_ADMIN and a.region_id == province for a in permissions.assignments_of(actor.user))
+    return render(request, "burden/plaques.html", {"province": province, "rule": rule, "may_set": may_set})
 
 
 @require_POST
