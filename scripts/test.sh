@@ -8,7 +8,7 @@ status=0
 # one pytest-xdist worker per core, at most 4 (each keeps its own in-memory or test_*_gwN database)
 cores="$(nproc 2>/dev/null || echo 2)"
 workers="${CUNWU_TEST_WORKERS:-$(( cores < 4 ? cores : 4 ))}"
-xdist=(-n "$workers" --dist worksteal --durations=20)
+xdist=(-n "$workers" --dist worksteal --durations=${CUNWU_TEST_DURATIONS:-20})
 echo "== ruff =="
 .venv/bin/ruff check src tests benchmarks || status=1
 echo "== mypy (the service layer) =="

@@ -5,6 +5,8 @@ from django.core.management import call_command
 
 from cunwu.regions.importer import import_regions
 
+from .snapshots import built_once, restore, take
+
 # Siping city (2203): Lishu County 220322 and its neighbours, enough for every isolation case
 # (same village, sibling village, sibling township, another county).
 TEST_SCOPE = "2203"
@@ -28,6 +30,7 @@ def django_db_setup(django_db_setup, django_db_blocker):
         from cunwu.directory import seed
 
         seed.seed_jilin(Actor.console())
+        take("baseline")
 
 
 ON_POSTGRES = os.environ.get("DATABASE_URL", "").startswith("postgres")
@@ -73,6 +76,8 @@ def pytest_runtest_teardown(item, nextitem):
         from cunwu.regions.models import Region
 
         with item.config.stash[blocking_manager_key].unblock():
+            if restore("baseline")[0]:
+                return
             Region.objects.bulk_create([Region(**row) for row in _SESSION_REGIONS], ignore_conflicts=True,
                                        batch_size=2000)
             seed.seed_jilin(Actor.console())  # (else every later test would seed again inside its own transaction)
@@ -93,7 +98,7 @@ def _own_audit_checkpoints(settings, tmp_path):
 @pytest.fixture
 def regions_loaded(transactional_db):
     """For transactional tests (live server), which start from an empty database."""
-    import_regions(within="220322")
+    built_once("regions_loaded", lambda: import_regions(within="220322"))
 
 
 def run(*args: str) -> str:

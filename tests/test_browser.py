@@ -13,9 +13,11 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from cunwu.accounts.models import OutboxMessage
+from cunwu.regions.importer import import_regions
 from cunwu.web.demo import DEMO_PASSWORD, build_demo
 
 from .helpers import PNG, texts
+from .snapshots import built_once
 
 SHOTS = Path(__file__).resolve().parent.parent / "artifacts" / "screenshots"
 CHROMIUM = os.environ.get("CUNWU_CHROMIUM", "/usr/bin/chromium")
@@ -42,8 +44,13 @@ def browser():
 
 
 @pytest.fixture
-def demo(regions_loaded):
-    return {a.username: a for a in build_demo()}
+def demo(transactional_db):
+    """The demo's people and records (built once per process, then put back as built: see conftest.built_once)."""
+    def build():
+        import_regions(within="220322")
+        return {a.username: a for a in build_demo()}
+
+    return dict(built_once("demo", build))
 
 
 def shot(page, name):

@@ -15,6 +15,7 @@ from cunwu.accounts.permissions import Forbidden, NotFound
 from cunwu.audit.models import AuditEntry
 from cunwu.burden import figures, services
 from cunwu.burden.models import AdmissionRequest, DemandReport, FormsListEntry, Obligation
+from cunwu.notify.models import Notification
 from cunwu.regions.models import Region
 
 from .helpers import LISHU, OTHER_COUNTY, TOWN_A, VILLAGE_A1, VILLAGE_A2, actor, person
@@ -155,6 +156,10 @@ def test_village_reports_an_unadmitted_demand_and_a_supervisor_resolves_it(count
     assert report.state == "resolved" and report.outcome == "stopped"
     with pytest.raises(ValidationError):
         services.resolve_report(supervisor, report.pk, "stopped", "again")
+    # the supervisors who must resolve it were told when it came, the reporter when it was resolved
+    told = Notification.objects.get(kind="demand_report")
+    assert told.recipient == supervisor.user and staff.user.display_name not in str(told.params)
+    assert Notification.objects.filter(kind="demand_report_resolved", recipient=staff.user).count() == 1
 
 
 def test_burden_index_counts_what_is_demanded(county, client):

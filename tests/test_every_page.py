@@ -1,8 +1,9 @@
 """Every page each kind of user can reach, found by following the links from their home page (so a page reachable
 only by typing its address is not found here, and no link may lead to an error): each passes axe-core's WCAG 2.1
-AA rules in the standard view and in elder mode, and is photographed at 390 px and 1366 px in both modes
-(artifacts/screenshots/pages/, to look at and compare with docs/design.md). Run on SQLite only, as the journeys of
-test_browser.py are: the pages are the same on PostgreSQL, where every service and path behind them runs."""
+AA rules in the standard view and in elder mode, fits a 390 px phone in both, and is photographed in the standard
+view at 1366 px and in elder mode at 390 px (artifacts/screenshots/pages/, to look at and compare with
+docs/design.md). Run on SQLite only, as the journeys of test_browser.py are: the pages are the same on PostgreSQL,
+where every service and path behind them runs."""
 
 from __future__ import annotations
 
@@ -81,7 +82,7 @@ WIDEST = """() => {
 
 
 def _look(page, url: str, name: str, index: int) -> tuple[list[str], list[str] | None]:
-    """The page in the standard view then in elder mode: axe, the four photographs, the width on a phone. Returns
+    """The page in the standard view then in elder mode: axe, the two photographs, the width on a phone. Returns
     what was found and the page's links (None when the address is a file)."""
     found, links = [], []
     slug = f"{name}-{index:02d}-" + re.sub(r"[^a-z0-9]+", "-", urlsplit(url).path.lower()).strip("-")[:60]
@@ -96,12 +97,15 @@ def _look(page, url: str, name: str, index: int) -> tuple[list[str], list[str] |
             links = _links(page, "{0.scheme}://{0.netloc}".format(urlsplit(url)))
         found += [f"{'elder ' if elder else ''}{v}" for v in _serious_violations(page)]
         mode = "elder" if elder else "standard"
-        # (a long page at full length can take a while on a loaded machine)
-        page.screenshot(path=str(PAGES / f"{slug}-{mode}-1366.jpg"), full_page=True, type="jpeg", quality=70,
-                        timeout=90_000)
+        # Photographed as each mode is mostly used: the standard view on a desktop, elder mode on a phone (a long
+        # page at full length can take a while on a loaded machine).
+        if not elder:
+            page.screenshot(path=str(PAGES / f"{slug}-{mode}-1366.jpg"), full_page=True, type="jpeg", quality=70,
+                            timeout=90_000)
         page.set_viewport_size({"width": 390, "height": 844})
-        page.screenshot(path=str(PAGES / f"{slug}-{mode}-390.jpg"), full_page=True, type="jpeg", quality=70,
-                        timeout=90_000)
+        if elder:
+            page.screenshot(path=str(PAGES / f"{slug}-{mode}-390.jpg"), full_page=True, type="jpeg", quality=70,
+                            timeout=90_000)
         width = page.evaluate("document.documentElement.scrollWidth")
         if width > 400:
             found.append(f"{mode} {url}: wider than a phone ({width} px): {page.evaluate(WIDEST)}")

@@ -41,6 +41,13 @@ def region_or_error(code: str, field: str = "region") -> Region:
     return region
 
 
+def holders(role: str, **where) -> list[User]:
+    """The active people who hold `role` now where `where` says (region_id=…, department_id=…,
+    department__kind__in=…): whom a notification about work at that place goes to."""
+    ids = Assignment.objects.active().filter(role=role, **where).values_list("user_id", flat=True)
+    return list(User.objects.filter(pk__in=ids, is_active=True))
+
+
 def department_for(county: Region, name: str, create: bool = True) -> Department:
     kind = kind_from_name(name)
     if kind is None:

@@ -19,9 +19,10 @@ from cunwu.accounts.departments import CHINESE_NAMES, DepartmentKind, kind_from_
 from cunwu.accounts.models import Department
 from cunwu.accounts.permissions import CHANGE, MANAGE
 from cunwu.accounts.roles import Role
-from cunwu.accounts.services import region_or_error
+from cunwu.accounts.services import holders, region_or_error
 from cunwu.audit.context import Actor
 from cunwu.audit.services import record
+from cunwu.notify import services as notify
 from cunwu.regions import codes
 from cunwu.regions.models import Region
 from cunwu.text import clean_text, text_problem
@@ -391,32 +392,22 @@ def consent(actor: Actor, request_id: int, approve: bool, reason: str = "") -> A
 
 
 def _tell(users, kind: str, request: AdmissionRequest, role: str) -> None:
-    from cunwu.notify import services as notify
-
     notify.tell(users, kind, f"admission:{request.pk}:{kind}:{request.state}", f"{request.number} {request.title}",
                 link=f"/burden/requests/{request.pk}/", region_code=request.county_id, role=role)
 
 
-def _holders(role: str, region_code: str, department_kinds: list[str] | None = None):
-    from cunwu.accounts.models import Assignment, User
-
-    rows = Assignment.objects.active().filter(role=role, region_id=region_code)
-    if department_kinds is not None:
-        rows = rows.filter(department__kind__in=department_kinds)
-    return User.objects.filter(pk__in=rows.values("user_id"), is_active=True)
-
-
 def _tell_reviewers(request: AdmissionRequest) -> None:
-    _tell(_holders(Role.DEPARTMENT_OFFICER, request.county_id, list(request.reviewers)), "admission_review", request,
-          Role.DEPARTMENT_OFFICER)
+    _tell(holders(Role.DEPARTMENT_OFFICER, region_id=request.county_id, department__kind__in=list(request.reviewers)),
+          "admission_review", request, Role.DEPARTMENT_OFFICER)
 
 
 def _tell_county(request: AdmissionRequest) -> None:
-    _tell(_holders(Role.COUNTY_ADMIN, request.county_id), "admission_decide", request, Role.COUNTY_ADMIN)
+    _tell(holders(Role.COUNTY_ADMIN, region_id=request.county_id), "admission_decide", request, Role.COUNTY_ADMIN)
 
 
 def _tell_province(request: AdmissionRequest) -> None:
-    _tell(_holders(Role.PROVINCE_ADMIN, request.county_id[:2]), "admission_consent", request, Role.PROVINCE_ADMIN)
+    _tell(holders(Role.PROVINCE_ADMIN, region_id=request.county_id[:2]), "admission_consent", request,
+          Role.PROVINCE_ADMIN)
 
 
 def _tell_applicant(request: AdmissionRequest) -> None:
@@ -613,6 +604,12 @@ def county_lists(county_code: str) -> CountyLists:
     current = Directory.objects.filter(region=county).values_list("current_id", flat=True).first()
     items = DirectoryEntry.objects.filter(version_id=current).count() if current else 0
     return CountyLists(county, duties, [(d.value, str(d.label)) for d in NegativeDuty], items)
+
+
+def sets_plaque_standard(actor: Actor, province_code: str) -> bool:
+    """Is this person the province's administrator, who sets its plaque standard?"""
+    return actor.user is not None and any(
+        a.role == Role.PROVINCE_ADMIN and a.region_id == province_code for a in permissions.assignments_of(actor.user))
 
 
 def keeps_duties(actor: Actor, county_code: str) -> bool:
@@ -849,7 +846,14 @@ def report_demand(actor: Actor, village_code: str, demanded_by: str, what: str, 
         )
         record(acting, "registry.demand_reported", report, region_code=village.code,
                detail={"demanded_by": report.demanded_by, "anonymous": report.anonymous, "kind": report.kind})
+        _tell_report(report, holders(Role.SUPERVISOR, region_id=village.code[:6]), "demand_report", Role.SUPERVISOR)
         return report
+
+
+def _tell_report(report: DemandReport, users, kind: str, role: str) -> None:
+    """A report reaches the county's supervisors, who must resolve it; its outcome reaches the reporter."""
+    notify.tell(users, kind, f"demandreport:{report.pk}:{kind}", f"{report.village.name} {report.demanded_by}",
+                link="/burden/reports/", region_code=report.village_id, role=role)
 
 
 def resolve_report(actor: Actor, report_id: int, outcome: str, note: str) -> DemandReport:
@@ -871,6 +875,7 @@ def resolve_report(actor: Actor, report_id: int, outcome: str, note: str) -> Dem
         report.resolved_at = timezone.now()
         report.save()
         record(acting, "registry.report_resolved", report, region_code=report.village_id, detail={"outcome": outcome})
+        _tell_report(report, [report.reported_by], "demand_report_resolved", Role.VILLAGE_STAFF)
         return report
 
 

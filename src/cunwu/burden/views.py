@@ -328,9 +328,8 @@ def plaque_standard(request, province: str):
             request, lambda a: services.set_plaque_standard(a, province, names, form.get("most", ""),
                                                             form.get("style", "")),
             _("The plaque standard is set."), reverse("burden:plaques", kwargs={"province": province}))
-    may_set = actor.user is not None and any(
-        a.role == Role.PROVINCE_ADMIN and a.region_id == province for a in permissions.assignments_of(actor.user))
-    return render(request, "burden/plaques.html", {"province": province, "rule": rule, "may_set": may_set})
+    return render(request, "burden/plaques.html", {"province": province, "rule": rule,
+                                                    "may_set": services.sets_plaque_standard(actor, province)})
 
 
 @require_POST

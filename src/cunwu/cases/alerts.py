@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from cunwu.accounts.models import Assignment, User
+from cunwu.accounts.models import User
 from cunwu.accounts.roles import Role
+from cunwu.accounts.services import holders
 from cunwu.notify import services as notify
 from cunwu.sms import purposes
 
@@ -26,21 +27,16 @@ purposes.register("case_result", _("Request %(n)s has a result. Please read it a
 URGENT = {Urgency.EMERGENCY, Urgency.URGENT}
 
 
-def _holders(role: str, **where) -> list[User]:
-    ids = Assignment.objects.active().filter(role=role, **where).values_list("user_id", flat=True)
-    return list(User.objects.filter(pk__in=ids, is_active=True))
-
-
 def village_staff(case) -> list[User]:
-    return _holders(Role.VILLAGE_STAFF, region_id=case.village_id)
+    return holders(Role.VILLAGE_STAFF, region_id=case.village_id)
 
 
 def township_officers(case) -> list[User]:
-    return _holders(Role.TOWNSHIP_OFFICER, region_id=case.township_code)
+    return holders(Role.TOWNSHIP_OFFICER, region_id=case.township_code)
 
 
 def department_officers(department_id: int) -> list[User]:
-    return _holders(Role.DEPARTMENT_OFFICER, department_id=department_id)
+    return holders(Role.DEPARTMENT_OFFICER, department_id=department_id)
 
 
 def _link(case) -> str:

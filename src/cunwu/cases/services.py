@@ -125,6 +125,9 @@ class CaseInput:
     place: str = ""  # where, in words
     resident: int | None = None  # the village's record the applicant's details are taken from
     visit: int | None = None  # the key-group visit on which the need was found
+    # Why the village cannot act on it by law (a certificate it must not issue): the request goes straight to the
+    # township, whose clock starts at once. Set by the service that knows the rule, never by a form.
+    to_township: str = ""
 
 
 def _villager_assignment(user, village_code: str):
@@ -479,6 +482,10 @@ def _prepare(actor: Actor, data: CaseInput, scoped_key: str) -> _Prepared:
     case.respond_by = clock.deadline(now, respond, village.code)
     case.limit_amount, case.limit_unit = resolve.amount, resolve.unit
     _start_clock(case, clock.counting_start(now, resolve.unit), clock.budget(resolve.amount, resolve.unit))
+    if data.to_township:
+        case.stage, case.escalated_at = Stage.TOWNSHIP, now
+        case.escalation_reason = clean_text(data.to_township, "to_township", 4000)
+        case.stage_due_at = clock.deadline(now, _limit("dispatch", case.urgency), village.code)
     _schedule(case)
     return _Prepared(case, actor, acting, checked, correction)
 
@@ -499,9 +506,14 @@ def _write(prepared: _Prepared) -> Case:
     via = _("on behalf of the applicant") if case.proxy_staff_id else ""
     event = _event(case, acting, Action.SUBMITTED, " ".join(p for p in [case.get_channel_display(), via] if p),
                    detail={"kind": case.kind, "channel": case.channel})
-    alerts.new_case(case)
+    if case.stage == Stage.TOWNSHIP:  # straight to the township: its officers are told, not the village's staff
+        events = [event, _event(case, acting, Action.ESCALATED, case.escalation_reason, detail={"at_intake": True})]
+        alerts.to_township(case)
+    else:
+        events = [event]
+        alerts.new_case(case)
     alerts.applicant(case, "case_received")
-    case.written = {"events": [event], "attachments": stored}  # so that an answer need not read them back
+    case.written = {"events": events, "attachments": stored}  # so that an answer need not read them back
     return case
 
 
@@ -679,7 +691,9 @@ def _needs(text: str, field_name: str, message: str) -> str:
 
 @transaction.atomic
 def take(actor: Actor, number: str, expected_version: int | None = None) -> Case:
-    case, acting = _load(actor, number, HANDLE, expected_version)
+    """The first official who takes charge owns the case: the village's staff, or the township's officers for a
+    case at the township that nobody owns yet (one that came straight to it)."""
+    case, acting = _handler(actor, number, expected_version)
     if case.owner_id is not None:
         raise permissions.Forbidden(_("%(name)s is already in charge of this case.") % {"name": case.owner})
     if case.state not in OPEN_STATES:

@@ -37,6 +37,52 @@ class TypeOut(Schema):
     verify_instead: str
 
 
+class TypeVersionOut(TypeOut):
+    province: str
+    version: int
+    changed_at: dt.datetime
+    change_reason: str
+    retired_at: dt.datetime | None
+
+
+class ProvinceTypesOut(Schema):
+    province: str
+    own: list[TypeVersionOut]
+    national: list[TypeOut]
+    history: list[TypeVersionOut]
+
+
+class TypeIn(Schema):
+    name: str
+    status: str
+    legal_basis: str = ""
+    purpose: str = ""
+    procedure: str = ""
+    verify_instead: str = ""
+    checks: list[str] = []
+    fields: list[list[str]] = []  # [[name, label], ...] printed besides the holder's name
+    limit_days: int = 0
+    validity_days: int = 180
+    major: bool = False
+
+
+class NewTypeIn(TypeIn):
+    code: str
+
+
+class TypeChangeIn(TypeIn):
+    reason: str
+
+
+class TownshipIn(Schema):
+    note: str = ""
+    consent: str = ""  # staff asking on the villager's behalf
+
+
+class TownshipOut(Schema):
+    case: str
+
+
 class CertificateRequestIn(Schema):
     village: str
     type: str
@@ -59,6 +105,7 @@ class CertificateRequestOut(Schema):
     created_at: dt.datetime
     decided_at: dt.datetime | None
     certificate: str | None
+    township_case: str = ""  # the case in which the township helps obtain a proof the village must not certify
 
 
 class CertificateNoteIn(Schema):
@@ -160,12 +207,21 @@ def _type(t: CertificateType) -> dict:
             "validity_days": t.validity_days, "major": t.major, "verify_instead": t.verify_instead}
 
 
+def _version(t: CertificateType) -> dict:
+    return {**_type(t), "province": t.region_code, "version": t.version, "changed_at": t.changed_at,
+            "change_reason": t.change_reason, "retired_at": t.retired_at}
+
+
+def _type_input(data: TypeIn) -> services.TypeInput:
+    return services.TypeInput(**data.dict(include=set(TypeIn.model_fields)))
+
+
 def _request(r: CertificateRequest) -> dict:
     certificate = getattr(r, "certificate", None) if r.state == "issued" else None
     return {"id": r.pk, "village": r.village_id, "type": r.type.code, "type_name": r.type.name,
             "applicant_name": r.applicant_name, "purpose": r.purpose, "values": r.values, "state": r.state,
             "reason": r.reason, "checks_done": r.checks_done, "created_at": r.created_at, "decided_at": r.decided_at,
-            "certificate": certificate.serial if certificate else None}
+            "certificate": certificate.serial if certificate else None, "township_case": r.township_case}
 
 
 def _certificate(request, c: Certificate) -> dict:
@@ -183,6 +239,38 @@ def _row(row: tables.Row) -> dict:
 def types(request, village: str):
     _village, groups = services.public_list(village)
     return [_type(t) for group in groups.values() for t in group]
+
+
+@router.get("/types/province/{province}", response=ProvinceTypesOut, auth=None,
+            summary="A province's own certificate types with their history, and the national ones in force (public)")
+def province_types(request, province: str):
+    book = services.province_types(province)
+    return {"province": book.province.code, "own": [_version(t) for t in book.own],
+            "national": [_type(t) for t in book.national], "history": [_version(t) for t in book.history]}
+
+
+@router.post("/types/province/{province}", response={201: TypeVersionOut},
+             summary="Add a type to the province's list (its administrator)")
+def add_type(request, province: str, data: NewTypeIn):
+    return Status(201, _version(services.add_type(_actor(request), province, data.code, _type_input(data))))
+
+
+@router.put("/types/province/{province}/{code}", response=TypeVersionOut,
+            summary="Change one of the province's types: a new version; issued certificates keep theirs")
+def change_type(request, province: str, code: str, data: TypeChangeIn):
+    return _version(services.change_type(_actor(request), province, code, _type_input(data), data.reason))
+
+
+@router.post("/types/province/{province}/{code}/retire", response=TypeVersionOut,
+             summary="Withdraw one of the province's types; waiting requests are refused with the reason")
+def retire_type(request, province: str, code: str, data: CertificateReasonIn):
+    return _version(services.retire_type(_actor(request), province, code, data.reason))
+
+
+@router.post("/requests/{request_id}/township", response=TownshipOut,
+             summary="Ask the township to help obtain a proof the village must not certify (a case at the township)")
+def ask_township(request, request_id: int, data: TownshipIn):
+    return {"case": services.ask_township(_actor(request), request_id, data.note, data.consent)}
 
 
 @router.post("/requests", response={201: CertificateRequestOut}, summary="Ask a village for a certificate")

@@ -23,6 +23,9 @@ class RequestState(models.TextChoices):
 
 
 class CertificateType(models.Model):
+    """One version of a type. A province's change makes a new version and retires the old one, so that what was
+    issued under it keeps its name and rules; `retired_at` without a newer version: the type was withdrawn."""
+
     code = models.SlugField(max_length=40)
     region_code = models.CharField(max_length=2, blank=True, default="")  # "" national, or the province adding it
     name = models.CharField(_("name"), max_length=120)
@@ -37,10 +40,19 @@ class CertificateType(models.Model):
     major = models.BooleanField(default=False)  # deliberation or a report to the township before issue
     verify_instead = models.TextField(_("who verifies instead"), blank=True)
     order = models.PositiveIntegerField(default=0)
+    version = models.PositiveIntegerField(default=1)
+    changed_at = models.DateTimeField(default=timezone.now)  # when this version was set
+    changed_label = models.CharField(max_length=150, blank=True)  # who set it
+    change_reason = models.TextField(blank=True)  # why (a change or the withdrawal)
+    retired_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["status", "order", "code"]
-        constraints = [models.UniqueConstraint(fields=["code", "region_code"], name="one_type_per_scope")]
+        constraints = [
+            models.UniqueConstraint(fields=["code", "region_code", "version"], name="one_type_version_per_scope"),
+            models.UniqueConstraint(fields=["code", "region_code"], condition=models.Q(retired_at__isnull=True),
+                                    name="one_current_type_per_scope"),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -79,6 +91,9 @@ class CertificateRequest(models.Model):
     state = models.CharField(max_length=16, choices=RequestState.choices)
     reason = models.TextField(blank=True)  # refusal reason, or the deliberation / township record
     checks_done = models.JSONField(default=list, blank=True)
+    # a certificate the village must not issue: the number of the case in which the township helps obtain the
+    # proof from the body that verifies it (seed 004 §8)
+    township_case = models.CharField(max_length=32, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     decided_at = models.DateTimeField(null=True, blank=True)
     decided_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT,

@@ -16,11 +16,13 @@ from django.utils.translation import gettext as _
 from cunwu.accounts import permissions
 from cunwu.accounts.permissions import VIEW
 from cunwu.accounts.roles import Role
+from cunwu.accounts.services import holders, region_or_error
 from cunwu.audit.context import Actor
 from cunwu.audit.services import record
 from cunwu.households import services as households
+from cunwu.notify import services as notify
 from cunwu.regions.models import Region
-from cunwu.text import clean_text
+from cunwu.text import clean_text, text_problem
 
 from . import catalogue, keys, serials, signing
 from .models import Certificate, CertificateRequest, CertificateType, RequestState, Status, VerificationTally
@@ -31,13 +33,13 @@ def seed_types() -> int:
     """The national types (idempotent): the 20 non-issuable items, and issuable and commitment examples."""
     n = 0
     for order, (code, name, instead) in enumerate(catalogue.NON_ISSUABLE, start=1):
-        CertificateType.objects.update_or_create(code=code, region_code="", defaults={
+        CertificateType.objects.update_or_create(code=code, region_code="", retired_at=None, defaults={
             "name": name, "status": Status.NON_ISSUABLE, "verify_instead": instead, "order": order,
             "legal_basis": "《民政部等关于印发〈村级组织不应出具证明事项清单（第一批）〉的通知》（民发〔2020〕20号）"})
         n += 1
     for status, rows in ((Status.ISSUABLE, catalogue.ISSUABLE), (Status.COMMITMENT, catalogue.COMMITMENT)):
         for order, row in enumerate(rows, start=1):
-            CertificateType.objects.update_or_create(code=row["code"], region_code="", defaults={
+            CertificateType.objects.update_or_create(code=row["code"], region_code="", retired_at=None, defaults={
                 "name": row["name"], "status": status, "legal_basis": row["legal_basis"], "purpose": row["purpose"],
                 "procedure": row["procedure"], "checks": row.get("checks", []), "fields": row["fields"],
                 "limit_days": row.get("limit_days", 0), "validity_days": row.get("validity_days", 180),
@@ -47,9 +49,10 @@ def seed_types() -> int:
 
 
 def types_for(village_code: str) -> list[CertificateType]:
-    """The national types and those its province added, in the order of the public list (public to anyone)."""
-    return list(permissions.restrict(CertificateType.objects.filter(region_code__in=["", village_code[:2]]),
-                                     None))
+    """The national types and those its province added, in the order of the public list (public to anyone); the
+    current version of each, never a retired one."""
+    return list(permissions.restrict(CertificateType.objects.filter(region_code__in=["", village_code[:2]],
+                                                                    retired_at__isnull=True), None))
 
 
 def _type(village_code: str, code: str) -> CertificateType:
@@ -82,8 +85,6 @@ YEAR_FIELDS = ("since", "residence_since")  # a year (or a date) from which some
 def check_values(kind, values: dict) -> dict:
     """The values a certificate will print, each checked: at most 500 characters (refused, never cut), no
     control characters, and a year "since" neither before 1900 nor after today. Errors name the form's field."""
-    from cunwu.text import text_problem
-
     known = {f[0] for f in kind.fields}
     errors: dict[str, list[str]] = {}
     out = {}
@@ -152,7 +153,27 @@ def submit(actor: Actor, data: RequestInput) -> CertificateRequest:
         req.save()
         record(actor.acting_as(villager or staff), "certificates.requested", req, region_code=village.code,
                detail={"type": kind.code, "state": req.state})
+        if req.state in (RequestState.PENDING, RequestState.REVIEW) and villager is not None:
+            _tell_staff(req)
     return req
+
+
+def _ref(req: CertificateRequest) -> str:
+    return f"{req.type.name} #{req.pk}"
+
+
+def _tell_staff(req: CertificateRequest) -> None:
+    """A villager's request reaches the village's staff (their inbox and a text), who must check and decide it."""
+    notify.tell(holders(Role.VILLAGE_STAFF, region_id=req.village_id), "certificate_request", f"certreq:{req.pk}",
+                _ref(req), link=f"/certificates/requests/{req.pk}/", region_code=req.village_id,
+                role=Role.VILLAGE_STAFF)
+
+
+def _tell_applicant(req: CertificateRequest) -> None:
+    """The villager who asked is told once it is decided (issued or refused)."""
+    if req.applicant is not None:
+        notify.tell([req.applicant], "certificate_decided", f"certreq:{req.pk}:{req.state}", _ref(req),
+                    link=f"/certificates/requests/{req.pk}/", region_code=req.village_id)
 
 
 def _load_request(actor: Actor, request_id: int, action: str) -> tuple[CertificateRequest, Actor]:
@@ -189,6 +210,7 @@ def refuse(actor: Actor, request_id: int, reason: str) -> CertificateRequest:
         req.state, req.reason, req.decided_at, req.decided_by = RequestState.REFUSED, clean_text(reason, "reason", 2000), timezone.now(), actor.user
         req.save(update_fields=["state", "reason", "decided_at", "decided_by"])
         record(acting, "certificates.refused", req, region_code=req.village_id)
+        _tell_applicant(req)
     return req
 
 
@@ -205,6 +227,9 @@ def issue(actor: Actor, request_id: int, checks_done: list[str], values: dict | 
     with transaction.atomic():
         req, acting = _load_request(actor, request_id, ISSUE)
         kind = req.type
+        if kind.retired_at is not None:
+            raise permissions.Forbidden(_("The province has withdrawn this kind of certificate; it can no longer be "
+                                          "issued."))
         if req.state == RequestState.REVIEW:
             raise permissions.Forbidden(_("Record the deliberation or the township's answer first."))
         if req.state != RequestState.PENDING:
@@ -234,6 +259,7 @@ def issue(actor: Actor, request_id: int, checks_done: list[str], values: dict | 
         req.save(update_fields=["state", "checks_done", "values", "decided_at", "decided_by"])
         record(acting, "certificates.issued", certificate, region_code=req.village_id,
                detail={"type": kind.code, "kid": key.kid})
+        _tell_applicant(req)
     return certificate
 
 
@@ -429,3 +455,294 @@ def verification_allowed(source: str) -> bool:
     from cunwu.accounts import throttle
 
     return throttle.allowed("cert-verify", source, settings.CUNWU["VERIFICATIONS_PER_MINUTE"], 60)
+
+
+# --- the township's help with a certificate the village must not issue (seed 004 §8) ----------------------------
+
+
+def may_ask_township(actor: Actor, req: CertificateRequest) -> bool:
+    """Whether the actor may take this refused request to the township: the applicant, or the village's staff."""
+    if req.state != RequestState.REFUSED or req.type.status != Status.NON_ISSUABLE or req.township_case:
+        return False
+    return (actor.user is not None and req.applicant_id == actor.user.pk) or permissions.can(actor, ISSUE, req)
+
+
+def ask_township(actor: Actor, request_id: int, note: str = "", consent: str = "") -> str:
+    """A villager refused a certificate the village must not issue, who truly needs the proof, asks the township
+    to help obtain it from the body that verifies it: a case at the township with its clock (the township's
+    officers are told). Asked twice, the first case stands. Returns the case's number."""
+    from cunwu.cases import services as cases
+    from cunwu.cases.choices import CaseKind, Category, DemandType
+
+    req = permissions.get_or_404(CertificateRequest.objects.select_related("type", "village", "applicant"), actor,
+                                 VIEW, pk=request_id)
+    if req.township_case:
+        return req.township_case
+    if not may_ask_township(actor, req):
+        raise permissions.Forbidden(_("Only a certificate the village must not issue, once refused, can be taken to "
+                                      "the township, by the person who asked or the village's staff."))
+    note = clean_text(note, "note", 1000, required=False)
+    kind = req.type
+    mine = actor.user is not None and req.applicant_id == actor.user.pk
+    data = cases.CaseInput(
+        village=req.village_id, kind=CaseKind.DEMAND, demand_type=DemandType.PROBLEM, category=Category.OTHER,
+        title=(_("Help to obtain a proof: %(name)s") % {"name": kind.name})[:200],
+        description="\n".join(p for p in [
+            _("What it is for: %(p)s") % {"p": req.purpose} if req.purpose else "",
+            _("Who verifies it: %(w)s") % {"w": kind.verify_instead}, note] if p),
+        to_township=_("Village organisations must not issue “%(name)s”; the applicant needs the proof. The township "
+                      "helps obtain it from the body that verifies it.") % {"name": kind.name},
+        consent="" if mine else consent,
+        applicant_name="" if mine else req.applicant_name,
+        applicant_phone=("" if mine or req.applicant is None else req.applicant.phone),
+        resident=None if mine else req.resident_id,
+        idempotency_key=f"certreq-{req.pk}-township")
+    with transaction.atomic():
+        locked = CertificateRequest.objects.select_for_update().get(pk=req.pk)
+        if locked.township_case:
+            return locked.township_case
+        case, _made = cases.submit(actor, data)
+        locked.township_case = case.number
+        locked.save(update_fields=["township_case"])
+        record(actor, "certificates.township_asked", locked, region_code=req.village_id,
+               detail={"case": case.number, "type": kind.code})
+    return case.number
+
+
+# --- the province's own types (seed 004 §8: each province keeps its list) -----------------------------------------
+
+CODE_RE = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
+FIELD_RE = re.compile(r"^[a-z][a-z0-9_]{0,29}$")
+HOLDER = ["holder_name", "姓名"]
+
+
+@dataclass
+class TypeInput:
+    name: str = ""
+    status: str = Status.ISSUABLE
+    legal_basis: str = ""
+    purpose: str = ""
+    procedure: str = ""
+    verify_instead: str = ""
+    checks: list[str] = field(default_factory=list)
+    # [[name, label], ...]; a bare label gets a name (f1, f2, …); the holder's name always comes first
+    fields: list = field(default_factory=list)
+    limit_days: int | str = 0
+    validity_days: int | str = 180
+    major: bool = False
+
+
+def _whole(value, name: str, low: int, high: int, errors: dict) -> int:
+    text = str(value if value is not None else "").strip()
+    if not text.isdigit() or not low <= int(text) <= high:
+        errors[name] = [_("A whole number from %(a)d to %(b)d.") % {"a": low, "b": high}]
+        return low
+    return int(text)
+
+
+def _type_fields(raw: list, errors: dict) -> list[list[str]]:
+    out: list[list[str]] = [list(HOLDER)]
+    for n, item in enumerate(raw or [], start=1):
+        if isinstance(item, (list, tuple)) and len(item) == 2:
+            name, label = str(item[0]).strip(), str(item[1]).strip()
+        else:
+            name, label = "", str(item).strip()
+        if not label:
+            continue
+        name = name or f"f{n}"
+        if name == HOLDER[0]:
+            out[0] = [name, label]
+            continue
+        if not FIELD_RE.match(name) or text_problem(label, 40):
+            errors["fields"] = [_("Each printed field has a name of lower-case letters, digits or underscores and a "
+                                  "label of at most 40 characters.")]
+            break
+        if name in {f[0] for f in out}:
+            errors["fields"] = [_("Two printed fields have the name %(n)s.") % {"n": name}]
+            break
+        out.append([name, label])
+    if len(out) > 12:
+        errors["fields"] = [_("At most 12 printed fields.")]
+    return out
+
+
+def _type_values(data: TypeInput, national: CertificateType | None) -> dict:
+    """The rows of a type as the province writes them, each checked; errors name the form's field and the rule."""
+    errors: dict[str, list[str]] = {}
+
+    def text(name: str, limit: int, required: str = "") -> str:
+        value = (getattr(data, name) or "").strip()
+        problem = text_problem(value, limit)
+        if problem:
+            errors[name] = [problem]
+        elif required and not value:
+            errors[name] = [required]
+        return value
+
+    status = (data.status or "").strip()
+    if status not in Status.values:
+        errors["status"] = [_("Choose whether villages may issue it, must not, or take a commitment instead.")]
+    name = text("name", 120, _("Name the certificate."))
+    legal_basis = text("legal_basis", 2000, _("A village issues a certificate only where the law allows: name the "
+                                              "legal basis.") if status != Status.NON_ISSUABLE else "")
+    verify_instead = text("verify_instead", 2000, _("Say who verifies it instead of the village.")
+                          if status == Status.NON_ISSUABLE else "")
+    purpose, procedure = text("purpose", 2000), text("procedure", 2000)
+    checks = list(dict.fromkeys(str(c).strip() for c in (data.checks or []) if str(c).strip()))
+    if any(text_problem(c, 100) for c in checks) or len(checks) > 10:
+        errors["checks"] = [_("At most 10 checks, each at most 100 characters of plain text.")]
+    elif status == Status.ISSUABLE and not checks:
+        errors["checks"] = [_("Name at least one check the staff make before issuing (the person's identity, say).")]
+    fields = _type_fields(data.fields, errors)
+    values = {"name": name, "status": status, "legal_basis": legal_basis, "verify_instead": verify_instead,
+              "purpose": purpose, "procedure": procedure, "checks": checks, "fields": fields,
+              "limit_days": _whole(data.limit_days, "limit_days", 0, 30, errors),
+              "validity_days": _whole(data.validity_days, "validity_days", 1, 3650, errors),
+              "major": bool(data.major) and status == Status.ISSUABLE}
+    if national is not None and national.status == Status.NON_ISSUABLE and status != Status.NON_ISSUABLE:
+        errors["status"] = [_("The national list says villages must not issue “%(name)s”; a province may make the "
+                              "rules stricter, never looser.") % {"name": national.name}]
+    if errors:
+        raise ValidationError(errors)
+    return values
+
+
+def _province_admin(actor: Actor, province_code: str) -> tuple[Region, Actor]:
+    province = region_or_error((province_code or "").strip(), "province")
+    if province.level != 1:
+        raise ValidationError({"province": [_("Certificate types are kept by provinces.")]})
+    try:
+        return province, permissions.acting_at(actor, province.code, (Role.PROVINCE_ADMIN,))
+    except permissions.NotFound:
+        raise permissions.Forbidden(_("Only the province's administrator keeps its certificate types.")) from None
+
+
+def _national(code: str) -> CertificateType | None:
+    return CertificateType.objects.filter(code=code, region_code="", retired_at__isnull=True).first()
+
+
+def _current(province: Region, code: str) -> CertificateType:
+    kind = (CertificateType.objects.select_for_update()
+            .filter(code=(code or "").strip(), region_code=province.code, retired_at__isnull=True).first())
+    if kind is None:
+        raise ValidationError({"code": [_("The province has no certificate type with this code in force.")]})
+    return kind
+
+
+def add_type(actor: Actor, province_code: str, code: str, data: TypeInput) -> CertificateType:
+    """A province adds a type of its own. A code the nation already uses makes the province's rule apply in its
+    villages instead, and only if it is stricter (a national non-issuable item stays non-issuable)."""
+    province, acting = _province_admin(actor, province_code)
+    code = (code or "").strip()
+    if not CODE_RE.match(code):
+        raise ValidationError({"code": [_("A code of 2 to 40 lower-case letters, digits or underscores, beginning "
+                                          "with a letter.")]})
+    values = _type_values(data, _national(code))
+    try:
+        with transaction.atomic():
+            if CertificateType.objects.filter(code=code, region_code=province.code).exists():
+                raise ValidationError({"code": [_("The province already has (or had) a type with this code; change "
+                                                  "it instead, or choose another code.")]})
+            order = 1000 + CertificateType.objects.filter(region_code=province.code).values("code").distinct().count()
+            kind = CertificateType.objects.create(code=code, region_code=province.code, order=order,
+                                                  changed_label=actor.label, **values)
+            record(acting, "certificates.type_added", kind, region_code=province.code,
+                   detail={"code": code, "status": kind.status, "version": 1})
+    except IntegrityError:
+        raise ValidationError({"code": [_("The province already has a type with this code.")]}) from None
+    return kind
+
+
+def _moved_requests(acting: Actor, old: CertificateType, new: CertificateType | None, now: dt.datetime) -> int:
+    """Requests still waiting under the old version: an issuable new version takes them over (its checks and
+    fields); otherwise they are refused with the reason, and the applicant sees it."""
+    waiting = list(CertificateRequest.objects.select_for_update()
+                   .filter(type=old, state__in=[RequestState.PENDING, RequestState.REVIEW]))
+    for req in waiting:
+        if new is not None and new.status == Status.ISSUABLE:
+            req.type = new
+            req.save(update_fields=["type"])
+            record(acting, "certificates.request_moved", req, region_code=req.village_id,
+                   detail={"type": new.code, "version": new.version})
+            continue
+        if new is None:
+            reason = _("The province withdrew this kind of certificate: %(why)s") % {"why": old.change_reason}
+        elif new.status == Status.NON_ISSUABLE:
+            reason = _("Village organisations must not issue this certificate. %(instead)s") % {
+                "instead": new.verify_instead}
+        else:
+            reason = _("No certificate is needed: sign a written commitment; the office that asks will check it.")
+        req.state, req.reason, req.decided_at = RequestState.REFUSED, reason, now
+        req.save(update_fields=["state", "reason", "decided_at"])
+        record(acting, "certificates.refused", req, region_code=req.village_id, detail={"by": "province"})
+        _tell_applicant(req)
+    return len(waiting)
+
+
+def change_type(actor: Actor, province_code: str, code: str, data: TypeInput, reason: str) -> CertificateType:
+    """A new version of one of the province's types. Certificates issued under the old version keep its name and
+    rules (they point to it); requests still waiting move to the new version or are refused."""
+    province, acting = _province_admin(actor, province_code)
+    reason = clean_text(reason, "reason", 500)
+    values = _type_values(data, _national((code or "").strip()))
+    now = timezone.now()
+    with transaction.atomic():
+        old = _current(province, code)
+        old.retired_at = now
+        old.save(update_fields=["retired_at"])
+        new = CertificateType.objects.create(code=old.code, region_code=province.code, order=old.order,
+                                             version=old.version + 1, changed_at=now, changed_label=actor.label,
+                                             change_reason=reason, **values)
+        moved = _moved_requests(acting, old, new, now)
+        record(acting, "certificates.type_changed", new, region_code=province.code,
+               detail={"code": new.code, "status": new.status, "version": new.version, "reason": reason,
+                       "requests": moved})
+    return new
+
+
+def retire_type(actor: Actor, province_code: str, code: str, reason: str) -> CertificateType:
+    """The province withdraws one of its types: no new requests; waiting ones are refused with the reason;
+    issued certificates stay valid until their own date. A national type of the same code applies again."""
+    province, acting = _province_admin(actor, province_code)
+    reason = clean_text(reason, "reason", 500)
+    now = timezone.now()
+    with transaction.atomic():
+        kind = _current(province, code)
+        kind.retired_at, kind.change_reason = now, reason
+        kind.save(update_fields=["retired_at", "change_reason"])
+        refused = _moved_requests(acting, kind, None, now)
+        record(acting, "certificates.type_retired", kind, region_code=province.code,
+               detail={"code": kind.code, "version": kind.version, "reason": reason, "requests": refused})
+    return kind
+
+
+@dataclass
+class ProvinceTypes:
+    province: Region
+    national: list[CertificateType]  # in force in the province unless it has its own of the same code
+    own: list[CertificateType]  # the province's types in force
+    history: list[CertificateType]  # every earlier or withdrawn version, newest first
+
+
+def province_types(province_code: str) -> ProvinceTypes:
+    """What a province's villages go by (public): the national list, the province's own types and their
+    history."""
+    province = region_or_error((province_code or "").strip(), "province")
+    if province.level != 1:
+        raise permissions.NotFound
+    rows = list(CertificateType.objects.filter(region_code__in=["", province.code]))
+    own = [t for t in rows if t.region_code and t.retired_at is None]
+    mine = {t.code for t in own}
+    return ProvinceTypes(
+        province, [t for t in rows if not t.region_code and t.retired_at is None and t.code not in mine], own,
+        sorted((t for t in rows if t.region_code and t.retired_at is not None),
+               key=lambda t: (t.retired_at, t.version), reverse=True))
+
+
+def may_keep_types(actor: Actor, province_code: str) -> bool:
+    """Whether the actor keeps this province's types (the page shows the forms only then)."""
+    try:
+        _province_admin(actor, province_code)
+    except (permissions.Forbidden, ValidationError):
+        return False
+    return True

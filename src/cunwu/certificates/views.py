@@ -166,6 +166,8 @@ def request_page(request, request_id: int):
         "values": [(label, req.values.get(name, "")) for name, label in req.type.fields],
         "fields": [(name, label, req.values.get(name, "")) for name, label in req.type.fields],
         "link": verify_url(request, certificate.token) if certificate else "",
+        "may_ask_township": services.may_ask_township(actor, req),
+        "as_staff": actor.user is not None and req.applicant_id != actor.user.pk,
     })
 
 
@@ -239,3 +241,97 @@ def figures_page(request):
                                            f'{result.start.isoformat()}-{result.end.isoformat()}.xlsx"')
         return response
     return render(request, "certificates/figures.html", {"report": result, "path": result.region.path()})
+
+
+# --- a province's own types ------------------------------------------------------------------------------------
+
+
+def _type_input(form) -> services.TypeInput:
+    """The type form: checks one a line; printed fields one a line, as a label or as name=label."""
+    fields = []
+    for line in form.get("fields", "").splitlines():
+        name, sep, label = line.partition("=")
+        fields.append([name.strip(), label.strip()] if sep else line.strip())
+    return services.TypeInput(
+        name=form.get("name", ""), status=form.get("status", ""), legal_basis=form.get("legal_basis", ""),
+        purpose=form.get("purpose", ""), procedure=form.get("procedure", ""),
+        verify_instead=form.get("verify_instead", ""),
+        checks=[c for c in form.get("checks", "").splitlines() if c.strip()], fields=fields,
+        limit_days=form.get("limit_days", ""), validity_days=form.get("validity_days", ""),
+        major=form.get("major") == "on")
+
+
+def _type_form(kind) -> dict:
+    """A type as the form shows it (to change it)."""
+    return {"name": kind.name, "status": kind.status, "legal_basis": kind.legal_basis, "purpose": kind.purpose,
+            "procedure": kind.procedure, "verify_instead": kind.verify_instead, "checks": "\n".join(kind.checks),
+            "fields": "\n".join(f"{n}={label}" for n, label in kind.fields[1:]),
+            "limit_days": kind.limit_days, "validity_days": kind.validity_days, "major": "on" if kind.major else ""}
+
+
+def province_types(request, province: str):
+    """The province's certificate types (public): its own with their versions, the national ones in force, the
+    history. The province's administrator adds one here."""
+    actor = Actor.from_request(request)
+    book = services.province_types(province)
+    may_keep = services.may_keep_types(actor, book.province.code)
+    form = request.POST if request.method == "POST" else {"validity_days": 180, "limit_days": 0}
+    errors: dict = {}
+    if request.method == "POST":
+        if not may_keep:
+            raise permissions.NotFound
+        try:
+            made = services.add_type(actor, book.province.code, form.get("code", ""), _type_input(form))
+            messages.success(request, _("“%(name)s” is on the province's list.") % {"name": made.name})
+            return redirect("certificates:types", province=book.province.code)
+        except ValidationError as exc:
+            errors = errors_of(exc)
+    return render(request, "certificates/types.html", {
+        "book": book, "may_keep": may_keep, "form": form, "errors": errors, "statuses": Status.choices,
+        "path": book.province.path()})
+
+
+@login_required
+def province_type(request, province: str, code: str):
+    """Change one of the province's types (a new version) or withdraw it: its administrator only."""
+    actor = Actor.from_request(request)
+    book = services.province_types(province)
+    kind = next((t for t in book.own if t.code == code), None)
+    if kind is None or not services.may_keep_types(actor, book.province.code):
+        raise permissions.NotFound
+    form = request.POST if request.method == "POST" else _type_form(kind)
+    errors: dict = {}
+    if request.method == "POST":
+        try:
+            if form.get("retire"):
+                services.retire_type(actor, book.province.code, code, form.get("reason", ""))
+                messages.success(request, _("Withdrawn. Certificates already issued stay valid until their date."))
+            else:
+                new = services.change_type(actor, book.province.code, code, _type_input(form), form.get("reason", ""))
+                messages.success(request, _("Version %(v)d is in force. Certificates already issued keep the version "
+                                            "they were issued under.") % {"v": new.version})
+            return redirect("certificates:types", province=book.province.code)
+        except ValidationError as exc:
+            errors = errors_of(exc)
+    return render(request, "certificates/type_change.html", {
+        "book": book, "kind": kind, "form": form, "errors": errors, "statuses": Status.choices,
+        "path": book.province.path()})
+
+
+@require_POST
+@login_required
+def ask_township(request, request_id: int):
+    """A refused certificate the village must not issue: ask the township to help obtain the proof."""
+    actor = Actor.from_request(request)
+    try:
+        number = services.ask_township(actor, request_id, request.POST.get("note", ""),
+                                       request.POST.get("consent", ""))
+    except ValidationError as exc:
+        flash_errors(request, exc)
+        return redirect("certificates:request", request_id=request_id)
+    except permissions.Forbidden as exc:
+        messages.error(request, exc.message or _("You may not do this."))
+        return redirect("certificates:request", request_id=request_id)
+    messages.success(request, _("The township has your request (%(n)s); its officers are told and the clock runs.")
+                     % {"n": number})
+    return redirect("cases:case", number=number)

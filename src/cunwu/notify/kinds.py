@@ -21,6 +21,7 @@ KINDS = {
     "legal_overdue": _("Legal time limit"),
     "warning": _("Emergency warning"),
     "certificate_request": _("Certificate request"),
+    "certificate_decided": _("Your certificate request was decided"),
     "visits_due": _("Key-group visits due"),
     "sharing_request": _("Request for key-group data"),
     "sharing_decided": _("Data request decided"),
@@ -29,6 +30,8 @@ KINDS = {
     "admission_decide": _("Admission request for the county to decide"),
     "admission_consent": _("Admission request awaiting the province"),
     "admission_decided": _("Your admission request was decided"),
+    "demand_report": _("A village reports a demand outside admission"),
+    "demand_report_resolved": _("Your report of a demand was resolved"),
 }
 
 
