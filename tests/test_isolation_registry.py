@@ -31,7 +31,7 @@ from cunwu.cases.models import Case
 from cunwu.certificates import services as certificates
 from cunwu.households import ledger, sharing
 from cunwu.households import services as households
-from cunwu.legal import aid, mediation, scans
+from cunwu.legal import aid, collaboration, mediation, scans
 from cunwu.legal import services as legal
 from cunwu.notices import services as notices
 from cunwu.notices import warnings
@@ -113,7 +113,9 @@ REGISTRY: dict[str, Route] = {
     "legal/files/": LIST, "legal/aid/new/": LIST, "legal/aid/limits/": REGION,
     "legal/aid/<int:application_id>/": Route("aid"),
     "legal/aid/<int:application_id>/<str:step>/": Route("aid", {"step": "decide"}),
-    "legal/mediation/new/": LIST, "legal/mediation/<int:case_id>/": Route("mediation"),
+    "legal/aid/collaborations/": LIST, "legal/aid/collaborations/<int:row_id>/": Route("aid_collaboration"),
+    "legal/aid/collaborations/<int:row_id>/<str:step>/": Route("aid_collaboration", {"step": "accept"}),
+    "legal/mediation/new/": LIST, "legal/mediation/apply/": LIST, "legal/mediation/<int:case_id>/": Route("mediation"),
     "legal/mediation/<int:case_id>/agreement.pdf": Route("mediation"),
     "legal/mediation/<int:case_id>/<str:step>/": Route("mediation", {"step": "risk"}),
     "legal/scans/<int:scan_id>/": Route("legal_scan"), "legal/screening/new/": LIST,
@@ -216,6 +218,12 @@ REGISTRY: dict[str, Route] = {
     "api/v1/legal/aid/<int:application_id>/assign": Route("aid"),
     "api/v1/legal/aid/<int:application_id>/accept": Route("aid"),
     "api/v1/legal/aid/<int:application_id>/close": Route("aid"),
+    "api/v1/legal/aid/<int:application_id>/collaborations": Route("aid"), "api/v1/legal/aid/collaborations": LIST,
+    "api/v1/legal/aid/collaborations/<int:row_id>": Route("aid_collaboration"),
+    "api/v1/legal/aid/collaborations/<int:row_id>/answer": Route("aid_collaboration"),
+    "api/v1/legal/aid/collaborations/<int:row_id>/done": Route("aid_collaboration"),
+    "api/v1/legal/aid/collaborations/<int:row_id>/withdraw": Route("aid_collaboration"),
+    "api/v1/legal/mediations/applications": LIST,
     "api/v1/legal/screenings": LIST, "api/v1/legal/mediations": LIST, "api/v1/legal/mediations/tracked": LIST,
     "api/v1/legal/mediations/<case_id>": Route("mediation"),
     **{f"api/v1/legal/mediations/<case_id>/{step}": Route("mediation") for step in (
@@ -236,7 +244,7 @@ MISSING = {  # path parameters of objects that do not exist
     "number": "220322100201-20000101-9999", "attachment_id": 999999999, "person_id": 999999999,
     "assignment_id": 999999999, "token_id": 999999999, "seq": 999999999, "request_id": 999999999,
     "report_id": 999999999, "serial": "ZZZZ-ZZZZ-ZZZZ", "consultation_id": 999999999, "application_id": 999999999,
-    "case_id": 999999999, "scan_id": 999999999, "notice_id": 999999999, "warning_id": 999999999,
+    "case_id": 999999999, "scan_id": 999999999, "notice_id": 999999999, "warning_id": 999999999, "row_id": 999999999,
     "committee_id": 999999999, "member_id": 999999999, "household_id": 999999999, "resident_id": 999999999,
     "label_id": 999999999, "visit_id": 999999999, "entry_id": 999999999, "job_id": 999999999,
     "code": "220322100201", "partner_id": 999999999,
@@ -286,7 +294,12 @@ def _legal(code):
                  mediation.PartyInput("respondent", "乙", "M", username=other.username)]))
     scan = scans.add(Actor.console(), "aid", application.pk, [cases.Upload("scan.png", PNG)], "身份证复印件")[0]
     understanding = legal.add_understanding_person(Actor.console(), code, "明白人甲", "M")
+    # asked of a county no role's home holds (another province's), so only the asking county's bureau sees it
+    bureau = actor(person("department_officer", code[:6], department="justice"))
+    asked = collaboration.ask(bureau, application.pk, "220102" if code.startswith("21") else "210102",
+                              f"在外县为{code}的申请调取证据", 5)
     return {"consultation_id": question.pk, "application_id": application.pk, "case_id": case.pk,
+            "collaboration_id": asked.pk,
             "scan_id": scan.pk, "committee_id": committee.pk, "member_id": member.pk,
             "understanding_person_id": understanding.pk}
 
@@ -366,6 +379,7 @@ MAKERS = (_case, _legal, _certificate, _notices, _burden, _people, _households, 
 PARAMETERS = {  # the path parameter each kind's routes take from what the makers return
     "case": {"number": "number"}, "attachment": {"number": "number", "attachment_id": "attachment_id"},
     "consultation": {"consultation_id": "consultation_id"}, "aid": {"application_id": "application_id"},
+    "aid_collaboration": {"row_id": "collaboration_id"},
     "mediation": {"case_id": "case_id"}, "legal_scan": {"scan_id": "scan_id"},
     "committee": {"committee_id": "committee_id"}, "member": {"member_id": "member_id"},
     "understanding_person": {"person_id": "understanding_person_id"},

@@ -232,7 +232,8 @@ CUNWU: dict[str, Any] = {
     # Legal Aid Law arts. 43-49 and the People's Mediation Law; the province may set tighter limits for rural
     # priority cases (AidPriorityLimits).
     "LEGAL_LIMITS": {"consultation": "2d", "aid_decision": "7d", "aid_assignment": "3d", "aid_agreement": "5d",
-                     "aid_objection": "5d", "aid_urgent_days": 7, "mediation_months": 1, "confirmation_days": 30},
+                     "aid_objection": "5d", "aid_urgent_days": 7, "mediation_months": 1, "confirmation_days": 30,
+                     "aid_collaboration_answer": "2d"},  # the county asked for off-site collaboration answers
     "ATTACHMENT_MAX_BYTES": 10 * 1024 * 1024,
     # Village notices (村务公开, Village Committees Organisation Law art. 30): what is due how often, how long a
     # notice is shown by default and at least.

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cunwu.accounts import personal_data
+from cunwu.directory.choices import MatterKind
 
 from .choices import (
     OPEN_STATES,
@@ -40,6 +41,9 @@ class Case(models.Model):
                               related_name="+")
     item_code = models.CharField(_("service item"), max_length=32, blank=True)
     department_kind = models.CharField(max_length=32, blank=True)
+    # seed 004's diversion, from the item: a government service, village public affairs, or the villager's own
+    # matter (which the village helps with at their request and the township does not take over); "" a demand
+    matter_kind = models.CharField(_("kind of matter"), max_length=24, choices=MatterKind.choices, blank=True)
     demand_type = models.CharField(_("type"), max_length=16, choices=DemandType.choices, blank=True)
     category = models.CharField(_("category"), max_length=16, choices=Category.choices, default=Category.OTHER)
     urgency = models.CharField(_("urgency"), max_length=16, choices=Urgency.choices, default=Urgency.NORMAL)

@@ -30,6 +30,7 @@ from cunwu.accounts.services import department_for
 from cunwu.audit.context import Actor
 from cunwu.audit.services import record
 from cunwu.directory import services as directory
+from cunwu.directory.choices import MatterKind
 from cunwu.households import services as households
 from cunwu.notify import hours
 from cunwu.regions.models import Region
@@ -389,8 +390,12 @@ def _prepare(actor: Actor, data: CaseInput, scoped_key: str) -> _Prepared:
         if entry is None:
             err("item", _("%(village)s does not offer this service. Choose one from its service directory.")
                 % {"village": village.name})
+        elif entry.opens:  # the law gives it its own file, with its own clock and figures
+            err("item", _("“%(name)s” is applied for on its own form: %(path)s") % {
+                "name": entry.name, "path": directory.apply_path(entry, village.code)})
         else:
             case.entry, case.item_code, case.department_kind = entry, entry.code, entry.department
+            case.matter_kind = entry.matter_kind
             case.title = entry.name
             try:
                 case.answers = _clean_answers(entry, data.answers or {})
@@ -604,7 +609,7 @@ def _schedule(case: Case) -> None:
             moments.append(case.warn_at)
         elif not case.overdue:
             moments.append(case.due_at)
-        elif case.stage == Stage.VILLAGE and case.state in (State.NEW, State.HANDLING):
+        elif case.stage == Stage.VILLAGE and case.state in (State.NEW, State.HANDLING) and escalates(case):
             moments.append(case.due_at)  # overdue and still at the village: escalate
     if case.state in OPEN_STATES and case.stage_due_at and not case.stage_overdue:
         moments.append(case.stage_due_at)
@@ -928,11 +933,20 @@ def refuse(actor: Actor, number: str, reason: str, redirect_to: str = "",
 
 
 @transaction.atomic
+def escalates(case: Case) -> bool:
+    """Seed 004's diversion: a villager's own matter is helped with by the village at the villager's request; the
+    township does not take it over (neither on the village's whistle nor when the village's time runs out)."""
+    return case.matter_kind != MatterKind.VILLAGER_OWN
+
+
 def escalate(actor: Actor, number: str, reason: str, expected_version: int | None = None) -> Case:
     """The village blows the whistle: the township takes the case over."""
     case, acting = _load(actor, number, HANDLE, expected_version)
     if case.stage != Stage.VILLAGE or case.state not in (State.NEW, State.HANDLING):
         raise _not_now(case)
+    if not escalates(case):
+        raise permissions.Forbidden(_("This is the villager's own matter: the village helps at their request, and the "
+                                      "township does not take it over."))
     reason = _needs(reason, "reason", _("Say why the village cannot solve it."))
     now = timezone.now()
     _take_charge(case, acting, now)
@@ -1340,7 +1354,7 @@ def available_actions(actor: Actor, case: Case) -> list[str]:
             found.append("hand_over")
     if may(actor, HANDLE, case) and case.state == State.RESOLVED and case.applicant_id is None:
         found.append("rate_for")  # the applicant has no account to rate with: the staff record it
-    if handle and case.state in (State.NEW, State.HANDLING):
+    if handle and case.state in (State.NEW, State.HANDLING) and escalates(case):
         found.append("escalate")
     if coordinate and case.state in (State.HANDLING, State.RECTIFYING) and not case.dispatches.filter(
             state__in=[DispatchState.CALLED, DispatchState.SIGNED_IN], lead=True).exists():

@@ -77,7 +77,8 @@ def _check_case(pk: int, now: dt.datetime, done: Counter) -> None:
             services._event(case, worker, Action.OVERDUE)
             told.append(("overdue", "result"))
             done["overdue"] += 1
-        if case.overdue and case.stage == Stage.VILLAGE and case.state in (State.NEW, State.HANDLING):
+        if (case.overdue and case.stage == Stage.VILLAGE and case.state in (State.NEW, State.HANDLING)
+                and services.escalates(case)):
             services._to_township(case, now, _("The village did not finish within the time limit."))
             services._event(case, worker, Action.AUTO_ESCALATED)
             told.append(("township", ""))

@@ -32,6 +32,14 @@ class MatterKind(models.TextChoices):
     VILLAGER_OWN = "villager_own", _("villager's own matter")
 
 
+class Opens(models.TextChoices):
+    """What applying for an item opens: a request to the village (a case), or the legal file the law gives it."""
+
+    CASE = "", _("a request handled through the village")
+    LEGAL_AID = "legal_aid", _("a legal-aid application to the county's legal aid centre")
+    MEDIATION = "mediation", _("an application to the people's mediation committee")
+
+
 class HandlingMode(models.TextChoices):
     ACCEPT_FORWARD = "accept_forward", _("accept and forward")
     PROXY = "proxy", _("proxy handling")

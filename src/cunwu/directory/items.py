@@ -24,6 +24,7 @@ from .choices import (
     MaterialForm,
     MatterKind,
     OnlineDepth,
+    Opens,
     QuestionType,
 )
 
@@ -31,7 +32,7 @@ ITEM_FIELDS = (
     "code", "name", "item_type", "matter_kind", "domain", "department", "implementing_body", "legal_basis",
     "exercise_level", "acceptance_conditions", "eligible_applicants", "statutory_limit_days", "promised_limit_days",
     "visits_required", "place", "hours", "consultation", "complaint", "fee", "fee_basis", "handling_modes",
-    "online_depth", "materials", "questions", "effective_from", "cancelled_on", "item_version", "notes",
+    "online_depth", "materials", "questions", "effective_from", "cancelled_on", "item_version", "notes", "opens",
 )
 # What a city or county may set for an item it takes from its parent; everything else is the province's.
 LOCAL_FIELDS = (
@@ -280,6 +281,9 @@ def clean_item(data: dict, *, today: dt.date | None = None) -> dict:
     item["cancelled_on"] = _date(errors, "cancelled_on", data.get("cancelled_on"), _("The cancellation date"))
     if item["cancelled_on"] and item["cancelled_on"] <= item["effective_from"]:
         errors.add("cancelled_on", _("An item is cancelled after it takes effect."))
+    item["opens"] = _choice(errors, "opens", data.get("opens"), Opens, _("what applying opens"), required=False)
+    if item["opens"] and item["department"] and item["department"] != DepartmentKind.JUSTICE:
+        errors.add("opens", _("Only an item of the justice bureau opens a legal-aid application or a mediation."))
     item["item_version"] = 1
     errors.raise_if_any()
     return item

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cunwu.accounts.departments import CHINESE_NAMES, DepartmentKind
 
-from .choices import ExerciseLevel, ItemType, MatterKind, OnlineDepth, Tier, VersionState
+from .choices import ExerciseLevel, ItemType, MatterKind, OnlineDepth, Opens, Tier, VersionState
 
 
 class Directory(models.Model):
@@ -97,6 +97,7 @@ class DirectoryEntry(models.Model):
     cancelled_on = models.DateField(_("cancelled on"), null=True, blank=True)
     item_version = models.PositiveIntegerField(_("item version"), default=1)
     notes = models.TextField(_("notes"), blank=True)
+    opens = models.CharField(_("applying opens"), max_length=16, choices=Opens.choices, blank=True, default="")
     # Below the province: the local details this tier set itself (the rest is inherited from the parent).
     overrides = models.JSONField(default=dict, blank=True)
     position = models.PositiveIntegerField(default=0)

@@ -26,7 +26,7 @@ from cunwu.audit.services import record
 from cunwu.regions import codes
 
 from . import items
-from .choices import Tier, VersionState
+from .choices import Opens, Tier, VersionState
 from .models import Directory, DirectoryEntry, DirectoryVersion
 
 # --- reading ----------------------------------------------------------------------------------------------
@@ -96,6 +96,17 @@ def published_directory(village_code: str, on: dt.date | None = None) -> tuple[s
 
 def entry_for(village_code: str, code: str) -> DirectoryEntry | None:
     return next((e for e in directory_for(village_code) if e.code == code), None)
+
+
+def apply_path(entry: DirectoryEntry, village_code: str) -> str:
+    """Where a villager applies for an item: the village's request form, or the legal file the item opens."""
+    from django.urls import reverse
+
+    names: dict[str, str] = {Opens.LEGAL_AID: "legal:aid_new", Opens.MEDIATION: "legal:mediation_apply"}
+    name = names.get(entry.opens)
+    if name:
+        return f"{reverse(name)}?village={village_code}"
+    return f"{reverse('cases:new')}?village={village_code}&item={entry.code}"
 
 
 def directory_of(region_code: str) -> Directory | None:

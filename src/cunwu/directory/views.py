@@ -82,6 +82,7 @@ def village_service(request, code: str, item: str):
     return render(request, "directory/village_service.html", {
         "village": village, "path": village.path(), "e": entry, "version": version,
         "modes": [(m, str(HandlingMode(m).label)) for m in entry.handling_modes],
+        "apply": services.apply_path(entry, village.code),
     })
 
 

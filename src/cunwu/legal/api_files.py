@@ -13,7 +13,7 @@ from cunwu.dates import PlausibleDate
 from cunwu.downloads import XLSX, file_response, stored_file_response
 from cunwu.uploads import Upload
 
-from . import aid, mediation, publicity, scans, services, statistics
+from . import aid, collaboration, mediation, publicity, scans, services, statistics
 from .models import AidApplication, MediationCase
 
 router = Router(tags=["legal"])
@@ -234,6 +234,86 @@ def aid_close(request, application_id: int, data: CloseIn):
     return _aid_step(request, application_id, aid.close, data.result, data.outcome, data.recovered)
 
 
+class CollaborationIn(Schema):
+    county: str  # the county whose legal aid centre is asked
+    task: str
+    days: int
+
+
+class CollaborationOut(Schema):
+    id: int
+    application: str
+    asking_county: str
+    county: str
+    task: str
+    days: int
+    state: str
+    asked_at: dt.datetime
+    due_at: dt.datetime | None
+    answered_at: dt.datetime | None
+    answered_on_time: bool | None
+    decline_reason: str
+    done_at: dt.datetime | None
+    done_on_time: bool | None
+    result: str
+
+
+class CollaborationAnswerIn(Schema):
+    accept: bool
+    reason: str = ""
+
+
+class CollaborationResultIn(Schema):
+    result: str
+
+
+def _collaboration(c) -> dict:
+    return {"id": c.pk, "application": c.application.number or "", "asking_county": c.county_code,
+            "county": c.helper_id, "task": c.task, "days": c.days, "state": c.state, "asked_at": c.asked_at,
+            "due_at": c.due_at, "answered_at": c.answered_at, "answered_on_time": c.answered_on_time,
+            "decline_reason": c.decline_reason, "done_at": c.done_at, "done_on_time": c.done_on_time,
+            "result": c.result}
+
+
+@router.post("/aid/{int:application_id}/collaborations", response={201: CollaborationOut},
+             summary="Ask another county's legal aid centre to do part of the application there (异地协作)")
+def collaboration_ask(request, application_id: int, data: CollaborationIn):
+    row = collaboration.ask(_actor(request), application_id, data.county, data.task, data.days)
+    return Status(201, _collaboration(collaboration.get(_actor(request), row.pk)))
+
+
+@router.get("/aid/collaborations", response=list[CollaborationOut],
+            summary="Off-site collaboration asked by or of the caller's county")
+def collaboration_list(request, state: str = "", limit: int = 100):
+    return [_collaboration(c) for c in collaboration.visible(_actor(request), state)[: max(1, min(limit, 500))]]
+
+
+@router.get("/aid/collaborations/{int:row_id}", response=CollaborationOut, summary="One off-site collaboration")
+def collaboration_one(request, row_id: int):
+    return _collaboration(collaboration.get(_actor(request), row_id))
+
+
+@router.post("/aid/collaborations/{int:row_id}/answer", response=CollaborationOut,
+             summary="The county asked accepts, or declines with a reason")
+def collaboration_answer(request, row_id: int, data: CollaborationAnswerIn):
+    collaboration.answer(_actor(request), row_id, data.accept, data.reason)
+    return _collaboration(collaboration.get(_actor(request), row_id))
+
+
+@router.post("/aid/collaborations/{int:row_id}/done", response=CollaborationOut,
+             summary="The county asked reports what it did")
+def collaboration_done(request, row_id: int, data: CollaborationResultIn):
+    collaboration.report(_actor(request), row_id, data.result)
+    return _collaboration(collaboration.get(_actor(request), row_id))
+
+
+@router.post("/aid/collaborations/{int:row_id}/withdraw", response=CollaborationOut,
+             summary="The asking county withdraws it, with a reason")
+def collaboration_withdraw(request, row_id: int, data: LegalNoteIn):
+    collaboration.withdraw(_actor(request), row_id, data.note)
+    return _collaboration(collaboration.get(_actor(request), row_id))
+
+
 @router.put("/aid/priority-limits", response=PriorityIn, summary="A province's limits for rural priority cases")
 def priority_limits(request, data: PriorityIn):
     row = aid.set_priority_limits(_actor(request), data.province, data.decision, data.assignment, data.agreement)
@@ -408,6 +488,28 @@ def open_case(request, data: MediationIn):
     values = data.dict()
     values["parties"] = [mediation.PartyInput(**p) for p in values["parties"]]
     case = mediation.open_case(_actor(request), mediation.MediationInput(**values))
+    return Status(201, _case(mediation.get_case(_actor(request), case.pk)))
+
+
+class MediationApplicationIn(Schema):
+    village: str
+    category: str
+    summary: str
+    respondent_name: str
+    respondent_sex: str = ""
+    respondent_phone: str = ""
+    respondent_kind: str = "person"
+    respondent_representative: str = ""
+    applicant_sex: str = ""
+    applicant_name: str = ""
+    applicant_phone: str = ""
+    resident: int | None = None
+
+
+@router.post("/mediations/applications", response={201: MediationOut},
+             summary="A party applies for mediation (the villager, or village staff for them): the file opens at once")
+def mediation_application(request, data: MediationApplicationIn):
+    case = mediation.apply(_actor(request), mediation.MediationApplication(**data.dict()))
     return Status(201, _case(mediation.get_case(_actor(request), case.pk)))
 
 

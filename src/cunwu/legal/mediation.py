@@ -274,6 +274,80 @@ def open_case(actor: Actor, data: MediationInput) -> MediationCase:
     return case
 
 
+@dataclass
+class MediationApplication:
+    """A party's application for mediation (人民调解法 art. 17), from the directory's mediation item: by the
+    villager online, or by the village's staff on their behalf."""
+
+    village: str
+    category: str
+    summary: str
+    respondent_name: str
+    respondent_sex: str = ""
+    respondent_phone: str = ""
+    respondent_kind: str = PartyKind.PERSON
+    respondent_representative: str = ""
+    applicant_sex: str = ""
+    applicant_name: str = ""  # staff taking it in
+    applicant_phone: str = ""
+    resident: int | None = None  # staff: the applicant's record in the village (collect once)
+
+
+def _committee_mediators(village, committee: Committee) -> list[User]:
+    """Who mediates for the village: the committee's members with an account, and mediators over the village."""
+    members = [m.user for m in committee.members.filter(left_on__isnull=True, user__is_active=True)
+               .select_related("user") if m.user is not None]
+    ids = Assignment.objects.active().filter(role=Role.MEDIATOR, region_id__in=[village.code, village.code[:9]]) \
+        .values_list("user_id", flat=True)
+    return list({u.pk: u for u in [*members, *User.objects.filter(pk__in=ids, is_active=True)]}.values())
+
+
+def apply(actor: Actor, data: MediationApplication) -> MediationCase:
+    """The application opens the mediation file at once (source: applied for by a party) with the one-month
+    clock; the committee's mediators are told. The applicant sees the file and signs online."""
+    if actor.user is None:
+        raise permissions.Forbidden(_("Sign in to apply for mediation."))
+    village = _region(data.village, (5,))
+    mine = [a for a in permissions.assignments_of(actor.user) if a.region_id == village.code]
+    villager = next((a for a in mine if a.role == Role.VILLAGER), None)
+    staff = next((a for a in mine if a.role == Role.VILLAGE_STAFF), None)
+    if villager is None and staff is None:
+        raise permissions.NotFound
+    category = _choice(data.category, DisputeCategory, "category")
+    summary = _text(data.summary, "summary", 6000)
+    if len(summary) < 10:
+        raise ValidationError({"summary": [_("Say what the dispute is about and what you ask for.")]})
+    committee = _committee_for(village)
+    mediators = _committee_mediators(village, committee)
+    if not mediators:
+        raise ValidationError({"village": [_("The mediation committee has no mediator on the platform yet; apply at "
+                                             "the village's service point.")]})
+    if villager is not None:
+        applicant = PartyInput(side=Side.APPLICANT, name=actor.user.full_name, sex=data.applicant_sex,
+                               phone=actor.user.phone or "", username=actor.user.username)
+    else:
+        applicant = PartyInput(side=Side.APPLICANT, name=data.applicant_name, sex=data.applicant_sex,
+                               phone=data.applicant_phone, resident=data.resident)
+    respondent = PartyInput(side=Side.RESPONDENT, name=data.respondent_name, sex=data.respondent_sex,
+                            phone=data.respondent_phone, kind=data.respondent_kind or PartyKind.PERSON,
+                            representative=data.respondent_representative)
+    today = timezone.localdate()
+    with transaction.atomic():
+        case = MediationCase.objects.create(
+            village=village, county_code=village.code[:6], committee=committee, source=Source.APPLICATION,
+            category=category, summary=summary, risk=Risk.YELLOW, opened_on=today,
+            due_on=add_months(today, _cfg("mediation_months")), created_by=actor.user)
+        case.number = f"TJ{today:%Y}{village.code[:6]}{case.pk:06d}"
+        case.save(update_fields=["number"])
+        Party.objects.bulk_create([_party(case, applicant, actor), _party(case, respondent, actor)])
+        case.mediators.set(mediators)
+        notify.tell(mediators, "mediation_applied", f"mediation:{case.pk}:applied", case.number,
+                    link=f"/legal/mediation/{case.pk}/", region_code=village.code, role=Role.MEDIATOR)
+        record(actor.acting_as(villager or staff), "legal.mediation.applied", case, region_code=village.code,
+               detail={"category": category, "by": "villager" if villager else "staff"})
+    return case
+
+
 def _alert(case: MediationCase, acting: Actor) -> None:
     """A red risk dispute: the township's officers and the village's police officer are told at once."""
     township = case.village_id[:9]

@@ -407,6 +407,50 @@ class AidApplication(models.Model):
         return personal_data.decrypt(self.applicant_phone_sealed) if self.applicant_phone_sealed else ""
 
 
+class CollaborationState(models.TextChoices):
+    ASKED = "asked", _("asked, waiting for the other county's answer")
+    ACCEPTED = "accepted", _("accepted, being done")
+    DECLINED = "declined", _("declined")
+    DONE = "done", _("done")
+    WITHDRAWN = "withdrawn", _("withdrawn")
+
+
+class AidCollaboration(models.Model):
+    """Off-site collaboration (异地协作): the centre handling an application asks another county's centre to do part
+    of it there (gather evidence, serve papers, see a witness). Two clocks of its own beside the application's: the
+    other county answers within CUNWU["LEGAL_LIMITS"]["aid_collaboration_answer"], then does it within the working
+    days asked. The other county sees the task written for it, not the application's file."""
+
+    application = models.ForeignKey(AidApplication, on_delete=models.PROTECT, related_name="collaborations")
+    village = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+")  # the application's
+    county_code = models.CharField(max_length=6)  # the asking county
+    helper = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+")  # the county asked
+    task = models.TextField(_("what is asked"))
+    days = models.PositiveSmallIntegerField(_("working days to do it"))
+    state = models.CharField(max_length=10, choices=CollaborationState.choices, default=CollaborationState.ASKED)
+    asked_at = models.DateTimeField(default=timezone.now)
+    asked_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    step_from = models.DateTimeField()  # when the running step's clock started
+    due_at = models.DateTimeField(null=True, blank=True)  # the running step's limit (None once ended)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    answered_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    answered_on_time = models.BooleanField(null=True)
+    decline_reason = models.TextField(blank=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+    done_on_time = models.BooleanField(null=True)
+    result = models.TextField(_("what was done"), blank=True)
+    watch_level = models.PositiveSmallIntegerField(default=0)  # as on the application (supervise.py)
+    watch_due = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-asked_at"]
+        indexes = [models.Index(fields=["helper", "state"], name="aidcollab_helper"),
+                   models.Index(fields=["county_code", "asked_at"], name="aidcollab_county")]
+
+    def __str__(self) -> str:
+        return f"{self.application_id} → {self.helper_id} {self.state}"
+
+
 # --- people's mediation (People's Mediation Law 2010) ---------------------------------------------------------
 
 

@@ -76,6 +76,21 @@ def _file_rule(user, a, action):
     return None
 
 
+def _collaboration_rule(user, a, action):
+    """Off-site collaboration: the asking county's bureau sees and manages (asks, withdraws) it; the county asked
+    sees it and acts on it (answers, reports). Nobody else."""
+    if not is_justice(a):
+        return None
+    asking, asked = within("village_id", a.region_id), within("helper_id", a.region_id)
+    if action == VIEW:
+        return asking | asked
+    if action == MANAGE:
+        return asking
+    if action == CHANGE:
+        return asked
+    return None
+
+
 def _aid_own(user, action):
     if action in (VIEW, TRACK):
         return Q(applicant_id=user.pk) | Q(lawyer_id=user.pk)
@@ -133,6 +148,7 @@ def register_policies() -> None:
     from .models import (
         AdviserProfile,
         AidApplication,
+        AidCollaboration,
         Article,
         Committee,
         Consultation,
@@ -157,6 +173,7 @@ def register_policies() -> None:
                                     own=lambda user, action: Q(user_id=user.pk) if action in (VIEW, CHANGE) else None))
     register(Article, Policy(rules=dict.fromkeys(SPECS, _article_rule),
                              public=lambda action: Q(withdrawn=False) if action == VIEW else None))
+    register(AidCollaboration, Policy(rules=dict.fromkeys(SPECS, _collaboration_rule)))
     register(AidApplication, Policy(rules=dict.fromkeys(SPECS, _file_rule), own=_aid_own))
     register(MediationCase, Policy(rules=dict.fromkeys(SPECS, _file_rule), own=_mediation_own))
     register(Screening, Policy(rules=dict.fromkeys(SPECS, _record_rule("village_id"))))

@@ -4,7 +4,8 @@ told; past it the file is marked overdue and the county justice bureau is told (
 - a consultation: the village's legal adviser must answer (CUNWU["LEGAL_LIMITS"]["consultation"]);
 - a legal-aid application: the bureau decides, then assigns, then the lawyer signs the agreement, each step on
   its own working-day limit (waiting for materials stops the clock, so it is not watched then);
-- a mediation: its mediators must end it by `due_on`.
+- a mediation: its mediators must end it by `due_on`;
+- an off-site collaboration: the county asked must answer, then do the work, each in its limit (collaboration.py).
 
 Each mark is written once per limit (`watch_level` and `watch_due`), and each notification once per person and
 event, so a second worker or a retried run tells nobody twice.
@@ -23,6 +24,7 @@ from cunwu.accounts.models import Assignment, User
 from cunwu.accounts.roles import Role
 from cunwu.notify import services as notify
 
+from .collaboration import running as collaborations
 from .models import AidApplication, AidState, Consultation, ConsultationState, MediationCase, MediationState
 
 WARN_SHARE = 0.75
@@ -92,4 +94,8 @@ def sweep(now: dt.datetime | None = None) -> Counter:
         start = timezone.make_aware(dt.datetime.combine(m.opened_on, dt.time.min), tz)
         _watch(m, due, start, now, "mediation_assigned", m.number or str(m.pk), f"/legal/mediation/{m.pk}/",
                list(m.mediators.all()), Role.MEDIATOR, done)
+    # off-site collaboration: the county asked must answer, then do it; past the limit the asking bureau is told too
+    for c in _pending(collaborations()).select_related("application").iterator(chunk_size=500):
+        _watch(c, c.due_at, c.step_from, now, "aid_collaboration", c.application.number or str(c.pk),
+               f"/legal/aid/collaborations/{c.pk}/", _bureau(c.helper_id), Role.DEPARTMENT_OFFICER, done)
     return done

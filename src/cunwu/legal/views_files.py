@@ -24,11 +24,12 @@ from cunwu.households import intake
 from cunwu.uploads import Upload
 from cunwu.web.feedback import act_and_return, errors_of, form_page, parse_date
 
-from . import aid, mediation, publicity, scans, services, statistics
+from . import aid, collaboration, mediation, publicity, scans, services, statistics
 from .models import (
     AidMatter,
     AidResult,
     AidState,
+    CollaborationState,
     DemoLevel,
     DisputeCategory,
     EventKind,
@@ -69,6 +70,7 @@ def files(request):
         "aid_tracked": aid.tracked(actor)[:200], "mediations_tracked": mediation.tracked(actor)[:200],
         "villages": villages, "states": dict(AidState.choices), "mstates": dict(MediationState.choices),
         "risks": dict(Risk.choices),
+        "collaborations": collaboration.visible(actor).filter(state__in=collaboration.RUNNING).count(),
     })
 
 
@@ -113,6 +115,7 @@ def aid_page(request, application_id: int):
         "lawyer": found.lawyer_id == actor.user.pk, "applicant": permissions.can(actor, OBJECT, found),
         "urgent_due": aid.needs_urgent_help(found), "results": AidResult.choices,
         "lawyers": aid.lawyers_for(found.county_code) if bureau and found.state == AidState.GRANTED else [],
+        "collaborations": list(collaboration.visible(actor).filter(application=found)),
         **_scans_context(actor, found, reverse("legal:aid_step", args=[found.pk, "scans"])),
     })
 
@@ -144,7 +147,41 @@ AID_STEPS = {
     "accept": (lambda a, pk, f: aid.accept(a, pk), _("You have accepted the case.")),
     "close": (lambda a, pk, f: aid.close(a, pk, f.get("result", ""), f.get("outcome", ""),
                                          f.get("recovered", "0") or "0"), _("The case is closed.")),
+    "collaborate": (lambda a, pk, f: collaboration.ask(a, pk, f.get("county", ""), f.get("task", ""),
+                                                       f.get("days", "")),
+                    _("The other county's legal aid centre is asked; its answer is due within its limit.")),
 }
+
+COLLABORATION_STEPS = {
+    "accept": (lambda a, pk, f: collaboration.answer(a, pk, True), _("Accepted; the working days asked run now.")),
+    "decline": (lambda a, pk, f: collaboration.answer(a, pk, False, f.get("reason", "")),
+                _("Declined; the asking county is told why.")),
+    "report": (lambda a, pk, f: collaboration.report(a, pk, f.get("result", "")),
+               _("Reported; the asking county and the lawyer are told.")),
+    "withdraw": (lambda a, pk, f: collaboration.withdraw(a, pk, f.get("reason", "")), _("Withdrawn.")),
+}
+
+
+@login_required
+def collaborations(request):
+    """Off-site collaboration: what other counties asked of this county's legal aid centre, and what it asked."""
+    state = request.GET.get("state", "")
+    return render(request, "legal/collaborations.html", {
+        "rows": collaboration.visible(Actor.from_request(request), state)[:200], "state": state,
+        "states": CollaborationState.choices})
+
+
+@login_required
+def collaboration_page(request, row_id: int):
+    actor = Actor.from_request(request)
+    row = collaboration.get(actor, row_id)
+    return render(request, "legal/collaboration.html", {"c": row, "may": collaboration.may(actor, row)})
+
+
+@require_POST
+@login_required
+def collaboration_step(request, row_id: int, step: str):
+    return _run_step(request, COLLABORATION_STEPS, row_id, step, "legal:collaboration")
 
 
 def _run_step(request, steps: dict, pk: int, step: str, page: str):
@@ -234,6 +271,35 @@ def mediation_new(request):
                              f"{side}_address": taken["address"]})
         return render(request, "legal/mediation_new.html", {**context, "form": form, "errors": {}})
     return form_page(request, "legal/mediation_new.html", context, save, _("The dispute is accepted for mediation."))
+
+@login_required
+def mediation_apply(request):
+    """A party applies for mediation (the directory's mediation item): the villager, or staff for them."""
+    actor = Actor.from_request(request)
+    village = request.GET.get("village", "") or request.POST.get("village", "")
+
+    def save(form):
+        made = mediation.apply(actor, mediation.MediationApplication(
+            village=village, category=form.get("category", ""), summary=form.get("summary", ""),
+            respondent_name=form.get("respondent_name", ""), respondent_sex=form.get("respondent_sex", ""),
+            respondent_phone=form.get("respondent_phone", ""), respondent_kind=form.get("respondent_kind", ""),
+            respondent_representative=form.get("respondent_representative", ""),
+            applicant_sex=form.get("applicant_sex", ""), applicant_name=form.get("applicant_name", ""),
+            applicant_phone=form.get("applicant_phone", ""), resident=form.get("resident") or None))
+        return reverse("legal:mediation", args=[made.pk])
+
+    is_villager = any(a.role == Role.VILLAGER and a.region_id == village
+                      for a in permissions.assignments_of(actor.user))
+    context = {"village": village, "is_villager": is_villager, "categories": DisputeCategory.choices,
+               "sexes": Sex.choices, "party_kinds": PartyKind.choices,
+               **(intake.lookup(request, actor, village) if village and not is_villager else {})}
+    if request.method != "POST" and context.get("taken") is not None:  # collect once
+        taken = intake.details(context["taken"])
+        return render(request, "legal/mediation_apply.html", {**context, "errors": {}, "form": {
+            "applicant_name": taken["name"], "applicant_phone": taken["phone"], "applicant_sex": taken["sex"]}})
+    return form_page(request, "legal/mediation_apply.html", context, save,
+                     _("Your application is with the mediation committee; a mediator will contact you."))
+
 
 @login_required
 def mediation_page(request, case_id: int):

@@ -39,7 +39,7 @@ def item(request, code: str, item_code: str):
     entry = directory.entry_for(code, item_code)
     if entry is None:
         raise Http404
-    form = f"{reverse('cases:new')}?village={code}&item={item_code}&channel=terminal"
+    form = directory.apply_path(entry, code) + ("" if entry.opens else "&channel=terminal")
     sign_in = f"{reverse('accounts:villager-sign-in')}?{urlencode({'next': form})}"
     return render(request, "web/terminal_item.html", {
         "village": village, "entry": entry, "next": form if request.user.is_authenticated else sign_in})

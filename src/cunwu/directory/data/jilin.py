@@ -27,13 +27,14 @@ PROXY_MODES = ["accept_forward", "proxy"]
 
 def _item(code, name, item_type, department, basis, level, statutory, promised, *, domain, modes,
           materials=(ID_CARD,), questions=(PHONE_Q,), conditions="", applicants="", kind="government_service",
-          visits=0, depth=3, fee="", fee_basis="", notes="", body=""):
+          visits=0, depth=3, fee="", fee_basis="", notes="", body="", opens=""):
     return {
         "code": code, "name": name, "item_type": item_type, "department": department, "legal_basis": basis,
         "exercise_level": level, "statutory_limit_days": statutory, "promised_limit_days": promised,
         "domain": domain, "handling_modes": list(modes), "matter_kind": kind, "visits_required": visits,
         "online_depth": depth, "fee": fee, "fee_basis": fee_basis, "notes": notes,
-        "implementing_body": body, "acceptance_conditions": conditions, "eligible_applicants": applicants,
+        "implementing_body": body, "opens": opens, "acceptance_conditions": conditions,
+        "eligible_applicants": applicants,
         "place": VILLAGE_PLACE, "hours": VILLAGE_HOURS, "consultation": CONSULTATION, "complaint": COMPLAINT,
         "effective_from": EFFECTIVE_FROM,
         "materials": [{"name": m[0], "required": m[1], "form": m[2], "copies": m[3]} for m in materials],
@@ -276,11 +277,13 @@ ITEMS = [
                                                                                 ("经济困难状况说明表（个人诚信承诺）", True, "paper", 1)),
           questions=(PHONE_Q, ("matter", "法律援助事项", "text", True, ())),
           applicants="经济困难或属于免予核查经济困难状况情形的公民", body="县法律援助中心",
-          notes="法律援助法第四十三条：法律援助机构自收到申请之日起七日内作出决定。村里转交，不出具经济困难证明。"),
+          notes="法律援助法第四十三条：法律援助机构自收到申请之日起七日内作出决定。村里转交，不出具经济困难证明。",
+          opens="legal_aid"),
     _item("22-FL-002", "人民调解申请", "public_service", "justice", "《中华人民共和国人民调解法》第十七条", 5, None, 3,
           domain=LEGAL, modes=PROXY_MODES, materials=(ID_CARD,),
           questions=(PHONE_Q, ("dispute", "纠纷简要情况", "text", True, ()), ("other_party", "对方当事人", "text", False, ())),
-          applicants="纠纷当事人", body="村人民调解委员会", notes="调解不收费；调解期限一般为一个月。"),
+          applicants="纠纷当事人", body="村人民调解委员会", notes="调解不收费；调解期限一般为一个月。",
+          opens="mediation"),
     _item("22-FL-003", "法律咨询（村法律顾问）", "public_service", "justice", "《中华人民共和国法律援助法》第二十二条",
           5, None, 3, domain=LEGAL, modes=ALL_MODES, materials=(),
           questions=(PHONE_Q, ("question", "咨询的问题", "text", True, ())), applicants="本村村民", depth=4,

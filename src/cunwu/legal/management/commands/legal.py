@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand
 
 from cunwu.accounts import permissions
 from cunwu.accounts.cli import actor_from, add_actor_argument, command_error
-from cunwu.legal import aid, mediation, services, statistics
+from cunwu.legal import aid, collaboration, mediation, services, statistics
 
 
 class Command(BaseCommand):
@@ -28,6 +28,20 @@ class Command(BaseCommand):
         figures.add_argument("--end", type=_date, default=None)
         figures.add_argument("--xlsx", default="", help="write the spreadsheet to this file")
         add_actor_argument(figures)
+        ask = sub.add_parser("collaborate", help="ask another county's legal aid centre to do part of an application")
+        ask.add_argument("application", type=int)
+        ask.add_argument("county")
+        ask.add_argument("--task", required=True)
+        ask.add_argument("--days", default="10")
+        add_actor_argument(ask)
+        rows = sub.add_parser("collaborations", help="off-site collaboration asked by or of the caller's county")
+        rows.add_argument("--state", default="")
+        add_actor_argument(rows)
+        step = sub.add_parser("collaboration", help="answer (accept|decline), report done, or withdraw one")
+        step.add_argument("id", type=int)
+        step.add_argument("step", choices=["accept", "decline", "done", "withdraw"])
+        step.add_argument("--text", default="", help="the reason (decline, withdraw) or what was done")
+        add_actor_argument(step)
         cover = sub.add_parser("coverage", help="villages lacking an adviser, a committee or legal-understanding people")
         cover.add_argument("region")
         add_actor_argument(cover)
@@ -37,6 +51,25 @@ class Command(BaseCommand):
             getattr(self, "_" + options["action"])(options)
         except (permissions.NotFound, permissions.Forbidden, ValidationError) as exc:
             raise command_error(exc) from exc
+
+    def _collaborate(self, options):
+        row = collaboration.ask(actor_from(options), options["application"], options["county"], options["task"],
+                                options["days"])
+        self.stdout.write(f"collaboration {row.pk} asked of {row.helper_id}, answer due {row.due_at:%Y-%m-%d %H:%M}")
+
+    def _collaborations(self, options):
+        for c in collaboration.visible(actor_from(options), options["state"])[:500]:
+            due = f"{c.due_at:%Y-%m-%d %H:%M}" if c.due_at else "-"
+            self.stdout.write(f"{c.pk}\t{c.application.number}\t{c.county_code}->{c.helper_id}\t{c.state}\t{due}")
+
+    def _collaboration(self, options):
+        actor, pk, text = actor_from(options), options["id"], options["text"]
+        steps = {"accept": lambda: collaboration.answer(actor, pk, True),
+                 "decline": lambda: collaboration.answer(actor, pk, False, text),
+                 "done": lambda: collaboration.report(actor, pk, text),
+                 "withdraw": lambda: collaboration.withdraw(actor, pk, text)}
+        row = steps[options["step"]]()
+        self.stdout.write(f"collaboration {row.pk}: {row.state}")
 
     def _consultations(self, options):
         actor = actor_from(options)
