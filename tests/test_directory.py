@@ -227,3 +227,50 @@ def test_effective_directory_is_within_the_province_whatever_the_edits():
             transaction.set_rollback(True)
 
     check()
+
+
+def test_items_are_structured_as_the_national_standard_and_only_what_nothing_belongs_to_is_applied_for(
+        jilin_directories, admins, client):
+    from cunwu.cases import services as cases
+
+    page = client.get(f"/village/{VILLAGE_A1}/services/").content.decode()
+    main, first = page.index(">城乡居民基本养老保险</a>"), page.index(">城乡居民基本养老保险参保登记</a>")
+    assert main < first and page[main:first].count("<ul") == 1, "the items belonging to the main item, beneath it"
+    heading = client.get(f"/village/{VILLAGE_A1}/services/22-SB/").content.decode()
+    assert "城乡居民养老保险待遇申领" in heading and "/cases/new/" not in heading
+    part = client.get(f"/village/{VILLAGE_A1}/services/22-SB-003/").content.decode()
+    assert 'href="/village/220322100201/services/22-SB/"' in part
+    assert client.get(f"/terminal/{VILLAGE_A1}/services/22-SB/").status_code == 404
+    villager = actor(person("villager", VILLAGE_A1, phone="13904341111"))
+    with pytest.raises(ValidationError) as refused:
+        cases.submit(villager, cases.CaseInput(village=VILLAGE_A1, kind="application", item="22-SB",
+                                               answers={"phone": "13904341111"}))
+    assert "城乡居民基本养老保险参保登记" in str(refused.value.message_dict["item"])
+
+    # a county taking an item takes what it belongs to with it
+    assert services.directory_of(OTHER_COUNTY) is None, "(the seed publishes Lishu's only)"
+    services.choose_items(admins[OTHER_COUNTY], OTHER_COUNTY, ["22-SB-002"])
+    draft = services.directory_of(OTHER_COUNTY).versions.get(state="draft")
+    assert set(draft.entries.values_list("code", flat=True)) == {"22-SB", "22-SB-002"}
+
+    # the province's structure: each item belongs to one in the directory, no loops, three levels at most
+    base = next(i for i in jilin.ITEMS if i["code"] == "22-JZ-003")
+    for changes, words in (({"parent_code": "22-NONE"}, "不在目录中"),
+                           ({"code": "22-SB", "parent_code": "22-SB-001"}, "自己"),):
+        services.open_draft(admins[PROVINCE], PROVINCE)
+        item = {**base, **changes} if changes.get("code") != "22-SB" else {
+            **next(i for i in jilin.ITEMS if i["code"] == "22-SB"), **changes}
+        services.save_item(admins[PROVINCE], PROVINCE, item)
+        with pytest.raises(ValidationError) as bad:
+            services.publish(admins[PROVINCE], PROVINCE)
+        assert words in str(bad.value), bad.value
+        services.save_item(admins[PROVINCE], PROVINCE, next(i for i in jilin.ITEMS if i["code"] == item["code"]))
+    services.save_item(admins[PROVINCE], PROVINCE, {**base, "code": "22-SB-003-1", "parent_code": "22-SB-003",
+                                                    "name": "待遇申领（首次）"})
+    services.save_item(admins[PROVINCE], PROVINCE, {**base, "code": "22-SB-003-1-a", "parent_code": "22-SB-003-1",
+                                                    "name": "第四层"})
+    with pytest.raises(ValidationError) as deep:
+        services.publish(admins[PROVINCE], PROVINCE)
+    assert "三级" in str(deep.value)
+    with pytest.raises(ValidationError):
+        services.save_item(admins[PROVINCE], PROVINCE, {**base, "code": "22-X", "parent_code": "22-X"})

@@ -390,6 +390,9 @@ def _prepare(actor: Actor, data: CaseInput, scoped_key: str) -> _Prepared:
         if entry is None:
             err("item", _("%(village)s does not offer this service. Choose one from its service directory.")
                 % {"village": village.name})
+        elif below := directory.handling_items(village.code, entry.code):  # a heading, not applied for itself
+            err("item", _("“%(name)s” is applied for through one of its items: %(items)s") % {
+                "name": entry.name, "items": "、".join(e.name for e in below)})
         elif entry.opens:  # the law gives it its own file, with its own clock and figures
             err("item", _("“%(name)s” is applied for on its own form: %(path)s") % {
                 "name": entry.name, "path": directory.apply_path(entry, village.code)})

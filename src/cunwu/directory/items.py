@@ -33,6 +33,7 @@ ITEM_FIELDS = (
     "exercise_level", "acceptance_conditions", "eligible_applicants", "statutory_limit_days", "promised_limit_days",
     "visits_required", "place", "hours", "consultation", "complaint", "fee", "fee_basis", "handling_modes",
     "online_depth", "materials", "questions", "effective_from", "cancelled_on", "item_version", "notes", "opens",
+    "parent_code",
 )
 # What a city or county may set for an item it takes from its parent; everything else is the province's.
 LOCAL_FIELDS = (
@@ -281,12 +282,48 @@ def clean_item(data: dict, *, today: dt.date | None = None) -> dict:
     item["cancelled_on"] = _date(errors, "cancelled_on", data.get("cancelled_on"), _("The cancellation date"))
     if item["cancelled_on"] and item["cancelled_on"] <= item["effective_from"]:
         errors.add("cancelled_on", _("An item is cancelled after it takes effect."))
+    item["parent_code"] = _text(data.get("parent_code"))
+    if item["parent_code"] and (not CODE_PATTERN.match(item["parent_code"]) or item["parent_code"] == code):
+        errors.add("parent_code", _("The item it belongs to is named by another item's code."))
     item["opens"] = _choice(errors, "opens", data.get("opens"), Opens, _("what applying opens"), required=False)
     if item["opens"] and item["department"] and item["department"] != DepartmentKind.JUSTICE:
         errors.add("opens", _("Only an item of the justice bureau opens a legal-aid application or a mediation."))
     item["item_version"] = 1
     errors.raise_if_any()
     return item
+
+
+MAX_DEPTH = 3  # main item > sub-item > handling item
+
+
+def tree_problems(entries) -> list[str]:
+    """What is wrong with the items' structure: an item belonging to one not in the directory, a loop, or more than
+    three levels. `entries`: objects with `code` and `parent_code`."""
+    parents = {e.code: e.parent_code for e in entries}
+    problems = []
+    for code, parent in parents.items():
+        if parent and parent not in parents:
+            problems.append(_("%(code)s belongs to %(parent)s, which is not in the directory.")
+                            % {"code": code, "parent": parent})
+            continue
+        seen, at = [code], parent
+        while at:
+            if at in seen:
+                problems.append(_("%(code)s belongs to itself through %(path)s.") % {
+                    "code": code, "path": " › ".join(seen)})
+                break
+            seen.append(at)
+            at = parents.get(at, "")
+        else:
+            if len(seen) > MAX_DEPTH:
+                problems.append(_("%(code)s is more than three levels deep (main item › sub-item › handling item).")
+                                % {"code": code})
+    return problems
+
+
+def groups(entries) -> set[str]:
+    """The codes of items others belong to: headings, not applied for."""
+    return {e.parent_code for e in entries if e.parent_code}
 
 
 def _check_limits(errors: Errors, promised: int | None, statutory: int | None) -> None:

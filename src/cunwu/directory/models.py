@@ -97,6 +97,9 @@ class DirectoryEntry(models.Model):
     cancelled_on = models.DateField(_("cancelled on"), null=True, blank=True)
     item_version = models.PositiveIntegerField(_("item version"), default=1)
     notes = models.TextField(_("notes"), blank=True)
+    # The national item standard's structure: a main item (主项) holds sub-items (子项), which hold handling items
+    # (办理项); "" for a main item or an item without one. Only an item nothing belongs to is applied for.
+    parent_code = models.CharField(_("belongs to item"), max_length=64, blank=True, default="")
     opens = models.CharField(_("applying opens"), max_length=16, choices=Opens.choices, blank=True, default="")
     # Below the province: the local details this tier set itself (the rest is inherited from the parent).
     overrides = models.JSONField(default=dict, blank=True)

@@ -98,6 +98,11 @@ def entry_for(village_code: str, code: str) -> DirectoryEntry | None:
     return next((e for e in directory_for(village_code) if e.code == code), None)
 
 
+def handling_items(village_code: str, code: str) -> list[DirectoryEntry]:
+    """The items that belong to an item of the village's directory (empty: it is applied for itself)."""
+    return [e for e in directory_for(village_code) if e.parent_code == code]
+
+
 def apply_path(entry: DirectoryEntry, village_code: str) -> str:
     """Where a villager applies for an item: the village's request form, or the legal file the item opens."""
     from django.urls import reverse
@@ -230,6 +235,11 @@ def choose_items(actor: Actor, region_code: str, item_codes: Iterable[str]) -> l
         draft = _draft(directory)
         parent_entries = _parent_entries(directory)
         wanted = list(dict.fromkeys(c.strip() for c in item_codes if c and c.strip()))
+        for code in list(wanted):  # the items a chosen one belongs to come with it (main item, sub-item)
+            at = parent_entries[code].parent_code if code in parent_entries else ""
+            while at and at not in wanted and at in parent_entries:
+                wanted.append(at)
+                at = parent_entries[at].parent_code
         unknown = [c for c in wanted if c not in parent_entries]
         if unknown:
             raise ValidationError({"code": _("Not in the directory above (a city or county may not widen its parent's "
@@ -269,6 +279,9 @@ def publish(actor: Actor, region_code: str, note: str = "") -> DirectoryVersion:
         entries = list(draft.entries.all())
         if not entries:
             raise ValidationError(_("A directory needs at least one item before it is published."))
+        problems = items.tree_problems(entries)
+        if problems:
+            raise ValidationError({"parent_code": problems})
         parent_version_id = None
         if directory.tier != Tier.PROVINCE:
             parent = parent_directory(directory)

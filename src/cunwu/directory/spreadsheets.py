@@ -15,7 +15,7 @@ from cunwu.accounts.departments import CHINESE_NAMES
 from cunwu.audit.context import Actor
 
 from . import services
-from .choices import HandlingMode, ItemType, MaterialForm, MatterKind, QuestionType
+from .choices import HandlingMode, ItemType, MaterialForm, MatterKind, Opens, QuestionType
 from .items import labels_of
 from .models import DirectoryEntry
 
@@ -27,7 +27,7 @@ ITEM_COLUMNS = [  # (national column name, field)
     ("到办事现场次数", "visits_required"), ("办理地点", "place"), ("办理时间", "hours"), ("咨询方式", "consultation"),
     ("监督投诉方式", "complaint"), ("收费标准", "fee"), ("收费依据", "fee_basis"), ("村级办理方式", "handling_modes"),
     ("网办深度", "online_depth"), ("生效日期", "effective_from"), ("取消日期", "cancelled_on"), ("版本号", "item_version"),
-    ("备注", "notes"),
+    ("备注", "notes"), ("上级事项编码", "parent_code"), ("申请后进入", "opens"),
 ]
 MATERIAL_COLUMNS = [("事项编码", "code"), ("材料名称", "name"), ("是否必要", "required"), ("材料形式", "form"),
                     ("份数", "copies"), ("空白表格", "blank_form"), ("示例样表", "sample"), ("来源渠道", "source")]
@@ -72,6 +72,8 @@ def _export(entries: list[DirectoryEntry]) -> bytes:
                 value = _label(ItemType, value)
             elif field == "matter_kind":
                 value = _label(MatterKind, value)
+            elif field == "opens":
+                value = _label(Opens, value) if value else ""
             elif field == "department":
                 value = CHINESE_NAMES.get(value, value)
             elif field == "handling_modes":

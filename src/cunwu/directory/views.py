@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from itertools import groupby
 
 from django.contrib import messages
@@ -19,7 +20,7 @@ from cunwu.notices.warnings import current_for as current_warnings
 from cunwu.regions.models import Region
 from cunwu.web.feedback import errors_of
 
-from . import services, spreadsheets
+from . import items, services, spreadsheets
 from .choices import HandlingMode, Tier, VersionState
 from .items import LOCAL_FIELDS
 from .models import Directory, DirectoryEntry, DirectoryVersion
@@ -60,16 +61,42 @@ def _by_domain(entries):
     return [(domain or _("Other services"), list(group)) for domain, group in groupby(ordered, key=lambda e: e.domain)]
 
 
+@dataclass
+class _Listed:
+    """An item on the village's list, with what belongs to it: [(sub-item, [handling items])]."""
+
+    e: DirectoryEntry
+    below: list
+
+    @property
+    def domain(self) -> str:
+        return self.e.domain
+
+    @property
+    def position(self) -> int:
+        return self.e.position
+
+
 def village_services(request, code: str):
     village = _village(code)
     q = request.GET.get("q", "").strip()[:40]
     version_key, entries = services.published_directory(code)
-    if q:
+    heads = items.groups(entries)
+    if q:  # what matches, each item on its own (a heading only names what belongs to it)
         words = {q, SEARCH_ALIASES.get(q, q)}
-        entries = [e for e in entries if any(w in e.name or w in e.domain for w in words)]
+        entries = [e for e in entries if e.code not in heads and any(w in e.name or w in e.domain for w in words)]
+        shown = [_Listed(e, []) for e in entries]
+    else:  # a main item with what belongs to it beneath
+        present = {e.code for e in entries}
+        below: dict[str, list] = {}
+        for e in entries:
+            if e.parent_code in present:
+                below.setdefault(e.parent_code, []).append(e)
+        shown = [_Listed(e, [(c, below.get(c.code, [])) for c in below.get(e.code, [])])
+                 for e in entries if e.parent_code not in present]
     return render(request, "directory/village_services.html", {
-        "village": village, "path": village.path(), "groups": _by_domain(entries), "q": q,
-        "count": len(entries), "version_key": version_key,
+        "village": village, "path": village.path(), "groups": _by_domain(shown), "q": q,
+        "count": len([e for e in entries if e.code not in heads]), "version_key": version_key,
     })
 
 
@@ -83,6 +110,8 @@ def village_service(request, code: str, item: str):
         "village": village, "path": village.path(), "e": entry, "version": version,
         "modes": [(m, str(HandlingMode(m).label)) for m in entry.handling_modes],
         "apply": services.apply_path(entry, village.code),
+        "below": services.handling_items(code, entry.code),
+        "above": services.entry_for(code, entry.parent_code) if entry.parent_code else None,
     })
 
 

@@ -24,7 +24,9 @@ MOST_USED = 8
 
 def home(request, code: str):
     village = _village(code)
-    entries = sorted(directory.directory_for(code), key=lambda e: e.position)[:MOST_USED]
+    offered = directory.directory_for(code)
+    heads = {e.parent_code for e in offered if e.parent_code}  # headings are not applied for
+    entries = sorted((e for e in offered if e.code not in heads), key=lambda e: e.position)[:MOST_USED]
     roles = {a.role for a in permissions.assignments_of(request.user) if a.region_id == code}
     return render(request, "web/terminal.html", {
         "village": village, "entries": entries, "warnings": current_for(code), "signed_in": Role.VILLAGER in roles,
@@ -37,7 +39,7 @@ def item(request, code: str, item_code: str):
     """Step 1 of 3: what to bring. Step 2 is the form (the case form in terminal mode), step 3 the receipt."""
     village = _village(code)
     entry = directory.entry_for(code, item_code)
-    if entry is None:
+    if entry is None or directory.handling_items(code, item_code):
         raise Http404
     form = directory.apply_path(entry, code) + ("" if entry.opens else "&channel=terminal")
     sign_in = f"{reverse('accounts:villager-sign-in')}?{urlencode({'next': form})}"

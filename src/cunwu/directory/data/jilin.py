@@ -27,13 +27,13 @@ PROXY_MODES = ["accept_forward", "proxy"]
 
 def _item(code, name, item_type, department, basis, level, statutory, promised, *, domain, modes,
           materials=(ID_CARD,), questions=(PHONE_Q,), conditions="", applicants="", kind="government_service",
-          visits=0, depth=3, fee="", fee_basis="", notes="", body="", opens=""):
+          visits=0, depth=3, fee="", fee_basis="", notes="", body="", opens="", parent=""):
     return {
         "code": code, "name": name, "item_type": item_type, "department": department, "legal_basis": basis,
         "exercise_level": level, "statutory_limit_days": statutory, "promised_limit_days": promised,
         "domain": domain, "handling_modes": list(modes), "matter_kind": kind, "visits_required": visits,
         "online_depth": depth, "fee": fee, "fee_basis": fee_basis, "notes": notes,
-        "implementing_body": body, "opens": opens, "acceptance_conditions": conditions,
+        "implementing_body": body, "opens": opens, "parent_code": parent, "acceptance_conditions": conditions,
         "eligible_applicants": applicants,
         "place": VILLAGE_PLACE, "hours": VILLAGE_HOURS, "consultation": CONSULTATION, "complaint": COMPLAINT,
         "effective_from": EFFECTIVE_FROM,
@@ -97,21 +97,25 @@ ITEMS = [
           conditions="最低生活保障家庭成员、特困供养人员及县级人民政府规定的其他特殊困难人员",
           applicants="救助对象本人或其家属", body="县医疗保障局"),
     # Social insurance: "four without leaving the village"
+    # a main item (主项) with the items that belong to it, as the national item standard structures them
+    _item("22-SB", "城乡居民基本养老保险", "public_service", "human_resources",
+          "《中华人民共和国社会保险法》第二十条至第二十二条；《国务院关于建立统一的城乡居民基本养老保险制度的意见》（国发〔2014〕8号）",
+          3, None, 1, domain=PENSION, modes=ALL_MODES, materials=(), applicants="城乡居民", body="县社会保险事业管理局"),
     _item("22-SB-001", "城乡居民基本养老保险参保登记", "public_service", "human_resources",
           "《中华人民共和国社会保险法》第二十条至第二十二条；《国务院关于建立统一的城乡居民基本养老保险制度的意见》（国发〔2014〕8号）",
           3, None, 1, domain=PENSION, modes=ALL_MODES, materials=(ID_CARD, HOUSEHOLD_BOOK),
           questions=(PHONE_Q, ("contribution_level", "缴费档次（元/年）", "number", True, ())),
           conditions="年满16周岁（不含在校学生）、非国家机关和事业单位工作人员、不属于职工基本养老保险覆盖范围的城乡居民",
-          applicants="本人", body="县社会保险事业管理局"),
+          applicants="本人", body="县社会保险事业管理局", parent="22-SB"),
     _item("22-SB-002", "城乡居民养老保险缴费档次变更", "public_service", "human_resources",
           "《国务院关于建立统一的城乡居民基本养老保险制度的意见》（国发〔2014〕8号）", 3, None, 1, domain=PENSION,
           modes=ALL_MODES, questions=(PHONE_Q, ("new_level", "新缴费档次（元/年）", "number", True, ())),
-          applicants="已参保的城乡居民", depth=4, body="县社会保险事业管理局"),
+          applicants="已参保的城乡居民", depth=4, body="县社会保险事业管理局", parent="22-SB"),
     _item("22-SB-003", "城乡居民养老保险待遇申领", "benefit", "human_resources",
           "《国务院关于建立统一的城乡居民基本养老保险制度的意见》（国发〔2014〕8号）", 3, None, 10, domain=PENSION,
           modes=PROXY_MODES, materials=(ID_CARD, HOUSEHOLD_BOOK, BANK_CARD),
           conditions="年满60周岁、累计缴费满15年（或符合过渡政策）且未领取国家规定的基本养老保障待遇",
-          applicants="参保人本人", body="县社会保险事业管理局"),
+          applicants="参保人本人", body="县社会保险事业管理局", parent="22-SB"),
     _item("22-SB-004", "社会保险待遇领取资格认证", "public_service", "human_resources",
           "《人力资源社会保障部关于规范社会保险待遇领取资格认证工作的通知》（人社部发〔2018〕33号）", 3, None, 1,
           domain=PENSION, modes=["online", "terminal", "proxy", "video"], materials=(ID_CARD,),
@@ -127,7 +131,7 @@ ITEMS = [
     _item("22-SB-007", "城乡居民养老保险关系转移接续", "public_service", "human_resources",
           "《城乡养老保险制度衔接暂行办法》（人社部发〔2014〕17号）", 3, None, 15, domain=PENSION,
           modes=PROXY_MODES, materials=(ID_CARD, HOUSEHOLD_BOOK), applicants="跨地区迁移户籍的参保人",
-          body="县社会保险事业管理局"),
+          body="县社会保险事业管理局", parent="22-SB"),
     # Employment
     _item("22-JY-001", "就业登记与失业登记", "public_service", "human_resources",
           "《中华人民共和国就业促进法》；《就业服务与就业管理规定》", 3, None, 1, domain=EMPLOYMENT, modes=ALL_MODES,
