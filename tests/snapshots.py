@@ -1,7 +1,12 @@
 """Copies of the whole test database at known states ("baseline": the session's regions and directories; a
 fixture's data once built), put back in milliseconds with SQLite's backup API instead of built again after a
 transactional test (a browser journey) wiped the database. SQLite's in-memory test database only; on PostgreSQL
-each state is built as before."""
+each state is built as before.
+
+Only the database is put back: files written under MEDIA_ROOT, the task queue's own database and a process's
+memory (the ContentType cache excepted, cleared here) stay as the last test left them, and ids are handed out
+again from the snapshot's. What was built keeps the moment it was built at: its deadlines are minutes older for a
+later test, so a test that needs fresh ones makes its own data."""
 
 import sqlite3
 

@@ -10,6 +10,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from cunwu.accounts.permissions import Forbidden, NotFound
+from cunwu.audit.context import Actor
 from cunwu.audit.models import AuditEntry
 from cunwu.legal import aid, collaboration, supervise
 from cunwu.legal.models import AidCollaboration, CollaborationState
@@ -43,7 +44,8 @@ def test_a_county_asks_another_which_answers_and_does_it_within_its_limits(count
     application = granted(counties)
     row = collaboration.ask(counties["lishu"], application.pk, OTHER_COUNTY, "到伊通县建设局调取该工地的用工备案", 5)
     assert row.state == CollaborationState.ASKED and timezone.localtime(row.due_at) == at(2026, 11, 5)
-    assert Notification.objects.filter(recipient=counties["yitong"].user, kind="aid_collaboration").exists()
+    told = Notification.objects.get(recipient=counties["yitong"].user, kind="aid_collaboration")
+    assert told.region_code == OTHER_COUNTY, "at the county the officer serves, so the text is not held back"
 
     # the county asked sees the collaboration, never the file; a third county and the village see neither
     assert collaboration.get(counties["yitong"], row.pk).task.startswith("到伊通县")
@@ -109,6 +111,18 @@ def test_declined_withdrawn_and_one_open_request_per_county(counties):
                                        event_key=f"aidcollab:{second.pk}:withdrawn").exists()
     with pytest.raises(Forbidden):
         collaboration.report(counties["yitong"], second.pk, "已办")
+
+
+def test_an_ended_application_ends_its_collaboration(counties):
+    application = aid.apply(counties["villager"], aid.AidInput(
+        village=VILLAGE_A1, matter="labour", no_means="migrant", facts="在伊通县工地干活被拖欠工资三个月，请求援助。"))
+    row = collaboration.ask(counties["lishu"], application.pk, OTHER_COUNTY, "核实工地用工情况", 3)
+    aid.decide(counties["lishu"], application.pk, grant=False, reasons="经审查不属于法律援助范围，理由详见决定书。")
+    with pytest.raises(Forbidden):
+        collaboration.answer(counties["yitong"], row.pk, True)
+    assert not collaboration.running().exists(), "and it is not watched any more"
+    with pytest.raises(Forbidden):  # the console names the officer who asks
+        collaboration.ask(Actor.console(), application.pk, FAR_COUNTY, "调取证据材料", 3)
 
 
 def test_the_pages_the_api_and_the_command(counties, client):

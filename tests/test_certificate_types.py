@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 
 from cunwu.accounts.permissions import Forbidden, NotFound
+from cunwu.audit.context import Actor
 from cunwu.audit.models import AuditEntry
 from cunwu.cases import services as cases
 from cunwu.cases.choices import Stage, State
@@ -107,12 +108,31 @@ def test_a_change_is_a_new_version_and_never_alters_an_issued_certificate(provin
         "改为数据核验")
     third.refresh_from_db()
     assert third.state == RequestState.REFUSED and "人脸识别" in third.reason
+    assert services.may_ask_township(province["villager"], third), "the township route is open to it"
     assert Notification.objects.filter(recipient=province["villager"].user, kind="certificate_decided",
                                        event_key=f"certreq:{third.pk}:refused").exists()
     again = services.submit(province["villager"], services.RequestInput(VILLAGE_A1, "pension_check"))
     assert again.state == RequestState.REFUSED
     with pytest.raises(Forbidden):
         services.change_type(province["other"], "22", "pension_check", renamed, "越权")
+
+
+def test_waiting_requests_follow_the_version_in_force(province):
+    services.add_type(province["admin"], "22", "pension_check", PENSION)
+    plain = services.submit(province["villager"], services.RequestInput(VILLAGE_A1, "pension_check", "",
+                                                                        {"since": "1990", "f2": "常住"}))
+    major = services.TypeInput(**{**PENSION.__dict__, "major": True})
+    services.change_type(province["admin"], "22", "pension_check", major, "改为重大事项")
+    plain.refresh_from_db()
+    assert plain.state == RequestState.REVIEW and plain.type.version == 2, "deliberation first, now"
+    with pytest.raises(Forbidden):
+        services.issue(province["staff"], plain.pk, plain.type.checks)
+    services.change_type(province["admin"], "22", "pension_check", services.TypeInput(
+        name="居住情况（告知承诺）", status="commitment", legal_basis="国办发〔2020〕42号"), "改为告知承诺")
+    plain.refresh_from_db()
+    assert plain.state == RequestState.COMMITTED and plain.type.status == "commitment"
+    with pytest.raises(Forbidden):  # the console names the province's administrator (--as)
+        services.add_type(Actor.console(), "22", "console_type", PENSION)
 
 
 def test_a_withdrawn_type_leaves_the_list_and_a_national_one_of_its_code_applies_again(province):
@@ -139,6 +159,8 @@ def test_a_withdrawn_type_leaves_the_list_and_a_national_one_of_its_code_applies
 
 
 def test_the_page_the_api_and_the_command_keep_types(province, client):
+    assert client.get("/certificates/types/99/").status_code == 404
+    assert client.get("/certificates/types/220322/").status_code == 404
     page = client.get("/certificates/types/22/")
     assert page.status_code == 200 and "亲属关系证明" in page.content.decode() and "添加" not in page.content.decode()
     client.force_login(province["admin"].user)

@@ -67,9 +67,14 @@ def test_a_villager_applies_for_mediation_and_the_committee_is_told(people, clie
         mediation.apply(people["neighbour"], mediation.MediationApplication(
             village=VILLAGE_A1, category="neighbours", summary="邻居砌墙占了通道，要求拆除", respondent_name="李四",
             respondent_sex="M", applicant_sex="M"))
-    by_staff = mediation.apply(people["staff"], mediation.MediationApplication(
+    for_him = mediation.MediationApplication(
         village=VILLAGE_A1, category="family", summary="兄弟分家对老宅归属有争议", respondent_name="王大",
-        respondent_sex="M", applicant_name="王二", applicant_sex="M", applicant_phone="13904341188"))
+        respondent_sex="M", applicant_name="王二", applicant_sex="M", applicant_phone="13904341188")
+    with pytest.raises(ValidationError) as no_consent:  # staff record the villager's consent
+        mediation.apply(people["staff"], for_him)
+    assert "consent" in no_consent.value.message_dict
+    for_him.consent = "王二本人到村委会当面申请"
+    by_staff = mediation.apply(people["staff"], for_him)
     assert by_staff.parties.get(side="applicant").user is None
 
 
@@ -90,3 +95,14 @@ def test_a_villagers_own_matter_is_never_taken_over_by_the_township(people):
         village=VILLAGE_A1, kind="application", item=VILLAGE_ITEM, answers={"phone": "13904341111", "where": "三组"}))
     assert public.matter_kind == "village_affairs"
     assert cases.escalate(people["staff"], public.number, "需要乡镇统筹资金").stage == Stage.TOWNSHIP
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_whistle_is_one_transaction_outside_a_tests_own(regions_loaded):
+    """Outside the transaction a test wraps around itself (as in production), escalating locks the case in its own
+    transaction: on PostgreSQL a row lock outside one is refused."""
+    villager = actor(person("villager", VILLAGE_A1, phone="13904341111"))
+    staff = actor(person("village_staff", VILLAGE_A1))
+    case, _made = cases.submit(villager, cases.CaseInput(village=VILLAGE_A1, kind="demand", title="村道塌陷",
+                                                         description="三组路口塌了一个坑，车过不去"))
+    assert cases.escalate(staff, case.number, "需要乡镇协调交通部门").stage == Stage.TOWNSHIP

@@ -935,13 +935,13 @@ def refuse(actor: Actor, number: str, reason: str, redirect_to: str = "",
     return case
 
 
-@transaction.atomic
 def escalates(case: Case) -> bool:
     """Seed 004's diversion: a villager's own matter is helped with by the village at the villager's request; the
     township does not take it over (neither on the village's whistle nor when the village's time runs out)."""
     return case.matter_kind != MatterKind.VILLAGER_OWN
 
 
+@transaction.atomic
 def escalate(actor: Actor, number: str, reason: str, expected_version: int | None = None) -> Case:
     """The village blows the whistle: the township takes the case over."""
     case, acting = _load(actor, number, HANDLE, expected_version)

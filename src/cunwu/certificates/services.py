@@ -150,6 +150,10 @@ def submit(actor: Actor, data: RequestInput) -> CertificateRequest:
     else:
         req.state = RequestState.REVIEW if kind.major else RequestState.PENDING
     with transaction.atomic():
+        # the version is locked while the request is written: a province's change either waits for it (and then
+        # moves it) or came first (and the request is refused here, never left on a retired version)
+        if not CertificateType.objects.select_for_update().filter(pk=kind.pk, retired_at__isnull=True).exists():
+            raise ValidationError({"type": [_("The province changed this kind of certificate just now; ask again.")]})
         req.save()
         record(actor.acting_as(villager or staff), "certificates.requested", req, region_code=village.code,
                detail={"type": kind.code, "state": req.state})
@@ -504,7 +508,8 @@ def ask_township(actor: Actor, request_id: int, note: str = "", consent: str = "
         case, _made = cases.submit(actor, data)
         locked.township_case = case.number
         locked.save(update_fields=["township_case"])
-        record(actor, "certificates.township_asked", locked, region_code=req.village_id,
+        acting = actor if mine else permissions.require(actor, ISSUE, locked)
+        record(acting, "certificates.township_asked", locked, region_code=req.village_id,
                detail={"case": case.number, "type": kind.code})
     return case.number
 
@@ -608,6 +613,8 @@ def _type_values(data: TypeInput, national: CertificateType | None) -> dict:
 
 
 def _province_admin(actor: Actor, province_code: str) -> tuple[Region, Actor]:
+    if actor.user is None:
+        raise permissions.Forbidden(_("Name the province's administrator who makes the change (--as)."))
     province = region_or_error((province_code or "").strip(), "province")
     if province.level != 1:
         raise ValidationError({"province": [_("Certificate types are kept by provinces.")]})
@@ -654,27 +661,38 @@ def add_type(actor: Actor, province_code: str, code: str, data: TypeInput) -> Ce
 
 
 def _moved_requests(acting: Actor, old: CertificateType, new: CertificateType | None, now: dt.datetime) -> int:
-    """Requests still waiting under the old version: an issuable new version takes them over (its checks and
-    fields); otherwise they are refused with the reason, and the applicant sees it."""
+    """Requests still waiting under the old version go by the version in force: an issuable one takes them over
+    (its checks, its fields, and deliberation first if it is now a major matter); a must-not-issue one refuses them
+    naming who verifies instead (and the township route is open to them); a commitment answers them with the
+    commitment; a withdrawal refuses them with the province's reason. The applicant is told of each decision."""
     waiting = list(CertificateRequest.objects.select_for_update()
                    .filter(type=old, state__in=[RequestState.PENDING, RequestState.REVIEW]))
     for req in waiting:
-        if new is not None and new.status == Status.ISSUABLE:
+        if new is not None:
             req.type = new
-            req.save(update_fields=["type"])
+            names = {name for name, _label in new.fields}
+            req.values = {k: v for k, v in req.values.items() if k in names}
+        if new is not None and new.status == Status.ISSUABLE:
+            if new.major and req.state == RequestState.PENDING and not req.reason:
+                req.state = RequestState.REVIEW  # not yet deliberated: now it must be
+            req.save(update_fields=["type", "values", "state"])
             record(acting, "certificates.request_moved", req, region_code=req.village_id,
-                   detail={"type": new.code, "version": new.version})
+                   detail={"type": new.code, "version": new.version, "state": req.state})
             continue
         if new is None:
-            reason = _("The province withdrew this kind of certificate: %(why)s") % {"why": old.change_reason}
+            req.state = RequestState.REFUSED
+            req.reason = _("The province withdrew this kind of certificate: %(why)s") % {"why": old.change_reason}
         elif new.status == Status.NON_ISSUABLE:
-            reason = _("Village organisations must not issue this certificate. %(instead)s") % {
+            req.state = RequestState.REFUSED
+            req.reason = _("Village organisations must not issue this certificate. %(instead)s") % {
                 "instead": new.verify_instead}
         else:
-            reason = _("No certificate is needed: sign a written commitment; the office that asks will check it.")
-        req.state, req.reason, req.decided_at = RequestState.REFUSED, reason, now
-        req.save(update_fields=["state", "reason", "decided_at"])
-        record(acting, "certificates.refused", req, region_code=req.village_id, detail={"by": "province"})
+            req.state = RequestState.COMMITTED
+            req.reason = _("No certificate is needed: sign a written commitment; the office that asks will check it.")
+        req.decided_at = now
+        req.save(update_fields=["type", "values", "state", "reason", "decided_at"])
+        record(acting, "certificates.decided_by_province", req, region_code=req.village_id,
+               detail={"state": req.state, "version": new.version if new else old.version})
         _tell_applicant(req)
     return len(waiting)
 
@@ -727,8 +745,8 @@ class ProvinceTypes:
 def province_types(province_code: str) -> ProvinceTypes:
     """What a province's villages go by (public): the national list, the province's own types and their
     history."""
-    province = region_or_error((province_code or "").strip(), "province")
-    if province.level != 1:
+    province = Region.objects.filter(code=(province_code or "").strip(), level=1, active=True).first()
+    if province is None:
         raise permissions.NotFound
     rows = list(CertificateType.objects.filter(region_code__in=["", province.code]))
     own = [t for t in rows if t.region_code and t.retired_at is None]

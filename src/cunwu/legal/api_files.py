@@ -504,6 +504,7 @@ class MediationApplicationIn(Schema):
     applicant_name: str = ""
     applicant_phone: str = ""
     resident: int | None = None
+    consent: str = ""  # staff: the villager's consent to apply on their behalf
 
 
 @router.post("/mediations/applications", response={201: MediationOut},

@@ -38,14 +38,19 @@ def _bureau(county_code: str):
     return holders(Role.DEPARTMENT_OFFICER, region_id=county_code, department__kind="justice")
 
 
-def _tell(row: AidCollaboration, users, kind: str, step: str) -> None:
-    notify.tell(users, kind, f"aidcollab:{row.pk}:{step}", f"{row.application.number} {row.helper.name}",
-                due=row.due_at, link=f"/legal/aid/collaborations/{row.pk}/", region_code=row.village_id,
+def _tell(row: AidCollaboration, kind: str, step: str, *, helper: bool) -> None:
+    """The justice officers of the county asked (`helper`) or of the asking county, at their own county: a text
+    is sent only while the person still holds the role there."""
+    county = row.helper_id if helper else row.county_code
+    notify.tell(_bureau(county), kind, f"aidcollab:{row.pk}:{step}", f"{row.application.number} {row.helper.name}",
+                due=row.due_at, link=f"/legal/aid/collaborations/{row.pk}/", region_code=county,
                 role=Role.DEPARTMENT_OFFICER)
 
 
 def ask(actor: Actor, application_id: int, county_code: str, task: str, days: int | str) -> AidCollaboration:
     """The bureau handling the application asks another county's centre to do part of it."""
+    if actor.user is None:
+        raise permissions.Forbidden(_("Name the officer who asks (--as)."))
     found = permissions.get_or_404(AidApplication.objects.all(), actor, TRACK, pk=application_id)
     acting = permissions.require(actor, MANAGE, found, _("Only the county's justice bureau asks another county."))
     errors: dict[str, list[str]] = {}
@@ -81,7 +86,7 @@ def ask(actor: Actor, application_id: int, county_code: str, task: str, days: in
             due_at=clock.deadline(now, _answer_limit(), helper.code))
         record(acting, "legal.aid.collaboration_asked", row, region_code=application.village_id,
                detail={"application": application.number, "helper": helper.code, "days": int(text)})
-        _tell(row, _bureau(helper.code), "aid_collaboration", "asked")
+        _tell(row, "aid_collaboration", "asked", helper=True)
     return row
 
 
@@ -92,6 +97,11 @@ def _load(actor: Actor, row_id: int, action: str, message: str) -> tuple[AidColl
             acting)
 
 
+def _still_open(row: AidCollaboration) -> None:
+    if row.application.state not in OPEN_STATES:
+        raise permissions.Forbidden(_("The application has ended; the asking county no longer needs this."))
+
+
 def answer(actor: Actor, row_id: int, accept: bool, reason: str = "") -> AidCollaboration:
     """The county asked accepts (its clock for the work starts) or declines with a reason."""
     reason = clean_text(reason, "reason", 1000, False)
@@ -100,6 +110,7 @@ def answer(actor: Actor, row_id: int, accept: bool, reason: str = "") -> AidColl
     now = timezone.now()
     with transaction.atomic():
         row, acting = _load(actor, row_id, CHANGE, _("Only the justice bureau of the county asked answers."))
+        _still_open(row)
         if row.state != CollaborationState.ASKED:
             raise permissions.Forbidden(_("This collaboration was already answered."))
         row.answered_at, row.answered_by = now, actor.user
@@ -112,7 +123,7 @@ def answer(actor: Actor, row_id: int, accept: bool, reason: str = "") -> AidColl
         row.save()
         record(acting, "legal.aid.collaboration_answered", row, region_code=row.village_id,
                detail={"accepted": accept, "on_time": row.answered_on_time})
-        _tell(row, _bureau(row.county_code), "aid_collaboration_answered", row.state)
+        _tell(row, "aid_collaboration_answered", row.state, helper=False)
     return row
 
 
@@ -124,6 +135,7 @@ def report(actor: Actor, row_id: int, result: str) -> AidCollaboration:
     now = timezone.now()
     with transaction.atomic():
         row, acting = _load(actor, row_id, CHANGE, _("Only the justice bureau of the county asked reports."))
+        _still_open(row)
         if row.state != CollaborationState.ACCEPTED:
             raise permissions.Forbidden(_("Only accepted work can be reported done."))
         row.state, row.result, row.done_at = CollaborationState.DONE, result, now
@@ -131,8 +143,11 @@ def report(actor: Actor, row_id: int, result: str) -> AidCollaboration:
         row.save()
         record(acting, "legal.aid.collaboration_done", row, region_code=row.village_id,
                detail={"on_time": row.done_on_time})
-        lawyer = [row.application.lawyer] if row.application.lawyer_id else []
-        _tell(row, _bureau(row.county_code) + lawyer, "aid_collaboration_done", "done")
+        _tell(row, "aid_collaboration_done", "done", helper=False)
+        if row.application.lawyer is not None:  # the file's lawyer, on the file they work on
+            notify.tell([row.application.lawyer], "aid_collaboration_done", f"aidcollab:{row.pk}:done:lawyer",
+                        f"{row.application.number} {row.helper.name}", link=f"/legal/aid/{row.application_id}/",
+                        region_code=row.village_id)
     return row
 
 
@@ -148,7 +163,7 @@ def withdraw(actor: Actor, row_id: int, reason: str) -> AidCollaboration:
         row.state, row.decline_reason, row.due_at = CollaborationState.WITHDRAWN, reason, None
         row.save()
         record(acting, "legal.aid.collaboration_withdrawn", row, region_code=row.village_id)
-        _tell(row, _bureau(row.helper_id), "aid_collaboration_answered", "withdrawn")
+        _tell(row, "aid_collaboration_answered", "withdrawn", helper=True)
     return row
 
 
@@ -174,4 +189,5 @@ def may(actor: Actor, row: AidCollaboration) -> dict[str, bool]:
 
 def running():
     """Running steps, for the supervisor (supervise.py)."""
-    return AidCollaboration.objects.filter(state__in=RUNNING, due_at__isnull=False)
+    return AidCollaboration.objects.filter(state__in=RUNNING, due_at__isnull=False,
+                                           application__state__in=OPEN_STATES)

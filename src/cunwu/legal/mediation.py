@@ -291,6 +291,7 @@ class MediationApplication:
     applicant_name: str = ""  # staff taking it in
     applicant_phone: str = ""
     resident: int | None = None  # staff: the applicant's record in the village (collect once)
+    consent: str = ""  # staff: the villager's consent to apply on their behalf (their details go into the file)
 
 
 def _committee_mediators(village, committee: Committee) -> list[User]:
@@ -322,6 +323,12 @@ def apply(actor: Actor, data: MediationApplication) -> MediationCase:
     if not mediators:
         raise ValidationError({"village": [_("The mediation committee has no mediator on the platform yet; apply at "
                                              "the village's service point.")]})
+    consent = ""
+    if villager is None:
+        consent = _text(data.consent, "consent", 200, False)
+        if not consent:
+            raise ValidationError({"consent": [_("Record the villager's consent to apply for mediation on their "
+                                                 "behalf.")]})
     if villager is not None:
         applicant = PartyInput(side=Side.APPLICANT, name=actor.user.full_name, sex=data.applicant_sex,
                                phone=actor.user.phone or "", username=actor.user.username)
@@ -344,7 +351,7 @@ def apply(actor: Actor, data: MediationApplication) -> MediationCase:
         notify.tell(mediators, "mediation_applied", f"mediation:{case.pk}:applied", case.number,
                     link=f"/legal/mediation/{case.pk}/", region_code=village.code, role=Role.MEDIATOR)
         record(actor.acting_as(villager or staff), "legal.mediation.applied", case, region_code=village.code,
-               detail={"category": category, "by": "villager" if villager else "staff"})
+               detail={"category": category, "by": "villager" if villager else "staff", "consent": consent})
     return case
 
 

@@ -50,7 +50,8 @@ def _pending(queryset):
 
 
 def _watch(row, due: dt.datetime, start: dt.datetime, now: dt.datetime, kind: str, ref: str, link: str,
-           actors: list[User], role: str, done: Counter) -> None:
+           actors: list[User], role: str, done: Counter, where: str = "") -> None:
+    """`where`: the place the actors hold `role` at, when not the row's village (another county's officers)."""
     level = _level(start, due, now)
     before = row.watch_level if row.watch_due == due else 0
     if level <= before:
@@ -63,7 +64,8 @@ def _watch(row, due: dt.datetime, start: dt.datetime, now: dt.datetime, kind: st
                 watch_due=due, watch_level=level):
             return  # another worker marked it first
         if level == 1:
-            notify.tell(actors, kind, f"{key}:warn", ref, due=due, link=link, region_code=row.village_id, role=role)
+            notify.tell(actors, kind, f"{key}:warn", ref, due=due, link=link, region_code=where or row.village_id,
+                        role=role)
             done["warned"] += 1
         if level == 2:  # straight to overdue when the warning point passed unseen: one notification, not two
             notify.tell(actors + _bureau(row.county_code), "legal_overdue", f"{key}:overdue", ref, due=due,
@@ -97,5 +99,6 @@ def sweep(now: dt.datetime | None = None) -> Counter:
     # off-site collaboration: the county asked must answer, then do it; past the limit the asking bureau is told too
     for c in _pending(collaborations()).select_related("application").iterator(chunk_size=500):
         _watch(c, c.due_at, c.step_from, now, "aid_collaboration", c.application.number or str(c.pk),
-               f"/legal/aid/collaborations/{c.pk}/", _bureau(c.helper_id), Role.DEPARTMENT_OFFICER, done)
+               f"/legal/aid/collaborations/{c.pk}/", _bureau(c.helper_id), Role.DEPARTMENT_OFFICER, done,
+               where=c.helper_id)
     return done

@@ -285,7 +285,8 @@ def mediation_apply(request):
             respondent_phone=form.get("respondent_phone", ""), respondent_kind=form.get("respondent_kind", ""),
             respondent_representative=form.get("respondent_representative", ""),
             applicant_sex=form.get("applicant_sex", ""), applicant_name=form.get("applicant_name", ""),
-            applicant_phone=form.get("applicant_phone", ""), resident=form.get("resident") or None))
+            applicant_phone=form.get("applicant_phone", ""), resident=form.get("resident") or None,
+            consent=form.get("consent", "")))
         return reverse("legal:mediation", args=[made.pk])
 
     is_villager = any(a.role == Role.VILLAGER and a.region_id == village
