@@ -3,9 +3,11 @@ legal-aid application and for the mediation item a mediation file (never a gener
 matter is helped with by the village and never taken over by the township."""
 
 import datetime as dt
+import io
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.management import call_command
 
 from cunwu.accounts.permissions import Forbidden, NotFound
 from cunwu.cases import services as cases
@@ -106,3 +108,29 @@ def test_the_whistle_is_one_transaction_outside_a_tests_own(regions_loaded):
     case, _made = cases.submit(villager, cases.CaseInput(village=VILLAGE_A1, kind="demand", title="村道塌陷",
                                                          description="三组路口塌了一个坑，车过不去"))
     assert cases.escalate(staff, case.number, "需要乡镇协调交通部门").stage == Stage.TOWNSHIP
+
+
+def test_the_api_and_the_command_follow_the_same_rules(people, client):
+    client.force_login(people["villager"].user)
+    services_api = client.get(f"/api/v1/villages/{VILLAGE_A1}/services").json()
+    by_code = {i["code"]: i for i in services_api}
+    assert by_code["22-FL-002"]["opens"] == "mediation" and by_code["22-SB-003"]["parent_code"] == "22-SB"
+    made = client.post("/api/v1/legal/mediations/applications", {
+        "village": VILLAGE_A1, "category": "neighbours", "summary": "邻居的树枝伸进我家院子，要求修剪",
+        "respondent_name": "张三", "respondent_sex": "M", "applicant_sex": "F"}, content_type="application/json")
+    assert made.status_code == 201 and made.json()["source"] == "application"
+    refused = client.post("/api/v1/cases", {"village": VILLAGE_A1, "kind": "application", "item": "22-FL-001",
+                                           "answers": {"phone": "13904341111"}}, content_type="application/json")
+    assert refused.status_code == 422 and "/legal/aid/new/" in refused.content.decode()
+    own, _made = cases.submit(people["villager"], cases.CaseInput(
+        village=VILLAGE_A1, kind="application", item=OWN_ITEM, answers={"phone": "13904341111", "product": "大豆2吨"}))
+    client.force_login(people["staff"].user)
+    whistle = client.post(f"/api/v1/cases/{own.number}/actions/escalate", {"reason": "卖不掉"},
+                          content_type="application/json")
+    assert whistle.status_code == 403 and "个人事务" in whistle.json()["detail"]
+    assert "escalate" not in client.get(f"/api/v1/cases/{own.number}").json()["actions"]
+    out = io.StringIO()
+    call_command("legal", "apply-mediation", VILLAGE_A1, "--category", "family", "--summary", "父母赡养费分担有争议",
+                 "--respondent", "王大", "--respondent-sex", "M", "--sex", "M", "--name", "王二", "--consent",
+                 "王二当面同意", "--as", people["staff"].user.username, stdout=out)
+    assert "mediation TJ" in out.getvalue()

@@ -84,6 +84,8 @@ class ItemOut(Schema):
     cancelled_on: dt.date | None
     item_version: int
     notes: str
+    parent_code: str  # the item it belongs to (main item › sub-item › handling item); "" for none
+    opens: str  # "" a request to the village; legal_aid or mediation: the legal file the item opens
     version: int
 
 

@@ -34,6 +34,17 @@ class Command(BaseCommand):
         ask.add_argument("--task", required=True)
         ask.add_argument("--days", default="10")
         add_actor_argument(ask)
+        apply = sub.add_parser("apply-mediation", help="a party applies for mediation (the villager, or staff for them)")
+        apply.add_argument("village")
+        apply.add_argument("--category", required=True)
+        apply.add_argument("--summary", required=True)
+        apply.add_argument("--respondent", required=True, help="the other side's name")
+        apply.add_argument("--respondent-sex", default="")
+        apply.add_argument("--sex", default="", help="the applicant's sex (M or F)")
+        apply.add_argument("--name", default="", help="staff: the applicant's name")
+        apply.add_argument("--phone", default="", help="staff: the applicant's phone")
+        apply.add_argument("--consent", default="", help="staff: the villager's consent to apply for them")
+        add_actor_argument(apply)
         rows = sub.add_parser("collaborations", help="off-site collaboration asked by or of the caller's county")
         rows.add_argument("--state", default="")
         add_actor_argument(rows)
@@ -48,7 +59,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         try:
-            getattr(self, "_" + options["action"])(options)
+            getattr(self, "_" + options["action"].replace("-", "_"))(options)
         except (permissions.NotFound, permissions.Forbidden, ValidationError) as exc:
             raise command_error(exc) from exc
 
@@ -56,6 +67,14 @@ class Command(BaseCommand):
         row = collaboration.ask(actor_from(options), options["application"], options["county"], options["task"],
                                 options["days"])
         self.stdout.write(f"collaboration {row.pk} asked of {row.helper_id}, answer due {row.due_at:%Y-%m-%d %H:%M}")
+
+    def _apply_mediation(self, options):
+        case = mediation.apply(actor_from(options), mediation.MediationApplication(
+            village=options["village"], category=options["category"], summary=options["summary"],
+            respondent_name=options["respondent"], respondent_sex=options["respondent_sex"],
+            applicant_sex=options["sex"], applicant_name=options["name"], applicant_phone=options["phone"],
+            consent=options["consent"]))
+        self.stdout.write(f"mediation {case.number} opened, to end by {case.due_on}")
 
     def _collaborations(self, options):
         for c in collaboration.visible(actor_from(options), options["state"])[:500]:
