@@ -5,15 +5,18 @@ from django.core.exceptions import ValidationError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cunwu.accounts.permissions import Forbidden, NotFound
+from cunwu.accounts import permissions
+from cunwu.accounts.permissions import VIEW, Forbidden, NotFound
 from cunwu.cases import rates, services
 from cunwu.cases.choices import OPEN_STATES, DispatchState, State
 from cunwu.cases.models import Case, CaseEvent, Rating
+from cunwu.cases.policies import COORDINATE, HANDLE, OWN, REPORT_IN, SUPERVISE
 
 from .test_cases import demand, lishu  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.django_db
 
+ALL_ACTIONS = [VIEW, HANDLE, COORDINATE, OWN, REPORT_IN, SUPERVISE]
 WHO = ["villager", "staff", "staff2", "other_staff", "township", "housing", "water", "supervisor", "far_department"]
 
 
@@ -92,3 +95,7 @@ def test_random_actions_never_break_the_rules(lishu, data):  # noqa: F811
     assert Case.objects.count() == cases_before, "no case lost or made"
     assert services.get_case(lishu["villager"], case.number)  # the applicant can always find it
     assert rates.tally_differences() == [], "the daily tallies behind the rates follow every change"
+    final = Case.objects.get(pk=case.pk)
+    for who in WHO:  # what a page offers, decided in memory, is what the database decides, for everyone
+        assert permissions.grants(lishu[who], ALL_ACTIONS, final) == {
+            action: permissions.grant_for(lishu[who], action, final) for action in ALL_ACTIONS}, who

@@ -8,6 +8,7 @@ through the service layer. Objects outside the caller's scope are reported exact
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -138,6 +139,111 @@ def grant_for(actor, action: str, obj: Model):
 
 def can(actor, action: str, obj: Model) -> bool:
     return grant_for(actor, action, obj) is not None
+
+
+def grants(actor, actions, obj: Model) -> dict:
+    """`grant_for` of each of `actions` on `obj` as loaded, for showing what the caller may do (the service
+    checks again, on the locked row, when the action is taken): {action: the assignment, SELF, True for the
+    system, or None}. A rule on the object's own columns is decided on the values loaded; the rest (a rule
+    through another table) are asked of the database together, in one query."""
+    actions = list(dict.fromkeys(actions))
+    if isinstance(actor, Actor) and actor.system:
+        return dict.fromkeys(actions, True)
+    user = _user(actor)
+    policy = _policy(type(obj))
+    active = user is not None and user.is_active
+    candidates: dict[str, list] = {}  # action -> [(grant, Q, decided here: True, False or None)], in order
+    for action in actions:
+        parts = []
+        if policy.public is not None and (public := policy.public(action)) is not None:
+            parts.append((SELF, public))
+        if active:
+            if policy.own is not None and (own := policy.own(user, action)) is not None:
+                parts.append((SELF, own))
+            for assignment in assignments_of(user):
+                if (q := policy.q_for(user, assignment, action)) is not None:
+                    parts.append((assignment, q))
+        candidates[action] = [(grant, q, decide(obj, q)) for grant, q in parts]
+    asked = [q for parts in candidates.values() for _grant, q, decided in parts if decided is None]
+    answers = iter(())
+    if asked:
+        model = type(obj)
+        flags = {f"g{i}": Exists(model._default_manager.filter(q, pk=OuterRef("pk"))) for i, q in enumerate(asked)}
+        answers = iter(model._default_manager.filter(pk=obj.pk).annotate(**flags).values_list(*flags).first()
+                       or [False] * len(asked))
+    found: dict = {}
+    for action, parts in candidates.items():
+        found[action] = None
+        for grant, _q, decided in parts:
+            held = next(answers) if decided is None else decided
+            if held and found[action] is None:
+                found[action] = grant
+    return found
+
+
+_COMPARE = {"exact": operator.eq, "gte": operator.ge, "gt": operator.gt, "lte": operator.le, "lt": operator.lt}
+
+
+def decide(obj: Model, q: Q) -> bool | None:
+    """Whether `obj`, as loaded, matches `q`, when that can be told without the database and exactly as Django's
+    query would tell it: lookups on the object's own loaded columns (exact, isnull, in, and ranges over numbers
+    or digit strings such as region codes), AND, OR and NOT; None when only the database can tell (a join, a
+    subquery, an expression, a column not loaded). A lookup on a NULL column is false, negated or not: under a
+    NOT, Django adds "IS NOT NULL" to it, and elsewhere SQL's unknown excludes the row as false does."""
+    if q.connector not in (Q.AND, Q.OR):
+        return None
+    results = []
+    for child in q.children:
+        result = decide(obj, child) if isinstance(child, Q) else (
+            _lookup_truth(obj, *child) if isinstance(child, tuple) and len(child) == 2 else None)
+        if result is None:
+            return None
+        results.append(result)
+    outcome = all(results) if q.connector == Q.AND else any(results)
+    return not outcome if q.negated else outcome
+
+
+def _lookup_truth(obj: Model, name: str, value):
+    from django.core.exceptions import FieldDoesNotExist
+
+    column, _sep, lookup = name.partition("__")
+    lookup = lookup or "exact"
+    try:
+        model_field = obj._meta.get_field(column)
+    except FieldDoesNotExist:
+        return None
+    if model_field.many_to_many or model_field.one_to_many or (
+            model_field.is_relation and column != model_field.attname):
+        return None  # only a column of the row itself (village_id, never village__name)
+    if model_field.attname in obj.get_deferred_fields():
+        return None
+    mine = getattr(obj, model_field.attname)
+    if lookup == "exact" and value is None:
+        lookup, value = "isnull", True  # as Django writes it
+    if lookup == "isnull":
+        return (mine is None) == bool(value) if isinstance(value, bool) else None
+    if lookup not in (*_COMPARE, "in"):
+        return None
+    given = list(value) if lookup == "in" and isinstance(value, (list, tuple, set, frozenset)) else [value]
+    if not given:
+        return None  # an empty IN is Django's to rewrite (never true, and its NOT always true)
+    if any(v is None or hasattr(v, "resolve_expression") for v in given):
+        return None
+    try:
+        given = [model_field.get_prep_value(v) for v in given]
+    except (TypeError, ValueError):
+        return None
+    if any(type(v) is not type(mine) for v in given) and mine is not None:
+        return None  # leave conversions between kinds of value to the database
+    if mine is None:
+        return False
+    if lookup == "in":
+        return mine in given
+    other = given[0]
+    if lookup != "exact" and not isinstance(mine, int) and not (
+            isinstance(mine, str) and mine.isascii() and mine.isdigit() and other.isascii() and other.isdigit()):
+        return None  # the order of other values depends on the database (a collation, a time zone)
+    return _COMPARE[lookup](mine, other)
 
 
 def get_or_404(queryset: QuerySet, actor, action: str = VIEW, **lookup):

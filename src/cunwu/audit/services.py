@@ -9,7 +9,7 @@ import json
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.dispatch import Signal
 from django.utils import timezone
 
@@ -85,12 +85,11 @@ def record(
     """Append one entry, inside the caller's transaction when there is one (so it commits with the write)."""
     otype, oid = _object_ref(obj)
     assignment = actor.assignment
-    with transaction.atomic():
-        head = AuditHead.objects.select_for_update().filter(pk=1).first()
-        if head is None:
-            head = AuditHead.objects.create(pk=1, seq=0, hash=GENESIS)
+    # Inside the caller's transaction no savepoint is needed: a failure here fails the caller's write too.
+    with transaction.atomic(savepoint=False):
+        seq, prev_hash = _head()
         entry = AuditEntry(
-            seq=head.seq + 1,
+            seq=seq + 1,
             at=timezone.now(),
             actor_id=getattr(actor.user, "pk", None),
             actor_label=actor.label[:150],
@@ -104,14 +103,30 @@ def record(
             channel=actor.channel,
             result=result,
             detail=detail or {},
-            prev_hash=head.hash,
+            prev_hash=prev_hash,
             key_id=chain_keys()[0][0],
         )
         entry.hash = _digest(entry)
         entry.save(force_insert=True)
-        AuditHead.objects.filter(pk=1).update(seq=entry.seq, hash=entry.hash)
+        with connection.cursor() as cursor:  # the row is locked by _head: written without another read
+            cursor.execute(f"UPDATE {AuditHead._meta.db_table} SET seq = %s, hash = %s WHERE id = 1",  # noqa: S608
+                           [entry.seq, entry.hash])
         recorded.send(sender=AuditEntry, entry=entry, obj=obj)
     return entry
+
+
+def _head() -> tuple[int, str]:
+    """The chain's last sequence number and hash, its row locked until the transaction ends (PostgreSQL; SQLite
+    has one writer at a time). Plain SQL: every write of the platform passes here."""
+    table = AuditHead._meta.db_table
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT seq, hash FROM {table} WHERE id = 1{lock}")  # noqa: S608
+        row = cursor.fetchone()
+    if row is None:
+        AuditHead.objects.create(pk=1, seq=0, hash=GENESIS)
+        return 0, GENESIS
+    return row[0], row[1]
 
 
 @dataclass

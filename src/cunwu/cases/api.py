@@ -203,7 +203,7 @@ def create_case(request, payload: CaseIn):
     actor = Actor.from_request(request, "api")
     data = services.CaseInput(**payload.dict(), idempotency_key=request.headers.get("Idempotency-Key", ""))
     case, created = services.submit(actor, data)
-    if created and services.may(actor, "view", case):  # answered with what was written, not read back
+    if created and services.may(actor, "view", case, as_written=True):  # answered with what was written
         return Status(201, detail(actor, case))
     return Status(200, detail(actor, services.get_case(actor, case.number)))
 

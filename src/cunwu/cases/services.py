@@ -94,7 +94,11 @@ def get_case(actor: Actor, number: str) -> Case:
                                   number=number)
 
 
-def may(actor: Actor, action: str, case: Case) -> bool:
+def may(actor: Actor, action: str, case: Case, as_written: bool = False) -> bool:
+    """Whether the actor may do `action` to the case; `as_written`: to the case as this request just wrote it
+    (decided on its values in memory where the rule allows, without reading it back)."""
+    if as_written:
+        return permissions.grants(actor, [action], case)[action] is not None
     return permissions.can(actor, action, case)
 
 
@@ -311,10 +315,8 @@ def submit(actor: Actor, data: CaseInput) -> tuple[Case, bool]:
     """Take a request in. Returns (case, created); a retried submission with the same idempotency key and the
     same content returns the case the first one made; the same key with other content is refused."""
     scoped_key = _idempotency_scope(actor, data.idempotency_key)
-    if scoped_key:
-        existing = Case.objects.filter(idempotency_key=scoped_key).first()
-        if existing is not None:
-            return _replay(existing, data)
+    if scoped_key and (existing := _keyed(scoped_key)) is not None:
+        return _replay(existing, data)
     if actor.user is None:
         raise permissions.Forbidden(_("Sign in to submit a request."))
     again = _sent_again(actor, data)
@@ -328,11 +330,15 @@ def submit(actor: Actor, data: CaseInput) -> tuple[Case, bool]:
         with transaction.atomic():
             return _write(prepared), True
     except IntegrityError:
-        if scoped_key:
-            existing = Case.objects.filter(idempotency_key=scoped_key).first()
-            if existing is not None:
-                return _replay(existing, data)
+        if scoped_key and (existing := _keyed(scoped_key)) is not None:
+            return _replay(existing, data)
         raise
+
+
+def _keyed(scoped_key: str) -> Case | None:
+    """The case a key made, if any: the key's index row and no more, then the case by its primary key."""
+    found = Case.objects.filter(idempotency_key=scoped_key).values_list("pk", flat=True).first()
+    return Case.objects.get(pk=found) if found is not None else None
 
 
 @dataclass
@@ -1335,9 +1341,11 @@ def available_actions(actor: Actor, case: Case) -> list[str]:
     if actor.user is None:
         return []
     found = []
-    handle = may(actor, HANDLE, case) and case.stage == Stage.VILLAGE
-    coordinate = may(actor, COORDINATE, case) and case.stage != Stage.VILLAGE
-    if may(actor, OWN, case):
+    allowed = {action: grant is not None for action, grant in  # asked in one query
+               permissions.grants(actor, [HANDLE, COORDINATE, OWN, REPORT_IN, SUPERVISE], case).items()}
+    handle = allowed[HANDLE] and case.stage == Stage.VILLAGE
+    coordinate = allowed[COORDINATE] and case.stage != Stage.VILLAGE
+    if allowed[OWN]:
         if case.state == State.AWAITING_MATERIALS:
             found.append("supply")
         if case.state == State.RESOLVED:
@@ -1355,16 +1363,16 @@ def available_actions(actor: Actor, case: Case) -> list[str]:
             found += ["callback", "resolve"]
         if case.state in OPEN_STATES:
             found.append("hand_over")
-    if may(actor, HANDLE, case) and case.state == State.RESOLVED and case.applicant_id is None:
+    if allowed[HANDLE] and case.state == State.RESOLVED and case.applicant_id is None:
         found.append("rate_for")  # the applicant has no account to rate with: the staff record it
     if handle and case.state in (State.NEW, State.HANDLING) and escalates(case):
         found.append("escalate")
     if coordinate and case.state in (State.HANDLING, State.RECTIFYING) and not case.dispatches.filter(
             state__in=[DispatchState.CALLED, DispatchState.SIGNED_IN], lead=True).exists():
         found.append("dispatch")
-    if case.state == State.RECTIFYING and "callback" not in found and (coordinate or may(actor, HANDLE, case)):
+    if case.state == State.RECTIFYING and "callback" not in found and (coordinate or allowed[HANDLE]):
         found.append("callback")  # the official in charge calls back, whichever stage the case is at
-    if may(actor, REPORT_IN, case):
+    if allowed[REPORT_IN]:
         mine = [a.department_id for a in permissions.assignments_of(actor.user) if a.department_id]
         row = case.dispatches.filter(department_id__in=mine).exclude(state=DispatchState.WITHDRAWN).order_by(
             "-called_at", "-id").first()
@@ -1377,13 +1385,13 @@ def available_actions(actor: Actor, case: Case) -> list[str]:
                 found.append("respond")
             if case.state == State.RECTIFYING and row.lead and "callback" not in found:
                 found.append("callback")
-    if case.stage == Stage.VILLAGE and case.state in MERGEABLE and (handle or may(actor, COORDINATE, case)):
+    if case.stage == Stage.VILLAGE and case.state in MERGEABLE and (handle or allowed[COORDINATE]):
         found.append("transfer")
     if case.state in MERGEABLE and (handle or (coordinate and case.stage == Stage.TOWNSHIP)):
         found.append("merge")
-    if may(actor, SUPERVISE, case) and case.ratings.filter(excluded=False).exists():
+    if allowed[SUPERVISE] and case.ratings.filter(excluded=False).exists():
         found.append("exclude_rating")
-    if case.state in OPEN_STATES and (handle or coordinate or may(actor, REPORT_IN, case)):
+    if case.state in OPEN_STATES and (handle or coordinate or allowed[REPORT_IN]):
         found.append("note")
     return list(dict.fromkeys(found))
 
