@@ -90,9 +90,11 @@ def _fast_hashing(settings):
 
 @pytest.fixture(autouse=True)
 def _own_audit_checkpoints(settings, tmp_path):
-    """Each test keeps its own checkpoint key and file (a shared file would outlive the test's database)."""
+    """Each test keeps its own checkpoint key and file, and its own federation key (a shared file would outlive
+    the test's database)."""
     settings.CUNWU = {**settings.CUNWU, "AUDIT_CHECKPOINT_KEY": str(tmp_path / "checkpoint.key"),
-                      "AUDIT_CHECKPOINTS": str(tmp_path / "checkpoints.jsonl")}
+                      "AUDIT_CHECKPOINTS": str(tmp_path / "checkpoints.jsonl"),
+                      "FEDERATION_KEY": str(tmp_path / "federation.key")}
 
 
 @pytest.fixture

@@ -83,6 +83,7 @@ REGISTRY: dict[str, Route] = {
     "burden/forms/<int:entry_id>/define/": Route("listed_form"),
     "cases/": LIST, "cases/new/": LIST, "cases/dispatch/": LIST, "cases/rates/": REGION, "cases/command/": REGION,
     "cases/public/<str:code>/": P,
+    "national/": P,  # the nation's figures from the provinces' reports: counts only (test_federation.py)
     "cases/<str:number>/": Route("case"), "cases/<str:number>/act/<str:action>/": Route("case", {"action": "take"}),
     "cases/<str:number>/receipt/": Route("case"),
     "cases/<str:number>/files/<int:attachment_id>/": Route("attachment"),
@@ -195,6 +196,8 @@ REGISTRY: dict[str, Route] = {
     "api/v1/certificates/issued/<serial>": Route("certificate"),
     "api/v1/certificates/issued/<serial>/pdf": Route("certificate"),
     "api/v1/certificates/issued/<serial>/revoke": Route("certificate"),
+    # a province's report is authenticated by its signature, not by an account (test_federation.py)
+    "api/v1/federation/reports": P, "api/v1/federation/national": P, "api/v1/federation/key": P,
     "api/v1/certificates/verify": P, "api/v1/certificates/keys": P, "api/v1/certificates/figures": REGION,
     "api/v1/legal/consultations": LIST, "api/v1/legal/consultations/<consultation_id>": Route("consultation"),
     "api/v1/legal/consultations/<consultation_id>/answer": Route("consultation"),

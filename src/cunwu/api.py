@@ -115,6 +115,7 @@ from cunwu.burden.api import router as burden_router  # noqa: E402
 from cunwu.cases.api import router as cases_router  # noqa: E402
 from cunwu.certificates.api import router as certificates_router  # noqa: E402
 from cunwu.directory.api import router as directory_router  # noqa: E402
+from cunwu.federation.api import router as federation_router  # noqa: E402
 from cunwu.households.api import router as households_router  # noqa: E402
 from cunwu.legal.api import router as legal_router  # noqa: E402
 from cunwu.notices.api import router as notices_router  # noqa: E402
@@ -129,4 +130,5 @@ api.add_router("/", cases_router)
 api.add_router("/", households_router)
 api.add_router("/certificates", certificates_router)
 api.add_router("/legal", legal_router)
+api.add_router("/federation", federation_router)
 api.add_router("/", notices_router)

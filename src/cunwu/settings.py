@@ -4,7 +4,8 @@ Everything a deployment changes comes from the environment:
 DATABASE_URL (default: embedded SQLite under var/), CUNWU_REPLICA_URL and CUNWU_DB_POOL (PostgreSQL: a streaming
 replica for figures, a connection pool), REDIS_URL (optional: cache, queue and rate counters in Redis),
 CUNWU_SECRET_KEY, CUNWU_DATA_KEYS, CUNWU_DEBUG,
-CUNWU_ALLOWED_HOSTS, CUNWU_TOTP_REQUIRED, CUNWU_VAR_DIR.
+CUNWU_ALLOWED_HOSTS, CUNWU_TOTP_REQUIRED, CUNWU_VAR_DIR, and a province's national reports: CUNWU_PROVINCE,
+CUNWU_NATIONAL_URL, CUNWU_FEDERATION_KEY.
 """
 
 import json
@@ -60,6 +61,7 @@ INSTALLED_APPS = [
     "cunwu.legal",
     "cunwu.notices",
     "cunwu.open311",
+    "cunwu.federation",
     "cunwu.web",
     "huey.contrib.djhuey",
 ]
@@ -248,6 +250,11 @@ CUNWU: dict[str, Any] = {
     "ATTACHMENT_MAX_COUNT": 10,
     # Signed checkpoints of the audit chain, outside the database (docs/security.md): the private key's file and
     # the append-only file of checkpoints. Production keeps both off the database server.
+    # A province's deployment reports its daily tallies, signed, to the national instance (docs/deployment.md):
+    # which province it serves, where the national instance is, and the file with its signing key.
+    "PROVINCE": os.environ.get("CUNWU_PROVINCE", ""),
+    "NATIONAL_URL": os.environ.get("CUNWU_NATIONAL_URL", ""),
+    "FEDERATION_KEY": os.environ.get("CUNWU_FEDERATION_KEY", str(VAR_DIR / "federation.key")),
     "AUDIT_CHECKPOINT_KEY": os.environ.get("CUNWU_AUDIT_CHECKPOINT_KEY", str(VAR_DIR / "audit-checkpoint.key")),
     "AUDIT_CHECKPOINTS": os.environ.get("CUNWU_AUDIT_CHECKPOINTS", str(VAR_DIR / "audit-checkpoints.jsonl")),
     # API tokens expire after this many days unless made for fewer (at most 366).

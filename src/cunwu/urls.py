@@ -20,6 +20,7 @@ urlpatterns = [
     path("legal/", include("cunwu.legal.urls")),
     path("open311/v2/", include("cunwu.open311.urls")),
     path("partners/", include("cunwu.partners.urls")),
+    path("national/", include("cunwu.federation.urls")),
     path("partners/<int:partner_id>/orders/", open311_views.orders, name="partner_orders"),
     path("partners/<int:partner_id>/orders/results.<str:fmt>", open311_views.order_results,
          name="partner_order_results"),

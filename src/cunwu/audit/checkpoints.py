@@ -21,10 +21,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from django.conf import settings
 from django.utils import timezone
+
+from cunwu import keyfiles
 
 from .models import AuditEntry, AuditHead
 
@@ -38,21 +39,11 @@ def _log_path() -> Path:
 
 
 def private_key() -> Ed25519PrivateKey:
-    path = _key_path()
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        key = Ed25519PrivateKey.generate()
-        raw = key.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
-                                serialization.NoEncryption())
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as out:
-            out.write(base64.b64encode(raw).decode())
-    return Ed25519PrivateKey.from_private_bytes(base64.b64decode(path.read_text().strip()))
+    return keyfiles.private_key(_key_path())
 
 
 def public_key_text() -> str:
-    raw = private_key().public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    return base64.b64encode(raw).decode()
+    return keyfiles.public_text(private_key())
 
 
 def _message(seq: int, digest: str, at: str) -> bytes:

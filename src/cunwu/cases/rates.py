@@ -161,6 +161,28 @@ def region_rates(region: Region, start: dt.date, end: dt.date) -> Rates:
     return _with_waiting(_case_rates(region.code, region.name, row), _waiting(region.code, start, end).get("", (0, 0)))
 
 
+REPORTED_COUNTS = (*TALLY_COUNTS, "n_late", "n_pending")  # a day's counts as a province reports them
+
+
+def county_day_counts(province_code: str, day: dt.date) -> dict[str, dict[str, int]]:
+    """{county code: {count: n}} of the cases the province's counties received on `day`: the daily tallies, and
+    the cases nobody has taken charge of yet (late: past the response limit; pending: inside it), so that rates
+    made from these counts are the province's own (`from_counts`). Counts only: no case, name or number."""
+    rows = (CaseTally.objects.filter(span="d", day=day, county_code__startswith=province_code)
+            .values("county_code").annotate(**{name: Coalesce(Sum(name), 0) for name in TALLY_COUNTS}).order_by())
+    out = {row.pop("county_code"): {**row, "n_late": 0, "n_pending": 0} for row in rows}
+    waiting = _waiting(province_code, day, day, by="county_code")
+    for county, (late, pending) in waiting.items():
+        counts = out.setdefault(county, {**dict.fromkeys(TALLY_COUNTS, 0), "n_late": 0, "n_pending": 0})
+        counts["n_late"], counts["n_pending"] = late, pending
+    return out
+
+
+def from_counts(key: str, name: str, counts: dict) -> Rates:
+    """Rates from counts in the shape `county_day_counts` gives (summed over days or places)."""
+    return _with_waiting(_case_rates(key, name, counts), (counts.get("n_late", 0), counts.get("n_pending", 0)))
+
+
 # --- the daily tallies -----------------------------------------------------------------------------------------
 
 
