@@ -4,13 +4,15 @@ for a few seconds each, alternating: GET /api/v1/regions/<county> (the trivial e
 POST /api/v1/cases (a demand through the whole service layer: checks, numbering, tallies, audit, notifications
 queued), each with an Idempotency-Key of its own. Prints requests per second and latency, and intake as a share of
 the trivial endpoint; the figures of each kind are the better of two rounds, so that a noisy second on a shared
-machine does not decide.
+machine does not decide. Then the village's other write actions on the cases just taken in, one round each:
+take, note and resolve (POST /api/v1/cases/N/actions/…), each beside the same trivial endpoint.
 
 Expects part 1 to have run first (the regions are in the database).
 """
 
 from __future__ import annotations
 
+import collections
 import http.client
 import json
 import os
@@ -70,10 +72,13 @@ def _serve(port: int) -> subprocess.Popen:
 
 
 def _load(port: int, request, seconds: float) -> tuple[int, list[float], int]:
-    """CLIENTS threads sending `request(connection)` for `seconds`; (answers, latencies in ms, failures)."""
-    stop = time.monotonic() + seconds
+    """CLIENTS threads sending `request(connection)` for `seconds` (or until it answers None: no work left);
+    (answers a second, latencies in ms, failures)."""
+    started_at = time.monotonic()
+    stop = started_at + seconds
     latencies: list[float] = []
     failures = [0]
+    ended = [started_at]
     lock = threading.Lock()
 
     def client():
@@ -87,6 +92,8 @@ def _load(port: int, request, seconds: float) -> tuple[int, list[float], int]:
                 connection.close()
                 connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
                 status = 0
+            if status is None:
+                break
             if status in (200, 201):
                 mine.append((time.perf_counter() - started) * 1000)
             else:
@@ -94,17 +101,19 @@ def _load(port: int, request, seconds: float) -> tuple[int, list[float], int]:
                     failures[0] += 1
         with lock:
             latencies.extend(mine)
+            ended[0] = max(ended[0], time.monotonic())
 
     threads = [threading.Thread(target=client) for _ in range(CLIENTS)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    return len(latencies), latencies, failures[0]
+    return len(latencies) / max(min(seconds, ended[0] - started_at), 1e-3), latencies, failures[0]
 
 
-def requests_for(token: str):
-    """The two requests, each a function of a kept-alive connection returning the status."""
+def requests_for(token: str, made: collections.deque | None = None):
+    """The two requests, each a function of a kept-alive connection returning the status; the numbers of the
+    cases taken in are appended to `made`."""
     county = VILLAGE[:6]
 
     def trivial(connection):
@@ -121,10 +130,34 @@ def requests_for(token: str):
             "Authorization": f"Bearer {token}", "Content-Type": "application/json",
             "Idempotency-Key": uuid.uuid4().hex})
         answer = connection.getresponse()
-        answer.read()
+        body = answer.read()
+        if answer.status == 201 and made is not None:
+            made.append(json.loads(body)["number"])
         return answer.status
 
     return trivial, intake
+
+
+def action_request(token: str, action: str, numbers: collections.deque, then: collections.deque | None = None,
+                   **payload):
+    """POST /api/v1/cases/N/actions/ACTION for each number taken from `numbers` (None when none is left), the
+    number passed on to `then`."""
+    body = json.dumps(payload, ensure_ascii=False).encode()
+
+    def act(connection):
+        try:
+            number = numbers.popleft()
+        except IndexError:
+            return None
+        connection.request("POST", f"/api/v1/cases/{number}/actions/{action}", body=body, headers={
+            "Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+        answer = connection.getresponse()
+        answer.read()
+        if answer.status == 200 and then is not None:
+            then.append(number)
+        return answer.status
+
+    return act
 
 
 def best_of(port: int, named: dict, rounds: int = 2) -> dict:
@@ -132,8 +165,7 @@ def best_of(port: int, named: dict, rounds: int = 2) -> dict:
     best: dict[str, tuple[float, list[float], int]] = {}
     for _round in range(rounds):
         for name, request in named.items():
-            done, latencies, failed = _load(port, request, SECONDS)
-            rate = done / SECONDS
+            rate, latencies, failed = _load(port, request, SECONDS)
             if name not in best or rate > best[name][0]:
                 best[name] = (rate, latencies, failed)
     return best
@@ -146,12 +178,21 @@ def line(label: str, figures: tuple) -> str:
 
 
 def main():
-    trivial, intake = requests_for(_token())
+    token = _token()
+    made: collections.deque = collections.deque()
+    trivial, intake = requests_for(token, made)
     port = _port()
     server = _serve(port)
+    taken: collections.deque = collections.deque()
+    noted: collections.deque = collections.deque()
     try:
         _load(port, trivial, 1.0)  # warm every worker and thread
         best = best_of(port, {"trivial": trivial, "intake": intake})
+        # the other write actions of the village, each on the cases just taken in, one round each
+        for name, request in (("take", action_request(token, "take", made, taken)),
+                              ("note", action_request(token, "note", taken, noted, note="已联系电力所")),
+                              ("resolve", action_request(token, "resolve", noted, result="路灯已修好"))):
+            best[name] = _load(port, request, SECONDS)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
@@ -160,7 +201,11 @@ def main():
     print(f"\n== intake over HTTP ({db.vendor}, cunwu serve, {CLIENTS} clients, best of 2 rounds of {SECONDS:.0f} s) ==")
     print(line("GET /api/v1/regions/<county>", best["trivial"]))
     print(line("POST /api/v1/cases", best["intake"]))
+    for name in ("take", "note", "resolve"):
+        print(line(f"POST /api/v1/cases/N/actions/{name}", best[name]))
     print(f"intake / trivial: {best['intake'][0] / best['trivial'][0]:.2f}  (target >= 0.50)")
+    print("actions / trivial: " + ", ".join(f"{name} {best[name][0] / best['trivial'][0]:.2f}"
+                                            for name in ("take", "note", "resolve")))
 
 
 if __name__ == "__main__":

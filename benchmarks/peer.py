@@ -87,9 +87,9 @@ def main():
         for _round in range(2):
             for name, port, request in (("intake", ours, intake), ("create", theirs, peer_create),
                                         ("trivial", ours, trivial), ("peer trivial", theirs, peer_trivial)):
-                done, latencies, failed = _load(port, request, SECONDS)
-                if name not in best or done / SECONDS > best[name][0]:
-                    best[name] = (done / SECONDS, latencies, failed)
+                rate, latencies, failed = _load(port, request, SECONDS)
+                if name not in best or rate > best[name][0]:
+                    best[name] = (rate, latencies, failed)
     finally:
         for server in servers:
             os.killpg(server.pid, signal.SIGTERM)

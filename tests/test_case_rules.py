@@ -96,6 +96,8 @@ def test_random_actions_never_break_the_rules(lishu, data):  # noqa: F811
     assert services.get_case(lishu["villager"], case.number)  # the applicant can always find it
     assert rates.tally_differences() == [], "the daily tallies behind the rates follow every change"
     final = Case.objects.get(pk=case.pk)
-    for who in WHO:  # what a page offers, decided in memory, is what the database decides, for everyone
-        assert permissions.grants(lishu[who], ALL_ACTIONS, final) == {
-            action: permissions.grant_for(lishu[who], action, final) for action in ALL_ACTIONS}, who
+    for who in WHO:  # what is decided on the row in memory is what the database decides, for everyone
+        asked = {action: permissions.grant_for(lishu[who], action, final) for action in ALL_ACTIONS}
+        assert permissions.grants(lishu[who], ALL_ACTIONS, final) == asked, who
+        assert {action: permissions.grant_for(lishu[who], action, final, locked=True)
+                for action in ALL_ACTIONS} == asked, who

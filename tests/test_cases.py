@@ -482,3 +482,21 @@ def test_tallies_add_up_to_the_cases_for_any_period(lishu):
                 rates._waiting(county.code, first, end).get("", (0, 0)))
             assert summed == counted, (first, end)
             assert summed.received == sum(1 for d in ages if first <= today - dt.timedelta(days=d) <= end)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_each_action_locks_the_case_in_a_transaction_of_its_own(regions_loaded):
+    """Outside the transaction a test wraps around itself (as in production): every action runs in its own, which
+    holds the case's row lock (a service without one is refused on both databases, not only on PostgreSQL)."""
+    seed.seed_jilin(Actor.console())
+    staff = actor(person("village_staff", VILLAGE_A1))
+    case, _made = services.submit(staff, services.CaseInput(
+        village=VILLAGE_A1, kind="demand", title="路灯不亮", description="村口路灯三天没亮", channel="counter",
+        applicant_name="王某", consent="当面同意"))
+    services.take(staff, case.number)
+    services.add_note(staff, case.number, "已联系电力所")
+    services.resolve(staff, case.number, "已修好")
+    rated = services.rate_for(staff, case.number, 5, "in_person")
+    assert rated.grade == 5 and rated.ratings.get().given == "in_person"
+    with pytest.raises(RuntimeError, match="transaction"):
+        services._load(staff, case.number, "view")  # the guard itself

@@ -27,7 +27,7 @@ SKIP = re.compile(r"^/(api/|static/|media/|speech/|accounts/sign-out|i18n/)|\.(p
 LIMIT = 200  # a guard against a walk that never ends; no person reaches this many kinds of page
 # The public pages, which the visitor's walk covers; the others walk what is theirs.
 PUBLIC = re.compile(r"^/(village/|regions/|notices/village/|legal/village/|certificates/village/|cases/public/|"
-                    r"certificates/v/|terminal/)")
+                    r"certificates/v/|terminal/|national/)")
 
 
 def _shape(url: str) -> str:
@@ -115,7 +115,8 @@ def _look(page, url: str, name: str, index: int) -> tuple[list[str], list[str] |
 def _walk(page, origin: str, name: str) -> tuple[int, list[str]]:
     """Breadth first from the home page, every address of a new shape looked at (each must answer 200); the
     number of pages and what was found on them."""
-    queue, seen, found, pages = [origin + "/"], set(), [], 0
+    starts = [origin + "/", origin + "/national/"] if name == "visitor" else [origin + "/"]  # (typed, not linked)
+    queue, seen, found, pages = starts, set(), [], 0
     while queue and pages < LIMIT:
         url = queue.pop(0)
         shape = _shape(url)

@@ -197,7 +197,7 @@ REGISTRY: dict[str, Route] = {
     "api/v1/certificates/issued/<serial>/pdf": Route("certificate"),
     "api/v1/certificates/issued/<serial>/revoke": Route("certificate"),
     # a province's report is authenticated by its signature, not by an account (test_federation.py)
-    "api/v1/federation/reports": P, "api/v1/federation/national": P, "api/v1/federation/key": P,
+    "api/v1/federation/reports": P, "api/v1/federation/national": P,
     "api/v1/certificates/verify": P, "api/v1/certificates/keys": P, "api/v1/certificates/figures": REGION,
     "api/v1/legal/consultations": LIST, "api/v1/legal/consultations/<consultation_id>": Route("consultation"),
     "api/v1/legal/consultations/<consultation_id>/answer": Route("consultation"),

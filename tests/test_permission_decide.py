@@ -69,5 +69,12 @@ def test_what_only_the_database_can_tell_is_left_to_it(lishu):  # noqa: F811
     assert decide(case, Q(village__name="x")) is None  # a join
     assert decide(case, Q(title__gte="路灯")) is None  # an order of text the collation decides
     assert decide(Case.objects.only("pk").get(pk=case.pk), Q(village_id=case.village_id)) is None  # not loaded
+    assert decide(case, Q(state__in="new")) is None  # a string is Django's to read, not one value
+    assert decide(case, ~Q(state__in=[])) is None  # an empty IN is Django's to rewrite
+    assert decide(case, Q(state__in=(s for s in ["new"]))) is None
+    # the shapes the case rules take are decided here, without the database
     assert decide(case, Q(village_id=case.village_id)) is True
     assert decide(case, ~Q(applicant_id=None)) is True and decide(case, Q(applicant_id=None)) is False
+    assert decide(case, Q(applicant_id=case.applicant_id) | Q(applicant_phone_index="x")) is True
+    assert decide(case, Q(county_code__gte="220300", county_code__lt="220400")) is True
+    assert decide(case, Q(township_code="220381100")) is False

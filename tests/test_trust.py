@@ -157,6 +157,15 @@ def test_a_lone_surrogate_in_json_is_refused_and_nothing_is_written(client):
 
 
 @pytest.mark.django_db
+def test_json_nested_beyond_any_reader_is_refused_not_a_server_error(client):
+    client.force_login(person("village_staff", VILLAGE_A1))
+    for path in ("/api/v1/cases", "/api/v1/federation/reports"):  # signed in, and a public endpoint
+        answer = client.post(path, "[" * 200000 + "]" * 200000, content_type="application/json",
+                             HTTP_ACCEPT_LANGUAGE="zh-hans")
+        assert answer.status_code == 400 and "嵌套过深" in answer.json()["detail"], path
+
+
+@pytest.mark.django_db
 def test_pages_and_files_of_a_signed_in_person_are_never_stored(client):
     from cunwu.audit.context import Actor
     from cunwu.cases import services

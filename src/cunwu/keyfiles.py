@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import binascii
 import os
+import secrets
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
@@ -14,18 +15,24 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 def private_key(path: Path) -> Ed25519PrivateKey:
     """The key in `path`, made there (readable by its owner only) the first time it is asked for."""
-    if not path.exists():
+    if not path.exists():  # written whole beside it, then linked into place: never seen half written
         path.parent.mkdir(parents=True, exist_ok=True)
         key = Ed25519PrivateKey.generate()
         raw = key.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
                                 serialization.NoEncryption())
+        draft = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:  # another process made it first: use theirs
-            pass
-        else:
             with os.fdopen(fd, "w") as out:
                 out.write(base64.b64encode(raw).decode())
+                out.flush()
+                os.fsync(out.fileno())
+            try:
+                os.link(draft, path)
+            except FileExistsError:  # another process made it first: use theirs
+                pass
+        finally:
+            draft.unlink(missing_ok=True)
     return Ed25519PrivateKey.from_private_bytes(base64.b64decode(path.read_text().strip()))
 
 

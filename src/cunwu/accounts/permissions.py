@@ -113,26 +113,33 @@ def restrict(queryset: QuerySet, actor, action: str = VIEW, own: bool = True) ->
     return queryset.filter(combined) if combined is not None else queryset.none()
 
 
-def grant_for(actor, action: str, obj: Model):
-    """The assignment (or SELF, or True for the system) under which `actor` may do `action` to `obj`, or None."""
+def grant_for(actor, action: str, obj: Model, locked: bool = False):
+    """The assignment (or SELF, or True for the system) under which `actor` may do `action` to `obj`, or None.
+    `locked`: `obj` was just read with its row locked (inside the caller's transaction), so a rule on its own
+    columns is decided on its values (`decide`) instead of being asked of the database again."""
     if isinstance(actor, Actor) and actor.system:
         return True
     user = _user(actor)
     policy = _policy(type(obj))
     base = type(obj)._default_manager.filter(pk=obj.pk)
+
+    def holds(q: Q) -> bool:
+        decided = decide(obj, q) if locked else None
+        return base.filter(q).exists() if decided is None else decided
+
     if policy.public is not None:
         public = policy.public(action)
-        if public is not None and base.filter(public).exists():
+        if public is not None and holds(public):
             return SELF
     if user is None or not user.is_active:
         return None
     if policy.own is not None:
         own = policy.own(user, action)
-        if own is not None and base.filter(own).exists():
+        if own is not None and holds(own):
             return SELF
     for assignment in assignments_of(user):
         q = policy.q_for(user, assignment, action)
-        if q is not None and base.filter(q).exists():
+        if q is not None and holds(q):
             return assignment
     return None
 
@@ -190,7 +197,7 @@ def decide(obj: Model, q: Q) -> bool | None:
     or digit strings such as region codes), AND, OR and NOT; None when only the database can tell (a join, a
     subquery, an expression, a column not loaded). A lookup on a NULL column is false, negated or not: under a
     NOT, Django adds "IS NOT NULL" to it, and elsewhere SQL's unknown excludes the row as false does."""
-    if q.connector not in (Q.AND, Q.OR):
+    if q.connector not in (Q.AND, Q.OR) or not _plain_manager(type(obj)):
         return None
     results = []
     for child in q.children:
@@ -201,6 +208,17 @@ def decide(obj: Model, q: Q) -> bool | None:
         results.append(result)
     outcome = all(results) if q.connector == Q.AND else any(results)
     return not outcome if q.negated else outcome
+
+
+_PLAIN: dict[type, bool] = {}
+
+
+def _plain_manager(model: type[Model]) -> bool:
+    """Whether the model's default manager shows every row (a manager that filters some out is the database's to
+    apply, as `grant_for` does)."""
+    if model not in _PLAIN:
+        _PLAIN[model] = not model._default_manager.get_queryset().query.where
+    return _PLAIN[model]
 
 
 def _lookup_truth(obj: Model, name: str, value):
@@ -224,7 +242,9 @@ def _lookup_truth(obj: Model, name: str, value):
         return (mine is None) == bool(value) if isinstance(value, bool) else None
     if lookup not in (*_COMPARE, "in"):
         return None
-    given = list(value) if lookup == "in" and isinstance(value, (list, tuple, set, frozenset)) else [value]
+    if lookup == "in" and not isinstance(value, (list, tuple, set, frozenset)):
+        return None  # a string, a generator, a query: Django's to read
+    given = list(value) if lookup == "in" else [value]
     if not given:
         return None  # an empty IN is Django's to rewrite (never true, and its NOT always true)
     if any(v is None or hasattr(v, "resolve_expression") for v in given):
@@ -256,12 +276,13 @@ def get_or_404(queryset: QuerySet, actor, action: str = VIEW, **lookup):
     return found
 
 
-def require(actor: Actor, action: str, obj: Model, message: str = "") -> Actor:
-    """Return the actor bound to the assignment that allows `action` on `obj`; else Forbidden or NotFound."""
-    grant = grant_for(actor, action, obj)
+def require(actor: Actor, action: str, obj: Model, message: str = "", locked: bool = False) -> Actor:
+    """Return the actor bound to the assignment that allows `action` on `obj`; else Forbidden or NotFound.
+    `locked`: as for `grant_for`."""
+    grant = grant_for(actor, action, obj, locked)
     if grant is None:
         _audit_denial(actor, action, type(obj), {"pk": obj.pk})
-        if action != VIEW and can(actor, VIEW, obj):
+        if action != VIEW and grant_for(actor, VIEW, obj, locked) is not None:
             raise Forbidden(message)
         raise NotFound
     if grant is True or grant is SELF:

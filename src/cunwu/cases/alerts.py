@@ -70,8 +70,10 @@ def responsible(case) -> tuple[list[User], str]:
     return list(people.values()), Role.DEPARTMENT_OFFICER
 
 
-def new_case(case) -> None:
-    _tell(village_staff(case), case, "case_new", "new", Role.VILLAGE_STAFF, due=case.respond_by)
+def new_case(case, people: list[User] | None = None) -> None:
+    """The village's staff (`people`: as read by the caller before its write transaction)."""
+    _tell(village_staff(case) if people is None else people, case, "case_new", "new", Role.VILLAGE_STAFF,
+          due=case.respond_by)
 
 
 def transferred(case) -> None:
@@ -94,9 +96,9 @@ def handed_over(case, successor: User) -> None:
     _tell([successor], case, "case_handed_over", f"handover:{case.version}", role, due=case.due_at)
 
 
-def to_township(case) -> None:
-    _tell(township_officers(case), case, "case_escalated", f"township:{case.version}", Role.TOWNSHIP_OFFICER,
-          due=case.stage_due_at)
+def to_township(case, people: list[User] | None = None) -> None:
+    _tell(township_officers(case) if people is None else people, case, "case_escalated", f"township:{case.version}",
+          Role.TOWNSHIP_OFFICER, due=case.stage_due_at)
 
 
 def dispatched(case, rows) -> None:

@@ -254,11 +254,13 @@ def act(request, number: str, action: str, payload: ActionIn):
     department_return, respond, rate, rate_for (staff record the rating of an applicant without an account),
     callback, exclude_rating, withdraw."""
     actor = Actor.from_request(request, "api")
-    services.get_case(actor, number)  # out of scope: 404 before anything else
-    handler = ACTIONS.get(action)
+    services.get_case(actor, number)  # out of scope: 404 before anything else (and the denial audited, outside
+    handler = ACTIONS.get(action)      # the action's transaction, which a refusal rolls back)
     if handler is None:
         raise ValidationError({"action": [_("There is no such action: %(a)s") % {"a": action}]})
-    handler(actor, number, payload)
+    case = handler(actor, number, payload)
+    if isinstance(case, Case) and case.number == number and services.may(actor, "view", case, as_written=True):
+        return detail(actor, case)  # answered with the case as the action left it, not read back
     return detail(actor, services.get_case(actor, number))
 
 

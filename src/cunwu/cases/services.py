@@ -142,6 +142,11 @@ def _villager_assignment(user, village_code: str):
     return None
 
 
+def home_village(actor: Actor) -> str:
+    """The village the caller works or lives in (their first assignment at a village), or ""."""
+    return next((a.region_id for a in permissions.assignments_of(actor.user) if len(a.region_id) == 12), "")
+
+
 def villages_for_intake(actor: Actor, q: str, limit: int = 30) -> list[Region]:
     """The villages whose name holds `q` where the actor may take a request in (their intake assignments' areas),
     to choose the one a request is for."""
@@ -350,6 +355,7 @@ class _Prepared:
     acting: Actor
     uploads: list
     correction: tuple | None  # (resident, phone): a phone corrected at intake, to write into the record
+    told: list  # who is told of it (read before the write transaction, which holds SQLite's one writer)
 
 
 def _prepare(actor: Actor, data: CaseInput, scoped_key: str) -> _Prepared:
@@ -501,7 +507,8 @@ def _prepare(actor: Actor, data: CaseInput, scoped_key: str) -> _Prepared:
         case.escalation_reason = clean_text(data.to_township, "to_township", 4000)
         case.stage_due_at = clock.deadline(now, _limit("dispatch", case.urgency), village.code)
     _schedule(case)
-    return _Prepared(case, actor, acting, checked, correction)
+    told = alerts.township_officers(case) if case.stage == Stage.TOWNSHIP else alerts.village_staff(case)
+    return _Prepared(case, actor, acting, checked, correction, told)
 
 
 def _write(prepared: _Prepared) -> Case:
@@ -522,10 +529,10 @@ def _write(prepared: _Prepared) -> Case:
                    detail={"kind": case.kind, "channel": case.channel})
     if case.stage == Stage.TOWNSHIP:  # straight to the township: its officers are told, not the village's staff
         events = [event, _event(case, acting, Action.ESCALATED, case.escalation_reason, detail={"at_intake": True})]
-        alerts.to_township(case)
+        alerts.to_township(case, prepared.told)
     else:
         events = [event]
-        alerts.new_case(case)
+        alerts.new_case(case, prepared.told)
     alerts.applicant(case, "case_received")
     case.written = {"events": events, "attachments": stored}  # so that an answer need not read them back
     return case
@@ -656,9 +663,15 @@ def _event(case: Case, actor: Actor, action: str, note: str = "", detail: dict |
 
 def _load(actor: Actor, number: str, action: str, expected_version: int | None = None,
           message: str = "") -> tuple[Case, Actor]:
-    case = get_case(actor, number)
-    acting = permissions.require(actor, action, case, message or _("This is not yours to do on this case."))
-    locked = Case.objects.select_for_update().select_related("village").get(pk=case.pk)
+    # The case's row locked first (its village's row is only read), then the rules decided on it as locked, with
+    # no second read: a case out of the actor's sight answers NotFound as one that does not exist.
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("a case action runs inside transaction.atomic (its row is locked until it ends)")
+    locked = Case.objects.select_for_update(of=("self",)).select_related("village").filter(number=number).first()
+    if locked is None:
+        raise permissions.NotFound
+    acting = permissions.require(actor, action, locked, message or _("This is not yours to do on this case."),
+                                 locked=True)
     if expected_version is not None and locked.version != expected_version:
         raise Conflict
     return locked, acting
@@ -1181,6 +1194,7 @@ def rate(actor: Actor, number: str, grade: int, comment: str = "", expected_vers
     return _rated(case, acting, grade, comment)
 
 
+@transaction.atomic
 def rate_for(actor: Actor, number: str, grade: int, given: str, comment: str = "",
              expected_version: int | None = None) -> Case:
     """The village staff record the rating of an applicant who has no account to rate with (taken in at the

@@ -109,8 +109,7 @@ def bulk_dispatch(request):
 def _village_for_intake(request, actor: Actor) -> Region | None:
     code = request.GET.get("village") or request.POST.get("village") or ""
     if not code:
-        villages = [a.region_id for a in permissions.assignments_of(request.user) if len(a.region_id) == 12]
-        code = villages[0] if villages else ""
+        code = services.home_village(actor)
     return Region.objects.filter(code=code, level=5).first() if code else None
 
 

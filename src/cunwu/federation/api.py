@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.http import HttpResponse
 from ninja import Router, Schema, Status
 
 from cunwu.audit.context import client_ip
@@ -74,13 +73,8 @@ def take_report(request):
 @router.get("/national", response=NationalOut, auth=None,
             summary="Each province's rates and the nation's over a period, from the provinces' reports (public)")
 def national(request, start: dt.date | None = None, end: dt.date | None = None):
-    figures = services.national(*services.period(start, end))
+    figures = services.national(start, end)
     return {"start": figures.start, "end": figures.end, "days": (figures.end - figures.start).days + 1,
             "provinces": [{**f.rates.as_dict(), "days_reported": f.days, "last_day": f.last_day}
                           for f in figures.provinces],
             "total": figures.total.as_dict()}
-
-
-@router.get("/key", auth=None, summary="This province's public key for its national reports (public)")
-def key(request):
-    return HttpResponse(services.public_key() + "\n", content_type="text/plain; charset=utf-8")

@@ -55,6 +55,7 @@ class Sent(models.Model):
     generated_at = models.DateTimeField()
     sent_at = models.DateTimeField()
     accepted = models.BooleanField(default=False)
+    digest = models.CharField(max_length=64, blank=True)  # of the counts taken: a day is sent again when they move
     answer = models.CharField(max_length=300, blank=True)
 
     def __str__(self) -> str:

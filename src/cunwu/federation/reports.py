@@ -68,14 +68,14 @@ def read(body: bytes) -> Received:
                 or not isinstance(signature, str):
             raise ValueError
         inner = json.loads(text)
-    except (UnicodeDecodeError, ValueError, KeyError, TypeError):
+    except (UnicodeDecodeError, ValueError, KeyError, TypeError, RecursionError):
         raise Refused(400, _("This is not a report: send {\"report\": …, \"signature\": …} as made by "
                              "`cunwu federation report`.")) from None
     if not isinstance(inner, dict) or set(inner) != KEYS or inner["format"] != FORMAT:
         raise Refused(400, _("A report has exactly format, province, day, generated_at and counties, in format "
                              "%(format)s: tallies only, never anything about a person.") % {"format": FORMAT})
     province = inner["province"]
-    if not isinstance(province, str) or not re.fullmatch(r"[1-9]\d", province):
+    if not isinstance(province, str) or not re.fullmatch(r"[1-9][0-9]", province):
         raise Refused(400, _("The province is its two-digit division code."))
     try:
         day = dt.date.fromisoformat(inner["day"])
@@ -86,7 +86,7 @@ def read(body: bytes) -> Received:
         raise Refused(400, _("The day is YYYY-MM-DD and generated_at a moment with its offset from UTC.")) from None
     counties = inner["counties"]
     if not isinstance(counties, dict) or not all(
-            isinstance(code, str) and re.fullmatch(r"\d{6}", code) and code.startswith(province)
+            isinstance(code, str) and re.fullmatch(r"[0-9]{6}", code) and code.startswith(province)
             and isinstance(counts, dict) and set(counts) == set(REPORTED_COUNTS)
             and all(type(n) is int and 0 <= n <= MAX_COUNT for n in counts.values())
             for code, counts in counties.items()):

@@ -4,6 +4,8 @@ instance registers provinces, takes their reports and adds them up. Only tallies
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -26,8 +28,7 @@ from cunwu.regions.models import Region
 from . import reports
 from .models import Province, Report, Sent
 
-SEND_DAYS = 7  # a day's figures keep moving while its cases are answered: the last week is reported every night
-CATCH_UP_DAYS = 90  # and days the national instance did not take, up to this far back
+CATCH_UP_DAYS = 90  # a day is reported again while its figures move, or until taken, up to this far back
 FUTURE_SLACK = dt.timedelta(minutes=10)  # clocks of two machines
 
 
@@ -146,21 +147,31 @@ class National:
     total: rates.Rates
 
 
+EARLIEST = dt.date(2000, 1, 1)
+LONGEST = 366  # days in one period: a year's figures at most (a year is 12 periods of a month, or one of 366 days)
+
+
 def period(start: dt.date | None, end: dt.date | None) -> tuple[dt.date, dt.date]:
     """The period asked, by default the 30 days up to yesterday (the last day a province has reported)."""
-    end = end or timezone.localdate() - dt.timedelta(days=1)
-    return start or end - dt.timedelta(days=29), end
-
-
-def national(start: dt.date, end: dt.date) -> National:
-    """Each registered province's rates over [start, end], added up from its daily reports, and the nation's."""
+    today = timezone.localdate()
+    end = end or today - dt.timedelta(days=1)
+    if not EARLIEST <= end <= today or (start is not None and not EARLIEST <= start <= today):
+        raise ValidationError({"start": _("Days from %(first)s to today.") % {"first": EARLIEST.isoformat()}})
+    start = start or max(EARLIEST, end - dt.timedelta(days=29))
     if end < start:
         raise ValidationError({"end": _("The period ends on or after its first day.")})
-    if (end - start).days > 3660:
-        raise ValidationError({"start": _("A period is at most ten years.")})
+    if (end - start).days >= LONGEST:
+        raise ValidationError({"start": _("A period is at most %(n)d days.") % {"n": LONGEST}})
+    return start, end
+
+
+def national(start: dt.date | None, end: dt.date | None) -> National:
+    """Each registered province's rates over [start, end] (as `period` gives it), added up from its daily
+    reports, and the nation's: the provinces registered now, whose reports are still accepted."""
+    start, end = period(start, end)
     sums: dict[int, dict] = {}
     days: dict[int, int] = {}
-    for province_id, totals in Report.objects.filter(day__gte=start, day__lte=end).values_list(
+    for province_id, totals in Report.objects.filter(day__gte=start, day__lte=end, province__active=True).values_list(
             "province_id", "totals").iterator(chunk_size=2000):
         into = sums.setdefault(province_id, dict.fromkeys(rates.REPORTED_COUNTS, 0))
         for name in rates.REPORTED_COUNTS:
@@ -179,45 +190,55 @@ def national(start: dt.date, end: dt.date) -> National:
 
 def report(day: dt.date, province: str = "") -> str:
     """The signed report of `day` for this instance's province, as sent."""
-    return _signed(_own_province(province), day, timezone.now())
+    code = _own_province(province)
+    return _signed(code, day, rates.county_day_counts(code, day), timezone.now())
 
 
-def _signed(code: str, day: dt.date, now: dt.datetime) -> str:
+def _signed(code: str, day: dt.date, counts: dict, now: dt.datetime) -> str:
     if day >= timezone.localdate(now):
         raise ValidationError({"day": _("A day is reported once it has ended.")})
-    return reports.make(code, day, now, rates.county_day_counts(code, day), signing_key())
+    return reports.make(code, day, now, counts, signing_key())
 
 
-def days_to_send(today: dt.date, days: int = SEND_DAYS) -> list[dt.date]:
-    """The last `days` days before today, and earlier days (within CATCH_UP_DAYS) the national instance has not
-    taken since this instance first reported."""
-    recent = [today - dt.timedelta(days=n) for n in range(days, 0, -1)]
-    first = Sent.objects.order_by("day").values_list("day", flat=True).first()
-    if first is None:
-        return recent
-    since = max(first, today - dt.timedelta(days=CATCH_UP_DAYS))
-    taken = set(Sent.objects.filter(day__gte=since, accepted=True).values_list("day", flat=True))
-    missed = [since + dt.timedelta(days=n) for n in range((recent[0] - since).days) if
-              since + dt.timedelta(days=n) not in taken]
-    return missed + recent
+def _digest(counts: dict) -> str:
+    return hashlib.sha256(json.dumps(counts, sort_keys=True).encode()).hexdigest()
 
 
-def send(actor: Actor, url: str = "", province: str = "", days: int = SEND_DAYS) -> list[Sent]:
-    """Send the reports `days_to_send` names to the national instance at `url` (CUNWU_NATIONAL_URL by default);
-    each day's answer is kept, so a day not taken is sent again next time."""
+def due(code: str, today: dt.date, always: int = 1) -> list[tuple[dt.date, dict, str]]:
+    """The days to report, each with its counts and their digest: the last `always` days whatever they hold, and
+    every earlier day within CATCH_UP_DAYS whose counts are not those the national instance last took (a day's
+    figures move while its requests are answered, rated or left late; a day it never took, because it was down
+    or the network was cut)."""
+    first = today - dt.timedelta(days=CATCH_UP_DAYS)
+    taken = dict(Sent.objects.filter(day__gte=first, accepted=True).values_list("day", "digest"))
+    found = []
+    for back in range(CATCH_UP_DAYS, 0, -1):
+        day = today - dt.timedelta(days=back)
+        counts = rates.county_day_counts(code, day)
+        digest = _digest(counts)
+        if back <= always or (taken.get(day) != digest and (counts or day in taken)):
+            found.append((day, counts, digest))
+    return found
+
+
+def send(actor: Actor, url: str = "", province: str = "", always: int = 1) -> list[Sent]:
+    """Send the reports `due` names to the national instance at `url` (CUNWU_NATIONAL_URL by default); each
+    day's answer is kept, so a day not taken, or changed since, is sent again next time."""
     base = (url or settings.CUNWU["NATIONAL_URL"] or "").strip().rstrip("/")
     if not base.startswith(("http://", "https://")):
         raise ValidationError({"url": _("Say where the national instance is (CUNWU_NATIONAL_URL or --to), an "
                                         "http(s) address.")})
-    if not 1 <= days <= CATCH_UP_DAYS:
+    if not 1 <= always <= CATCH_UP_DAYS:
         raise ValidationError({"days": _("Send between 1 and %(n)d days.") % {"n": CATCH_UP_DAYS}})
     code = _own_province(province)
     done = []
-    for day in days_to_send(timezone.localdate(), days):
+    for day, counts, digest in due(code, timezone.localdate(), always):
         generated_at = timezone.now().replace(microsecond=0)
-        accepted, answer = _post(f"{base}/api/v1/federation/reports", _signed(code, day, generated_at).encode())
+        accepted, answer = _post(f"{base}/api/v1/federation/reports",
+                                 _signed(code, day, counts, generated_at).encode())
         sent, _created = Sent.objects.update_or_create(day=day, defaults={
-            "generated_at": generated_at, "sent_at": timezone.now(), "accepted": accepted, "answer": answer[:300]})
+            "generated_at": generated_at, "sent_at": timezone.now(), "accepted": accepted,
+            "digest": digest if accepted else "", "answer": answer[:300]})
         done.append(sent)
     record(actor, "federation.reports_sent", region_code=code, detail={
         "to": base, "days": [s.day.isoformat() for s in done], "accepted": sum(s.accepted for s in done)})

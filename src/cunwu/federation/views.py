@@ -19,14 +19,12 @@ def _day(text: str | None) -> dt.date | None:
 
 def national(request):
     """Public, like a place's rates: counts only, never names."""
-    start, end = services.period(_day(request.GET.get("start")), _day(request.GET.get("end")))
     problem = ""
     try:
-        figures = services.national(start, end)
+        figures = services.national(_day(request.GET.get("start")), _day(request.GET.get("end")))
     except ValidationError as exc:
         problem = " ".join(exc.messages)
-        start, end = services.period(None, None)
-        figures = services.national(start, end)
+        figures = services.national(None, None)
     days = (figures.end - figures.start).days + 1
     rows = [(f, f.rates.as_dict(), days - f.days) for f in figures.provinces]
     return render(request, "federation/national.html", {

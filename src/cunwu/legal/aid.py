@@ -25,6 +25,7 @@ from cunwu.accounts import permissions, personal_data
 from cunwu.accounts.models import Assignment, User
 from cunwu.accounts.permissions import CHANGE, MANAGE, VIEW
 from cunwu.accounts.roles import Role
+from cunwu.accounts.services import holders
 from cunwu.audit.context import Actor
 from cunwu.audit.services import record
 from cunwu.cases import clock
@@ -128,9 +129,7 @@ purposes.register("aid_closed", gettext_lazy("Legal aid %(n)s is closed: %(o)s")
 
 
 def _bureau_officers(county_code: str) -> list[User]:
-    ids = Assignment.objects.active().filter(role=Role.DEPARTMENT_OFFICER, region_id=county_code,
-                                             department__kind="justice").values_list("user_id", flat=True)
-    return list(User.objects.filter(pk__in=ids, is_active=True))
+    return holders(Role.DEPARTMENT_OFFICER, region_id=county_code, department__kind="justice")
 
 
 def _tell_bureau(application: AidApplication, urgent: bool) -> None:

@@ -54,6 +54,13 @@ purposes.register("legal_answered", gettext_lazy("Your legal question has been a
                                                  "village portal."))
 
 
+def chain_villages(actor: Actor) -> list[str]:
+    """The villages where the caller serves in the village's legal chain (its staff, mediators, legal adviser):
+    where they may start a file for a villager."""
+    return [a.region_id for a in permissions.assignments_of(actor.user)
+            if a.role in (Role.VILLAGE_STAFF, Role.MEDIATOR, Role.LEGAL_ADVISER) and len(a.region_id) == 12]
+
+
 def _region(code: str, levels: tuple[int, ...], field: str = "village") -> Region:
     found = Region.objects.filter(code=(code or "").strip(), active=True, level__in=levels).first()
     if found is None:

@@ -20,8 +20,9 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from cunwu.accounts.models import Assignment, User
+from cunwu.accounts.models import User
 from cunwu.accounts.roles import Role
+from cunwu.accounts.services import holders
 from cunwu.notify import services as notify
 
 from .collaboration import running as collaborations
@@ -31,9 +32,7 @@ WARN_SHARE = 0.75
 
 
 def _bureau(county_code: str) -> list[User]:
-    ids = Assignment.objects.active().filter(role=Role.DEPARTMENT_OFFICER, region_id=county_code,
-                                             department__kind="justice").values_list("user_id", flat=True)
-    return list(User.objects.filter(pk__in=ids, is_active=True))
+    return holders(Role.DEPARTMENT_OFFICER, region_id=county_code, department__kind="justice")
 
 
 def _level(start: dt.datetime, due: dt.datetime, now: dt.datetime) -> int:

@@ -63,8 +63,7 @@ def files(request):
     """The legal-aid and mediation files the user may read, and (for the village's chain) those they may only
     know exist."""
     actor = Actor.from_request(request)
-    villages = [a.region_id for a in permissions.assignments_of(actor.user)
-                if a.role in (Role.VILLAGE_STAFF, Role.MEDIATOR, Role.LEGAL_ADVISER) and len(a.region_id) == 12]
+    villages = services.chain_villages(actor)
     return render(request, "legal/files.html", {
         "aid": aid.applications(actor)[:200], "mediations": mediation.cases(actor)[:200],
         "aid_tracked": aid.tracked(actor)[:200], "mediations_tracked": mediation.tracked(actor)[:200],

@@ -128,7 +128,8 @@ class RefuseUnstorableTextMiddleware:
     escape) is refused with a message in the caller's language before any view runs: the API answers 422 in its
     own shape, a page 400. The API reads any body as JSON whatever its declared type, so every API body but a
     multipart one is read as JSON here; an API's multipart body is left to the API (reading it as a form here
-    would use up the stream the API reads). Uploaded files are not read."""
+    would use up the stream the API reads). Uploaded files are not read. A JSON body nested too deeply for any
+    reader is refused here (400) for every path."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -146,6 +147,12 @@ class RefuseUnstorableTextMiddleware:
                     bad = unstorable(json.loads(request.body or b"null"))
                 except ValueError:
                     pass  # the API answers a body it cannot read itself
+                except RecursionError:  # arrays within arrays thousands deep: no reader gets further
+                    from django.http import JsonResponse
+                    from django.utils.translation import gettext as _
+
+                    message = _("The request is nested too deeply to read.")
+                    return JsonResponse({"detail": message, "errors": {"body": [message]}}, status=400)
             elif form and not api:
                 bad = any(unstorable(k) or unstorable(v) for k, values in request.POST.lists() for v in values)
         if bad:

@@ -16,8 +16,8 @@ def _day(text: str) -> dt.date:
 
 class Command(BaseCommand):
     help = ("The nation as a federation of provinces (docs/deployment.md). On a province's instance: `key` prints "
-            "the public key to register nationally, `report` prints a day's signed report, `send` sends the recent "
-            "days to the national instance. On the national instance: `register` accepts a province's key, "
+            "the public key to register nationally, `report` prints a day's signed report, `send` sends the days "
+            "that changed or were not taken to the national instance. On the national instance: `register` accepts a province's key, "
             "`national` prints each province's rates over a period.")
 
     def add_arguments(self, parser):
@@ -26,10 +26,11 @@ class Command(BaseCommand):
         report = sub.add_parser("report", help="print the signed report of one day")
         report.add_argument("--day", required=True)
         report.add_argument("--province", default="", help="default: CUNWU_PROVINCE")
-        send = sub.add_parser("send", help="send the last days' reports (and days not yet taken)")
+        send = sub.add_parser("send", help="send the days that changed or were not taken")
         send.add_argument("--to", default="", help="the national instance's address (default: CUNWU_NATIONAL_URL)")
         send.add_argument("--province", default="", help="default: CUNWU_PROVINCE")
-        send.add_argument("--days", type=int, default=services.SEND_DAYS)
+        send.add_argument("--days", type=int, default=1, help="the last N days whatever they hold (default 1), "
+                          "beside every day of the last 90 that changed since taken or was never taken")
         register = sub.add_parser("register", help="accept a province's reports signed by its key")
         register.add_argument("code", help="the province's two-digit code")
         register.add_argument("--key", required=True, help="its public key, as `cunwu federation key` prints it")
@@ -52,9 +53,8 @@ class Command(BaseCommand):
                 province = services.register(Actor.console(), options["code"], options["key"], options["name"])
                 self.stdout.write(f"province {province.code} {province.name} registered")
             else:
-                start, end = services.period(_day(options["start"]) if options["start"] else None,
-                                             _day(options["end"]) if options["end"] else None)
-                figures = services.national(start, end)
+                figures = services.national(_day(options["start"]) if options["start"] else None,
+                                            _day(options["end"]) if options["end"] else None)
                 self.stdout.write(f"{figures.start} to {figures.end}")
                 for f in [*figures.provinces, None]:
                     rates = f.rates if f else figures.total
