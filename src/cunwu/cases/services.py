@@ -524,16 +524,18 @@ def _write(prepared: _Prepared) -> Case:
     case.save()
     rates.count_case(case, new=True)
     stored = _store(case, prepared.uploads, case.submitted_by)
-    via = _("on behalf of the applicant") if case.proxy_staff_id else ""
-    event = _event(case, acting, Action.SUBMITTED, " ".join(p for p in [case.get_channel_display(), via] if p),
-                   detail={"kind": case.kind, "channel": case.channel})
     if case.stage == Stage.TOWNSHIP:  # straight to the township: its officers are told, not the village's staff
-        events = [event, _event(case, acting, Action.ESCALATED, case.escalation_reason, detail={"at_intake": True})]
         alerts.to_township(case, prepared.told)
     else:
-        events = [event]
         alerts.new_case(case, prepared.told)
     alerts.applicant(case, "case_received")
+    # Recorded last: from its first record to the commit, the transaction holds the audit chain's head, which
+    # every write of the platform takes in turn (PostgreSQL).
+    via = _("on behalf of the applicant") if case.proxy_staff_id else ""
+    events = [_event(case, acting, Action.SUBMITTED, " ".join(p for p in [case.get_channel_display(), via] if p),
+                     detail={"kind": case.kind, "channel": case.channel})]
+    if case.stage == Stage.TOWNSHIP:
+        events.append(_event(case, acting, Action.ESCALATED, case.escalation_reason, detail={"at_intake": True}))
     case.written = {"events": events, "attachments": stored}  # so that an answer need not read them back
     return case
 
