@@ -51,12 +51,15 @@ def _combine(qs, connector):
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_decided_in_memory_as_the_database_decides(lishu, data):  # noqa: F811
-    case = demand(lishu["villager"])
-    if data.draw(st.booleans()):  # a case nobody has an account for and that was never rated: NULL columns
-        Case.objects.filter(pk=case.pk).update(applicant=None, grade=None)
-    else:
-        Case.objects.filter(pk=case.pk).update(grade=data.draw(st.sampled_from([1, 3, 5])))
-    case = Case.objects.get(pk=case.pk)
+    # a case nobody has an account for and that was never rated (NULL columns), or a rated one: each made once
+    variant = data.draw(st.sampled_from([None, 1, 3, 5]))
+    made = lishu.setdefault("made", {})
+    if variant not in made:
+        case = demand(lishu["villager"])
+        Case.objects.filter(pk=case.pk).update(
+            **({"applicant": None, "grade": None} if variant is None else {"grade": variant}))
+        made[variant] = Case.objects.get(pk=case.pk)
+    case = made[variant]
     q = data.draw(_tree(case))
     decided = decide(case, q)
     if decided is not None:
