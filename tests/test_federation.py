@@ -122,6 +122,9 @@ def test_the_national_instance_keeps_only_what_the_provinces_key_signed(lishu): 
         "a count beside the known ones": (_resigned(body, lambda r: r["counties"]["220322"].update(names=1)), 400),
         "a county of another province": (_resigned(body, lambda r: r.update(
             counties={"210102": r["counties"]["220322"]})), 400),
+        "more satisfied than rated": (_resigned(body, lambda r: r["counties"]["220322"].update(
+            n_satisfied=9, n_rated=1)), 400),
+        "a day before 2000": (_resigned(body, lambda r: r.update(day="1999-12-31")), 400),
         "a negative count": (_resigned(body, lambda r: r["counties"]["220322"].update(n_received=-1)), 400),
         "a day not yet ended": (_resigned(body, lambda r: r.update(day=timezone.localdate().isoformat())), 400),
         "made in the future": (_resigned(body, lambda r: r.update(
@@ -139,6 +142,16 @@ def test_the_national_instance_keeps_only_what_the_provinces_key_signed(lishu): 
     assert "签名" in _post(tampered).json()["detail"]  # said in the user's language
     assert not Report.objects.exists(), "nothing refused was kept"
     assert _post(body).status_code == 201
+
+
+@pytest.mark.django_db
+def test_one_address_sending_report_after_report_is_turned_away(lishu, settings):  # noqa: F811
+    settings.CUNWU = {**settings.CUNWU, "FEDERATION_REPORTS_PER_MINUTE": 3}
+    _received_yesterday(lishu)
+    _register_self()
+    body = services.report(yesterday(), "22")
+    assert [_post(body).status_code for _ in range(4)] == [201, 200, 200, 429]
+    assert "一分钟" in _post(body).json()["detail"] and Report.objects.count() == 1
 
 
 @pytest.mark.django_db

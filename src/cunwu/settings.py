@@ -242,6 +242,8 @@ CUNWU: dict[str, Any] = {
     "NOTICE_DUE": {"affairs": "quarter", "finances": "month"},
     "NOTICE_DAYS": 30,
     "NOTICE_MIN_DAYS": 7,
+    # Reports a national instance takes a minute from one address (a province catching up sends up to 90 at once).
+    "FEDERATION_REPORTS_PER_MINUTE": int(os.environ.get("CUNWU_FEDERATION_REPORTS_PER_MINUTE", 300)),
     "VERIFICATIONS_PER_MINUTE": int(os.environ.get("CUNWU_VERIFICATIONS_PER_MINUTE", 30)),  # per client address,
     # on the public certificate verification page and API.
     # Where the public verification page lives, printed in certificates' QR codes ("" : the address the request came

@@ -57,7 +57,7 @@ class RefusedOut(Schema):
 
 
 @router.post("/reports", response={200: TakenOut, 201: TakenOut, 400: RefusedOut, 403: RefusedOut,
-                                   409: RefusedOut, 503: RefusedOut}, auth=None,
+                                   409: RefusedOut, 429: RefusedOut, 503: RefusedOut}, auth=None,
              summary="A province's signed report of one day (its instance sends it; see docs/deployment.md)")
 def take_report(request):
     try:

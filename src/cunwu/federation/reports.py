@@ -92,6 +92,9 @@ def read(body: bytes) -> Received:
             for code, counts in counties.items()):
         raise Refused(400, _("Counties are the province's six-digit county codes, each with exactly the counts "
                              "%(counts)s as whole numbers from 0.") % {"counts": ", ".join(REPORTED_COUNTS)})
+    if any(c["n_responded_ok"] > c["n_response_judged"] or c["n_satisfied"] > c["n_rated"] for c in counties.values()):
+        raise Refused(400, _("A part is never more than its whole: responded on time within those judged, satisfied "
+                             "within those rated."))
     return Received(province, day, generated_at, counties, text, signature)
 
 

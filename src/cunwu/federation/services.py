@@ -94,6 +94,10 @@ class Taken:
 def receive(body: bytes, source: str = "") -> Taken:
     """Take a province's signed report (reports.Refused otherwise, with nothing kept). A report older than the
     one kept for its day is refused; the same one again changes nothing; a newer one replaces it."""
+    from cunwu.accounts import throttle
+
+    if not throttle.allowed("federation-report", source, settings.CUNWU["FEDERATION_REPORTS_PER_MINUTE"], 60):
+        raise reports.Refused(429, _("Too many reports from this address: send the rest in a minute."))
     received = reports.read(body)
     province = Province.objects.filter(code=received.province, active=True).first()
     if province is None:
@@ -103,6 +107,8 @@ def receive(body: bytes, source: str = "") -> Taken:
     now = timezone.now()
     if received.generated_at > now + FUTURE_SLACK or received.day >= timezone.localdate(received.generated_at):
         raise reports.Refused(400, _("A report cannot be made before its day ends, nor in the future."))
+    if received.day < EARLIEST:
+        raise reports.Refused(400, _("Days from %(first)s to today.") % {"first": EARLIEST.isoformat()})
     totals = {name: sum(c[name] for c in received.counties.values()) for name in rates.REPORTED_COUNTS}
     fields = {"generated_at": received.generated_at, "received_at": now, "counties": received.counties,
               "totals": totals, "text": received.text, "signature": received.signature}
