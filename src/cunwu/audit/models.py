@@ -50,3 +50,22 @@ class AuditHead(models.Model):
 
     def __str__(self) -> str:
         return f"head at {self.seq}"
+
+
+class AuditArchive(models.Model):
+    """A month of the audit log detached for archive (PostgreSQL): the chain is verified from the entry after
+    `last_seq`, whose predecessor's hash is `last_hash`. Entries at or before `last_seq` still in the database
+    (a clock a moment behind at a month's turn) are kept, not verified."""
+
+    month = models.DateField(unique=True)
+    table = models.CharField(max_length=63)
+    rows = models.BigIntegerField()
+    last_seq = models.BigIntegerField()
+    last_hash = models.CharField(max_length=64)
+    detached_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["month"]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} to #{self.last_seq}"

@@ -14,7 +14,7 @@ from django.dispatch import Signal
 from django.utils import timezone
 
 from .context import Actor
-from .models import AuditEntry, AuditHead
+from .models import AuditArchive, AuditEntry, AuditHead
 
 GENESIS = "0" * 64
 # Sent after each entry is written, inside the caller's transaction: what other systems are told of (partners'
@@ -129,6 +129,19 @@ def _head() -> tuple[int, str]:
     return row[0], row[1]
 
 
+ARCHIVED = "audit.archived"
+
+
+def mark_archived(actor: Actor, month: dt.date, table: str, rows: int, last_seq: int, last_hash: str) -> AuditArchive:
+    """Note that a month of the log left the database (its partition detached): verification starts after it.
+    The note is an entry of the chain too, so a note slipped in by hand is found out."""
+    archive = AuditArchive.objects.create(month=month, table=table, rows=rows, last_seq=last_seq,
+                                          last_hash=last_hash, detached_at=timezone.now())
+    record(actor, ARCHIVED, archive, detail={"month": month.isoformat(), "table": table, "rows": rows,
+                                             "last_seq": last_seq, "last_hash": last_hash})
+    return archive
+
+
 @dataclass
 class Verification:
     ok: bool
@@ -137,28 +150,44 @@ class Verification:
     reason: str = ""
 
 
+def _unsound(entry: AuditEntry) -> str:
+    """Why an entry's own hash does not hold, or ""."""
+    try:
+        altered = _digest(entry) != entry.hash
+    except LookupError:
+        return f"entry #{entry.seq} was made with audit key {entry.key_id!r}, which is no longer configured"
+    return f"entry #{entry.seq} was altered" if altered else ""
+
+
 def verify() -> Verification:
-    """Walk the whole chain; report the first entry that was edited, inserted, reordered or removed."""
-    expected_seq = 1
-    prev = GENESIS
+    """Walk the whole chain; report the first entry that was edited, inserted, reordered or removed. Months
+    detached for archive (`AuditArchive`) are not in the database: the walk starts after the last of them."""
+    archived = AuditArchive.objects.order_by("-last_seq").first()
+    start = archived.last_seq if archived else 0
+    if archived and not AuditEntry.objects.filter(
+            action=ARCHIVED, seq__gt=start, detail__last_seq=start, detail__last_hash=archived.last_hash).exists():
+        return Verification(False, 0, start, f"the archive of entries to #{start} has no entry of its own after them")
+    for entry in AuditEntry.objects.filter(seq__lte=start).iterator(chunk_size=5000):  # a clock a moment behind
+        bad = _unsound(entry)
+        if bad:
+            return Verification(False, 0, entry.seq, bad)
+    expected_seq = start + 1
+    prev = archived.last_hash if archived else GENESIS
     checked = 0
-    for entry in AuditEntry.objects.order_by("seq").iterator(chunk_size=5000):
+    for entry in AuditEntry.objects.filter(seq__gt=start).order_by("seq").iterator(chunk_size=5000):
         if entry.seq != expected_seq:
             return Verification(False, checked, expected_seq, f"entry #{expected_seq} is missing")
         if entry.prev_hash != prev:
             return Verification(False, checked, entry.seq, f"entry #{entry.seq} does not follow entry #{entry.seq - 1}")
-        try:
-            altered = _digest(entry) != entry.hash
-        except LookupError:
-            return Verification(False, checked, entry.seq, f"entry #{entry.seq} was made with audit key "
-                                                           f"{entry.key_id!r}, which is no longer configured")
-        if altered:
-            return Verification(False, checked, entry.seq, f"entry #{entry.seq} was altered")
+        bad = _unsound(entry)
+        if bad:
+            return Verification(False, checked, entry.seq, bad)
         prev = entry.hash
         expected_seq += 1
         checked += 1
     head = AuditHead.objects.filter(pk=1).first()
     head_seq, head_hash = (head.seq, head.hash) if head else (0, GENESIS)
-    if head_seq != checked or head_hash != prev:
-        return Verification(False, checked, checked + 1, f"entries after #{checked} were removed (head says #{head_seq})")
+    if head_seq != start + checked or head_hash != prev:
+        return Verification(False, checked, start + checked + 1,
+                            f"entries after #{start + checked} were removed (head says #{head_seq})")
     return Verification(True, checked)

@@ -32,3 +32,15 @@ def refresh_query_statistics():
         with connection.cursor() as cursor:
             cursor.execute("PRAGMA analysis_limit=1000")
             cursor.execute("ANALYZE")
+
+
+@db_periodic_task(crontab(minute="25", hour="2"))
+@lock_task("partitions-ahead")
+def partitions_ahead():
+    """On PostgreSQL, this month's and the next three months' partitions of case events, notifications and the
+    audit log, made ahead every night: never at write time."""
+    from cunwu.audit.context import Actor
+
+    from . import archive
+
+    return archive.ensure_ahead(Actor.worker())

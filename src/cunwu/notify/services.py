@@ -17,7 +17,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -47,6 +47,18 @@ def tell(users: Iterable[User], kind: str, event_key: str, ref: str, *, due: dt.
     people = {u.pk: u for u in users if u is not None and u.is_active}
     if not people:
         return 0
+    with transaction.atomic(savepoint=False):  # within the caller's transaction when there is one
+        return _tell(people, kind, event_key, ref, due=due, link=link, region_code=region_code, role=role,
+                     urgent=urgent, extra=extra, region_of=region_of)
+
+
+def _tell(people: dict, kind: str, event_key: str, ref: str, *, due, link, region_code, role, urgent, extra,
+          region_of) -> int:
+    if connection.vendor == "postgresql":
+        # The notifications table is partitioned by month there, so its uniqueness of (person, event) includes
+        # the time and no longer stops a second copy: two processes telling of one event wait for each other here.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", ["tell:" + event_key])
     now = timezone.now()
     already = set(Notification.objects.filter(event_key=event_key, recipient_id__in=list(people))
                   .values_list("recipient_id", flat=True))

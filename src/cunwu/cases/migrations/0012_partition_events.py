@@ -1,0 +1,20 @@
+"""On PostgreSQL, case events are partitioned by month (cunwu.pgpartitions); SQLite keeps a plain table."""
+
+from django.db import migrations
+
+TABLE = "cases_caseevent"
+
+
+def partition(apps, schema_editor):
+    from django.utils import timezone
+
+    from cunwu import pgpartitions
+
+    if schema_editor.connection.vendor == "postgresql":
+        pgpartitions.partition(schema_editor.connection, TABLE, pgpartitions.TABLES[TABLE], timezone.localdate())
+
+
+class Migration(migrations.Migration):
+    dependencies = [("cases", "0011_case_matter_kind")]
+
+    operations = [migrations.RunPython(partition, migrations.RunPython.noop, elidable=False)]

@@ -1,0 +1,229 @@
+"""Monthly partitions of case events, notifications and the audit log (PostgreSQL): made by the migration with
+their rows, the coming months made ahead by the worker, a stray month moved out of the default partition, one
+telling of an event however many processes tell it, and old months detached for archive with the audit chain
+still verifiable."""
+
+import datetime as dt
+import os
+import threading
+import time
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone, translation
+
+from cunwu import pgpartitions
+from cunwu.accounts.permissions import Forbidden
+from cunwu.audit import checkpoints, guard
+from cunwu.audit.context import Actor
+from cunwu.audit.models import AuditArchive, AuditEntry
+from cunwu.audit.services import record, verify
+from cunwu.cases import archive, services, tasks
+from cunwu.cases.models import Case, CaseEvent
+from cunwu.notify import services as notify
+from cunwu.notify.models import Notification
+
+from .conftest import run
+from .helpers import VILLAGE_A1, Clock, actor, at, person
+
+ON_POSTGRES = os.environ.get("DATABASE_URL", "").startswith("postgres")
+postgres_only = pytest.mark.skipif(not ON_POSTGRES, reason="partitions are PostgreSQL's")
+
+
+@pytest.fixture(autouse=True)
+def _language():
+    yield
+    translation.deactivate()
+
+
+def _where(model, pk) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT tableoid::regclass::text FROM {model._meta.db_table} WHERE id = %s", [pk])
+        return cursor.fetchone()[0]
+
+
+def _months_ago(n: int) -> dt.datetime:
+    month = pgpartitions.add_months(pgpartitions.first_of(timezone.localdate()), -n)
+    return at(month.year, month.month, 10, 10, 0)
+
+
+def _demand(villager, when, monkeypatch) -> Case:
+    """A request taken in at `when`: its audit entries carry that time; its first event is written with it
+    (an event's time is the model's default, which the clock does not reach)."""
+    Clock(monkeypatch, when)
+    data = services.CaseInput(village=VILLAGE_A1, kind="demand", title="村道塌陷", description="三组路口塌了一个坑")
+    case = services.submit(villager, data)[0]
+    CaseEvent.objects.filter(case=case).update(at=when)
+    return case
+
+
+@postgres_only
+@pytest.mark.django_db
+def test_the_three_tables_are_partitioned_by_month_and_rows_land_in_their_month():
+    this_month = pgpartitions.first_of(timezone.localdate())
+    with connection.cursor() as cursor:
+        for table in pgpartitions.TABLES:
+            assert pgpartitions.is_partitioned(cursor, table)
+            months = [p.month for p in pgpartitions.parts(cursor, table)]
+            assert months[-1] is None  # the default partition
+            assert [pgpartitions.add_months(this_month, i) for i in range(4)] == [m for m in months[:-1]
+                                                                                 if m >= this_month]
+    entry = record(Actor.console(), "test.now")
+    staff = person("village_staff", VILLAGE_A1)
+    told = notify.tell([staff], "case_new", "partition-test:1", "ref")
+    assert told == 1 and entry.pk > 0
+    assert _where(AuditEntry, entry.pk) == pgpartitions.part_name("audit_auditentry", this_month)
+    note = Notification.objects.get(event_key="partition-test:1")
+    assert _where(Notification, note.pk) == pgpartitions.part_name("notify_notification", this_month)
+    assert verify().ok
+
+
+@postgres_only
+@pytest.mark.django_db
+def test_a_month_without_a_partition_is_caught_and_moved_to_its_own_by_the_worker(monkeypatch):
+    staff = actor(person("villager", VILLAGE_A1, phone="13904341111"))
+    later = _months_ago(-7)  # seven months ahead: no partition yet
+    case = _demand(staff, later, monkeypatch)
+    event = case.events.first()
+    assert _where(CaseEvent, event.pk) == "cases_caseevent_default"
+    audit_pks = list(AuditEntry.objects.filter(at__gte=later - dt.timedelta(minutes=1)).values_list("pk", flat=True))
+    assert audit_pks and {_where(AuditEntry, pk) for pk in audit_pks} == {"audit_auditentry_default"}
+    monkeypatch.undo()
+
+    made = tasks.partitions_ahead.call_local()
+    month = pgpartitions.first_of(later.date())
+    assert pgpartitions.part_name("cases_caseevent", month) in made
+    assert pgpartitions.part_name("audit_auditentry", month) in made
+    assert _where(CaseEvent, event.pk) == pgpartitions.part_name("cases_caseevent", month)
+    assert {_where(AuditEntry, pk) for pk in audit_pks} == {pgpartitions.part_name("audit_auditentry", month)}
+    assert AuditEntry.objects.filter(action="partitions.made").exists()
+    assert verify().ok  # moved, not changed
+    with pytest.raises(IntegrityError, match=guard.MESSAGE), transaction.atomic():  # and still not changeable
+        AuditEntry.objects.filter(pk=audit_pks[0]).update(actor_label="x")
+    assert tasks.partitions_ahead.call_local() == []  # nothing more to make
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_two_processes_telling_of_one_event_at_once_tell_each_person_once(regions_loaded):
+    staff = person("village_staff", VILLAGE_A1)
+    first_told = threading.Event()
+    results: dict[str, int] = {}
+
+    def first():
+        try:
+            with transaction.atomic():
+                results["first"] = notify.tell([staff], "case_new", "race:1", "ref")
+                first_told.set()
+                time.sleep(0.5)  # the second tells meanwhile
+        finally:
+            connection.close()
+
+    def second():
+        try:
+            first_told.wait(5)
+            with transaction.atomic():
+                results["second"] = notify.tell([staff], "case_new", "race:1", "ref")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(20)
+    assert results == {"first": 1, "second": 0}
+    assert Notification.objects.filter(event_key="race:1", recipient=staff).count() == 1
+
+
+@postgres_only
+@pytest.mark.django_db
+def test_old_months_are_detached_for_archive_and_the_audit_chain_still_verifies(monkeypatch, settings):
+    staff = actor(person("villager", VILLAGE_A1, phone="13904341111"))
+    old = _months_ago(9)
+    case = _demand(staff, old, monkeypatch)
+    for i in range(3):
+        record(Actor.console(), "test.old", detail={"i": i})
+    monkeypatch.undo()
+    archive.ensure_ahead(Actor.worker())
+    checkpoints.write()
+    month = pgpartitions.first_of(old.date())
+    after = pgpartitions.add_months(month, 1)
+    old_entries = AuditEntry.objects.filter(at__lt=at(after.year, after.month, 1))
+    last = old_entries.order_by("-seq").first()
+    assert last is not None and old_entries.count() >= 3
+
+    translation.activate("en")
+    with pytest.raises(Forbidden):
+        archive.detach_through(staff, month)
+    with pytest.raises(ValidationError, match="Cybersecurity Law"):
+        archive.detach_through(Actor.console(), pgpartitions.add_months(pgpartitions.first_of(timezone.localdate()),
+                                                                         -3))
+    with pytest.raises(ValidationError, match="not yet closed"):  # the case is open: its history stays whole
+        archive.detach_through(Actor.console(), month)
+    assert case.events.exists()
+
+    Case.objects.filter(pk=case.pk).update(state="closed", closed_at=timezone.now())
+    rows = old_entries.count()
+    done = archive.detach_through(Actor.console(), month)
+    assert {(m.table, m.month) for m in done} >= {("cases_caseevent", month), ("audit_auditentry", month)}
+    assert not case.events.exists()  # no longer read by the platform
+    assert not AuditEntry.objects.filter(seq=last.seq).exists()
+    with connection.cursor() as cursor:  # but kept, as a table of its own, for the operator to dump
+        cursor.execute(f'SELECT count(*) FROM "{pgpartitions.part_name("audit_auditentry", month)}"')
+        assert cursor.fetchone()[0] == rows
+    kept = AuditArchive.objects.get(month=month)
+    assert (kept.last_seq, kept.last_hash, kept.rows) == (last.seq, last.hash, rows)
+    assert verify().ok, verify().reason
+    assert checkpoints.verify().ok
+    assert "intact" in run("audit", "verify")
+
+    # a note of an archive slipped in by hand, to skip a stretch of the chain, is found out
+    skip_to = AuditEntry.objects.order_by("-seq")[1]
+    AuditArchive.objects.create(month=pgpartitions.add_months(month, 1), table="x", rows=0,
+                                last_seq=skip_to.seq, last_hash=skip_to.hash, detached_at=timezone.now())
+    assert not verify().ok and "no entry of its own" in verify().reason
+
+
+def test_partitions_are_postgresql_s_only_and_refused_plainly_elsewhere(db):
+    if ON_POSTGRES:
+        pytest.skip("the refusal is SQLite's")
+    with translation.override("en"), pytest.raises(ValidationError, match="PostgreSQL"):
+        archive.months()
+    assert archive.ensure_ahead(Actor.worker()) == []
+    with pytest.raises(Exception, match="PostgreSQL"):
+        run("partitions", "detach", "--through", "2020-01", "--lang", "en")
+
+
+@postgres_only
+@pytest.mark.django_db
+def test_a_plain_table_becomes_partitioned_with_its_rows_keys_indexes_and_triggers():
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE scratch_log (id bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY, "
+                       "at timestamptz NOT NULL, who bigint REFERENCES accounts_user(id), word varchar(20) "
+                       "CHECK (word <> ''), CONSTRAINT scratch_once UNIQUE (who, word))")
+        cursor.execute("CREATE INDEX scratch_word ON scratch_log (word) WHERE word <> 'x'")
+        cursor.execute("CREATE TRIGGER scratch_no_update BEFORE UPDATE ON scratch_log FOR EACH ROW "
+                       "EXECUTE FUNCTION audit_entry_refuse_change()")
+        cursor.execute("INSERT INTO scratch_log (at, word) VALUES (now() - interval '14 months', 'a'), "
+                       "(now(), 'b')")
+        pgpartitions.partition(connection, "scratch_log", "at", timezone.localdate())
+        assert pgpartitions.is_partitioned(cursor, "scratch_log")
+        months = [p.month for p in pgpartitions.parts(cursor, "scratch_log") if p.month]
+        assert len(months) == 14 + 1 + 3
+        cursor.execute("SELECT word FROM scratch_log ORDER BY id")
+        assert [r[0] for r in cursor.fetchall()] == ["a", "b"]
+        cursor.execute("INSERT INTO scratch_log (at, word) VALUES (now(), 'c') RETURNING id")
+        assert cursor.fetchone()[0] == 3  # the sequence goes on
+        cursor.execute("SELECT conname FROM pg_constraint WHERE conrelid = 'scratch_log'::regclass ORDER BY 1")
+        names = {r[0] for r in cursor.fetchall()}
+        assert {"scratch_log_pkey", "scratch_once"} <= names and any("check" in n for n in names)
+        cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'scratch_log'")
+        assert "scratch_word" in {r[0] for r in cursor.fetchall()}
+        with pytest.raises(Exception, match="word"), transaction.atomic():
+            cursor.execute("INSERT INTO scratch_log (at, word) VALUES (now(), '')")
+        with pytest.raises(IntegrityError, match=guard.MESSAGE), transaction.atomic():
+            cursor.execute("UPDATE scratch_log SET word = 'z'")
+        with pytest.raises(RuntimeError, match="point into it"), transaction.atomic():
+            pgpartitions.partition(connection, "cases_case", "created_at", timezone.localdate())
