@@ -36,3 +36,4 @@ CUNWU_VAR_DIR="$PWD/var/bench" DATABASE_URL="${url%/*}/cunwu_bench" .venv/bin/py
 CUNWU_VAR_DIR="$PWD/var/bench" DATABASE_URL="${url%/*}/cunwu_bench" .venv/bin/python benchmarks/portal.py
 CUNWU_VAR_DIR="$PWD/var/bench" DATABASE_URL="${url%/*}/cunwu_bench" .venv/bin/python benchmarks/households.py
 CUNWU_VAR_DIR="$PWD/var/bench" DATABASE_URL="${url%/*}/cunwu_bench" .venv/bin/python benchmarks/intake.py
+CUNWU_VAR_DIR="$PWD/var/bench" DATABASE_URL="${url%/*}/cunwu_bench" .venv/bin/python benchmarks/scale.py

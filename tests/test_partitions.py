@@ -10,12 +10,13 @@ import time
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone, translation
 
 from cunwu import pgpartitions
 from cunwu.accounts.permissions import Forbidden
 from cunwu.audit import checkpoints, guard
+from cunwu.audit import services as audit
 from cunwu.audit.context import Actor
 from cunwu.audit.models import AuditArchive, AuditEntry
 from cunwu.audit.services import record, verify
@@ -145,8 +146,10 @@ def test_old_months_are_detached_for_archive_and_the_audit_chain_still_verifies(
     case = _demand(staff, old, monkeypatch)
     for i in range(3):
         record(Actor.console(), "test.old", detail={"i": i})
+    checkpoints.write()  # signed within the month that goes: its entry will be missing, and that is expected
     monkeypatch.undo()
     archive.ensure_ahead(Actor.worker())
+    record(Actor.console(), "test.now")
     checkpoints.write()
     month = pgpartitions.first_of(old.date())
     after = pgpartitions.add_months(month, 1)
@@ -157,9 +160,10 @@ def test_old_months_are_detached_for_archive_and_the_audit_chain_still_verifies(
     translation.activate("en")
     with pytest.raises(Forbidden):
         archive.detach_through(staff, month)
-    with pytest.raises(ValidationError, match="Cybersecurity Law"):
-        archive.detach_through(Actor.console(), pgpartitions.add_months(pgpartitions.first_of(timezone.localdate()),
-                                                                         -3))
+    this_month = pgpartitions.first_of(timezone.localdate())
+    for months in (0, 3, 6):  # a month goes once its last day is six months old: seven months back at the latest
+        with pytest.raises(ValidationError, match="Cybersecurity Law"):
+            archive.detach_through(Actor.console(), pgpartitions.add_months(this_month, -months))
     with pytest.raises(ValidationError, match="not yet closed"):  # the case is open: its history stays whole
         archive.detach_through(Actor.console(), month)
     assert case.events.exists()
@@ -170,16 +174,28 @@ def test_old_months_are_detached_for_archive_and_the_audit_chain_still_verifies(
     assert {(m.table, m.month) for m in done} >= {("cases_caseevent", month), ("audit_auditentry", month)}
     assert not case.events.exists()  # no longer read by the platform
     assert not AuditEntry.objects.filter(seq=last.seq).exists()
+    archived = pgpartitions.archived_name("audit_auditentry", month)
+    assert archived in {m.partition for m in done}
     with connection.cursor() as cursor:  # but kept, as a table of its own, for the operator to dump
-        cursor.execute(f'SELECT count(*) FROM "{pgpartitions.part_name("audit_auditentry", month)}"')
+        cursor.execute(f'SELECT count(*) FROM "{archived}"')
         assert cursor.fetchone()[0] == rows
+        cursor.execute("SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND conrelid = %s::regclass",
+                       [pgpartitions.archived_name("cases_caseevent", month)])
+        assert cursor.fetchone()[0] == 0  # holding nothing the platform may delete
     kept = AuditArchive.objects.get(month=month)
     assert (kept.last_seq, kept.last_hash, kept.rows) == (last.seq, last.hash, rows)
     assert verify().ok, verify().reason
-    assert checkpoints.verify().ok
+    assert checkpoints.verify().ok, checkpoints.verify().reason
     assert "intact" in run("audit", "verify")
 
+    # a row of the archived month coming later (an import) gets a partition of that month again
+    Clock(monkeypatch, old)
+    record(Actor.console(), "test.late")
+    monkeypatch.undo()
+    assert pgpartitions.part_name("audit_auditentry", month) in archive.ensure_ahead(Actor.worker())
+
     # a note of an archive slipped in by hand, to skip a stretch of the chain, is found out
+    assert verify().ok
     skip_to = AuditEntry.objects.order_by("-seq")[1]
     AuditArchive.objects.create(month=pgpartitions.add_months(month, 1), table="x", rows=0,
                                 last_seq=skip_to.seq, last_hash=skip_to.hash, detached_at=timezone.now())
@@ -227,3 +243,61 @@ def test_a_plain_table_becomes_partitioned_with_its_rows_keys_indexes_and_trigge
             cursor.execute("UPDATE scratch_log SET word = 'z'")
         with pytest.raises(RuntimeError, match="point into it"), transaction.atomic():
             pgpartitions.partition(connection, "cases_case", "created_at", timezone.localdate())
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_making_a_partition_behind_a_long_query_gives_up_instead_of_holding_every_write(monkeypatch):
+    monkeypatch.setattr(pgpartitions, "LOCK_TIMEOUT", "300ms")
+    holding, done = threading.Event(), threading.Event()
+
+    def long_query():
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute("LOCK TABLE cases_caseevent IN ACCESS SHARE MODE")  # what a long report holds
+                holding.set()
+                done.wait(10)
+        finally:
+            connection.close()
+
+    reader = threading.Thread(target=long_query)
+    reader.start()
+    try:
+        assert holding.wait(5)
+        far = pgpartitions.add_months(pgpartitions.first_of(timezone.localdate()), 30)
+        began = time.monotonic()
+        with pytest.raises(OperationalError, match="lock timeout"):
+            archive.ensure_ahead(Actor.worker(), today=far)
+        assert time.monotonic() - began < 5
+    finally:
+        done.set()
+        reader.join(10)
+    with connection.cursor() as cursor:  # nothing was made: the next night tries again
+        assert pgpartitions.part_name("cases_caseevent", far) not in {
+            p.table for p in pgpartitions.parts(cursor, "cases_caseevent")}
+
+
+def test_a_month_may_go_once_its_last_day_is_six_months_old():
+    assert pgpartitions.kept_from(dt.date(2026, 12, 1)) == dt.date(2026, 6, 1)  # May goes, June stays
+    assert pgpartitions.kept_from(dt.date(2026, 12, 31)) == dt.date(2026, 6, 1)
+    assert pgpartitions.kept_from(dt.date(2027, 3, 15)) == dt.date(2026, 9, 1)
+
+
+@pytest.mark.django_db
+def test_an_archive_note_cannot_hide_removed_entries_from_the_signed_checkpoints():
+    """Someone holding the chain's key deletes recent entries and notes them as archived: the chain then holds
+    together, but the checkpoint signed after them names them, and a month younger than six months is never
+    archived."""
+    entries = [record(Actor.console(), "test.action", detail={"i": i}) for i in range(3)]
+    checkpoints.write()  # signed now, at the third entry
+    record(Actor.console(), "test.action", detail={"i": 3})
+    gone = entries[2]
+    with guard.lifted(connection):
+        AuditEntry.objects.filter(seq__lte=gone.seq).delete()
+    this_month = pgpartitions.first_of(timezone.localdate())
+    audit.mark_archived(Actor.console(), pgpartitions.add_months(this_month, -12), "x", 0, gone.seq, gone.hash)
+    assert verify().ok  # the chain alone cannot tell
+    result = checkpoints.verify()
+    assert not result.ok and "rewritten" in result.reason
+    audit.mark_archived(Actor.console(), pgpartitions.add_months(this_month, -1), "x", 0, gone.seq, gone.hash)
+    assert "never detached" in verify().reason and "never detached" in checkpoints.verify().reason

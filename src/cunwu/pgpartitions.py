@@ -11,8 +11,8 @@ are widened to it: the id is unique by its sequence, the audit log's sequence nu
 person is told of an event once by a lock on the event taken while telling (`notify.services.tell`). Nothing may
 point into these tables with a foreign key (`partition` refuses to convert a table something points into).
 
-Old months are detached for archive (`detach`): the month becomes a table of its own, outside the partitioned
-table, to be dumped and dropped by the operator. SQLite keeps plain tables: nothing here runs there.
+Old months are detached for archive (`detach`): the month becomes a table of its own (`…_p202401_archived`,
+without foreign keys), outside the partitioned table, to be dumped and dropped by the operator. SQLite keeps plain tables: nothing here runs there.
 
 This module issues plain DDL and knows no application; `cunwu.cases.archive` decides what may be detached.
 """
@@ -32,6 +32,8 @@ TABLES = {
     "audit_auditentry": "at",
 }
 MONTHS_AHEAD = 3
+LOCK_TIMEOUT = "5s"
+KEEP_MONTHS = 6  # the Cybersecurity Law keeps network logs six months at least (art. 21)
 _MONTH = re.compile(r"_p(\d{4})(\d{2})$")
 
 
@@ -42,8 +44,11 @@ class Part:
     rows: int | None = None
 
 
-def _q(name: str) -> str:
+def quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
+
+
+_q = quote
 
 
 def _zone() -> str:
@@ -61,6 +66,15 @@ def add_months(month: dt.date, n: int) -> dt.date:
 
 def part_name(table: str, month: dt.date) -> str:
     return f"{table}_p{month:%Y%m}"
+
+
+def archived_name(table: str, month: dt.date) -> str:
+    return f"{part_name(table, month)}_archived"
+
+
+def kept_from(today: dt.date) -> dt.date:
+    """The first month that must stay: every entry of an earlier month is at least KEEP_MONTHS months old."""
+    return add_months(first_of(today), -KEEP_MONTHS)
 
 
 def _bounds_sql(month: dt.date) -> str:
@@ -163,32 +177,55 @@ def _retarget(sql: str, old: str, table: str) -> str:
 
 def _create(cursor, table: str, month: dt.date) -> str:
     name = part_name(table, month)
-    cursor.execute(f"CREATE TABLE IF NOT EXISTS {_q(name)} PARTITION OF {_q(table)} {_bounds_sql(month)}")
+    # (not IF NOT EXISTS: a table of that name not attached is a fault to be told, not a partition)
+    cursor.execute(f"CREATE TABLE {_q(name)} PARTITION OF {_q(table)} {_bounds_sql(month)}")
     return name
 
 
-def ensure(connection, today: dt.date, ahead: int = MONTHS_AHEAD) -> list[str]:
+def _fill(cursor, table: str, column: str, wanted: list[dt.date]) -> list[str]:
+    """Partitions for the `wanted` months a table lacks, and for every month found in its default partition
+    (those rows moved to theirs)."""
+    have = {p.month for p in parts(cursor, table)}
+    stray = [m for m in _months_in(cursor, table + "_default", column) if m not in have]
+    made = _move_out_of_default(cursor, table, column, stray) if stray else []
+    have.update(stray)
+    return made + [_create(cursor, table, m) for m in wanted if m not in have]
+
+
+def _months(first: dt.date, last: dt.date) -> list[dt.date]:
+    months, month = [], first_of(first)
+    while month <= last:
+        months.append(month)
+        month = add_months(month, 1)
+    return months
+
+
+def _lock_briefly(connection, cursor) -> None:
+    # Making a partition locks its table for a moment; behind a long query it would hold every write in the
+    # queue behind it. It gives up instead, and the next night tries again (three months ahead leave time).
+    if connection.in_atomic_block:
+        cursor.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
+
+
+def cover(connection, first: dt.date, last: dt.date, tables: list[str] | None = None) -> list[str]:
+    """Partitions for every month from `first` to `last` of the partitioned tables (all, or `tables`), made before
+    rows of earlier years are loaded (an import of a county's history): a default partition would take them, but
+    moving millions of rows out of it later is far slower than routing them in."""
+    made: list[str] = []
+    with connection.cursor() as cursor:
+        _lock_briefly(connection, cursor)
+        for table in tables or list(TABLES):
+            if is_partitioned(cursor, table):
+                made += _fill(cursor, table, TABLES[table], _months(first, last))
+    return made
+
+
+def ensure(connection, today: dt.date, ahead: int = MONTHS_AHEAD, tables: list[str] | None = None) -> list[str]:
     """Make the partitions of this month and the next `ahead` months, and give every month found in a default
     partition a partition of its own, moving its rows there. Returns the partitions made."""
-    made: list[str] = []
     if connection.vendor != "postgresql":
-        return made
-    with connection.cursor() as cursor:
-        for table, column in TABLES.items():
-            if not is_partitioned(cursor, table):
-                continue
-            have = {p.month for p in parts(cursor, table)}
-            default = table + "_default"
-            stray = [m for m in _months_in(cursor, default, column) if m not in have]
-            if stray:
-                made += _move_out_of_default(cursor, table, column, stray)
-                have.update(stray)
-            month = first_of(today)
-            for _ in range(ahead + 1):
-                if month not in have:
-                    made.append(_create(cursor, table, month))
-                month = add_months(month, 1)
-    return made
+        return []
+    return cover(connection, today, add_months(first_of(today), ahead), tables)
 
 
 def _move_out_of_default(cursor, table: str, column: str, months: list[dt.date]) -> list[str]:
@@ -209,8 +246,16 @@ def _move_out_of_default(cursor, table: str, column: str, months: list[dt.date])
 
 
 def detach(connection, table: str, month: dt.date) -> str:
-    """Take one month out of its partitioned table: it stays in the database as a table of its own."""
-    name = part_name(table, month)
+    """Take one month out of its partitioned table: it stays in the database as a table of its own, renamed (so
+    that rows of that month coming later get a partition of their own again) and without foreign keys (so that
+    nothing the platform deletes is held by an archive)."""
+    name, archived = part_name(table, month), archived_name(table, month)
     with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # checks still deferred in this transaction run first
         cursor.execute(f"ALTER TABLE {_q(table)} DETACH PARTITION {_q(name)}")
-    return name
+        cursor.execute(f"ALTER TABLE {_q(name)} RENAME TO {_q(archived)}")
+        cursor.execute("SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass AND contype = 'f'",
+                       [_q(archived)])
+        for (constraint,) in cursor.fetchall():
+            cursor.execute(f"ALTER TABLE {_q(archived)} DROP CONSTRAINT {_q(constraint)}")
+    return archived

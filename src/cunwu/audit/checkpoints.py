@@ -15,6 +15,7 @@ CUNWU["AUDIT_CHECKPOINTS"] (the append-only file). An auditor who holds only the
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import json
 import os
 from dataclasses import dataclass
@@ -25,9 +26,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from django.conf import settings
 from django.utils import timezone
 
-from cunwu import keyfiles
+from cunwu import keyfiles, pgpartitions
 
 from .models import AuditArchive, AuditEntry, AuditHead
+from .services import archive_too_young
 
 
 def _key_path() -> Path:
@@ -96,9 +98,15 @@ def verify(public_key: str | None = None) -> CheckpointResult:
     head = AuditHead.objects.filter(pk=1).first()
     head_seq = head.seq if head else 0
     hashes = dict(AuditEntry.objects.filter(seq__in=[c["seq"] for c in lines]).values_list("seq", "hash"))
-    for archive in AuditArchive.objects.all():  # the last entry of each month detached for archive
-        hashes.setdefault(archive.last_seq, archive.last_hash)
-    archived_to = max([0, *AuditArchive.objects.values_list("last_seq", flat=True)])
+    archives = list(AuditArchive.objects.all())
+    archived_hash = {a.last_seq: a.last_hash for a in archives}  # the last entry of each month detached
+    young = archive_too_young()
+    if young:
+        return CheckpointResult(False, 0, young)
+    archived_to = max([0, *(a.last_seq for a in archives)])
+    # A checkpoint's entry may be missing only if the checkpoint was signed before the end of a month archived.
+    ends = [pgpartitions.add_months(a.month, 1) for a in archives]
+    archived_until = (timezone.make_aware(dt.datetime.combine(max(ends), dt.time())) if ends else None)
     for number, c in enumerate(lines, start=1):
         try:
             key.verify(base64.b64decode(c["sig"]), _message(c["seq"], c["hash"], c["at"]))
@@ -109,8 +117,13 @@ def verify(public_key: str | None = None) -> CheckpointResult:
             return CheckpointResult(False, number - 1, f"the chain ends at #{head_seq} but checkpoint {number} of "
                                                        f"{c['at']} saw it at #{c['seq']}: entries were removed "
                                                        f"or an older copy was restored")
-        if c["seq"] < archived_to and c["seq"] not in hashes:
-            continue  # its entry left the database with a month detached for archive
+        if (c["seq"] <= archived_to and c["seq"] not in hashes and archived_until
+                and dt.datetime.fromisoformat(c["at"]) < archived_until):
+            # its entry left the database with a month detached for archive (signed before that month ended)
+            if archived_hash.get(c["seq"], c["hash"]) != c["hash"]:
+                return CheckpointResult(False, number - 1, f"entry #{c['seq']} is not the one checkpoint {number} "
+                                                           f"signed at {c['at']}: the chain was rewritten")
+            continue
         if hashes.get(c["seq"]) != c["hash"]:
             return CheckpointResult(False, number - 1, f"entry #{c['seq']} is not the one checkpoint {number} "
                                                        f"signed at {c['at']}: the chain was rewritten")

@@ -13,6 +13,8 @@ from django.db import connection, transaction
 from django.dispatch import Signal
 from django.utils import timezone
 
+from cunwu import pgpartitions
+
 from .context import Actor
 from .models import AuditArchive, AuditEntry, AuditHead
 
@@ -132,6 +134,14 @@ def _head() -> tuple[int, str]:
 ARCHIVED = "audit.archived"
 
 
+def archive_too_young() -> str:
+    """Why an archive note cannot be genuine: months are detached only once six months old (or "")."""
+    kept = pgpartitions.kept_from(timezone.localdate())
+    young = AuditArchive.objects.filter(month__gte=kept).order_by("month").first()
+    return (f"the audit log of {young.month:%Y-%m} is noted as archived, but months from {kept:%Y-%m} on are never "
+            "detached") if young else ""
+
+
 def mark_archived(actor: Actor, month: dt.date, table: str, rows: int, last_seq: int, last_hash: str) -> AuditArchive:
     """Note that a month of the log left the database (its partition detached): verification starts after it.
     The note is an entry of the chain too, so a note slipped in by hand is found out."""
@@ -165,8 +175,12 @@ def verify() -> Verification:
     archived = AuditArchive.objects.order_by("-last_seq").first()
     start = archived.last_seq if archived else 0
     if archived and not AuditEntry.objects.filter(
-            action=ARCHIVED, seq__gt=start, detail__last_seq=start, detail__last_hash=archived.last_hash).exists():
+            action=ARCHIVED, seq__gt=start, detail__month=archived.month.isoformat(), detail__last_seq=start,
+            detail__last_hash=archived.last_hash).exists():
         return Verification(False, 0, start, f"the archive of entries to #{start} has no entry of its own after them")
+    young = archive_too_young()
+    if young:
+        return Verification(False, 0, start, young)
     for entry in AuditEntry.objects.filter(seq__lte=start).iterator(chunk_size=5000):  # a clock a moment behind
         bad = _unsound(entry)
         if bad:
