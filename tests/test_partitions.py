@@ -206,8 +206,10 @@ def test_partitions_are_postgresql_s_only_and_refused_plainly_elsewhere(db):
     if ON_POSTGRES:
         pytest.skip("the refusal is SQLite's")
     with translation.override("en"), pytest.raises(ValidationError, match="PostgreSQL"):
-        archive.months()
+        archive.months(Actor.console())
     assert archive.ensure_ahead(Actor.worker()) == []
+    with pytest.raises(Forbidden):  # the operator's and the worker's alone, whoever runs the command
+        archive.ensure_ahead(actor(person("village_staff", VILLAGE_A1)))
     with pytest.raises(Exception, match="PostgreSQL"):
         run("partitions", "detach", "--through", "2020-01", "--lang", "en")
 

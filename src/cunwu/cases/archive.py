@@ -44,8 +44,14 @@ def _postgres() -> None:
         raise ValidationError(_("Only a PostgreSQL database keeps its months apart: on SQLite the tables are whole."))
 
 
-def months() -> list[Month]:
+def _operator(actor: Actor) -> None:
+    if not actor.system:
+        raise permissions.Forbidden(_("Only the operator detaches months, at the console."))
+
+
+def months(actor: Actor) -> list[Month]:
     """Each partitioned table's months with their row counts (the default partition last, month None)."""
+    _operator(actor)
     _postgres()
     found = []
     with connection.cursor() as cursor:
@@ -60,6 +66,7 @@ def ensure_ahead(actor: Actor, today: dt.date | None = None) -> list[str]:
     """This month's partitions and the next three months' (the worker, every night; a no-op on SQLite). A month
     found in a default partition gets its own partition too. One short transaction per table, the audit log's
     last: a partition made locks its table until the commit."""
+    _operator(actor)
     if connection.vendor != "postgresql":
         return []
     made: list[str] = []
@@ -73,8 +80,7 @@ def ensure_ahead(actor: Actor, today: dt.date | None = None) -> list[str]:
 
 def detach_through(actor: Actor, through: dt.date, today: dt.date | None = None) -> list[Month]:
     """Detach every month up to `through` (inclusive) of each partitioned table, oldest first."""
-    if not actor.system:
-        raise permissions.Forbidden(_("Only the operator detaches months, at the console."))
+    _operator(actor)
     _postgres()
     today = today or timezone.localdate()
     through = pgpartitions.first_of(through)
