@@ -303,3 +303,37 @@ def test_an_archive_note_cannot_hide_removed_entries_from_the_signed_checkpoints
     assert not result.ok and "rewritten" in result.reason
     audit.mark_archived(Actor.console(), pgpartitions.add_months(this_month, -1), "x", 0, gone.seq, gone.hash)
     assert "never detached" in verify().reason and "never detached" in checkpoints.verify().reason
+
+
+@postgres_only
+@pytest.mark.django_db
+def test_the_locks_a_read_of_every_month_takes_are_counted_and_warned_of():
+    from unittest import mock
+
+    from cunwu.web import checks
+
+    per_read = pgpartitions.locks_per_read(connection)
+    assert set(per_read) == set(pgpartitions.TABLES)
+    with connection.cursor() as cursor:
+        months = len(pgpartitions.parts(cursor, "cases_caseevent"))
+        cursor.execute("SELECT count(*) FROM pg_indexes WHERE tablename = 'cases_caseevent'")
+        indexes = cursor.fetchone()[0]
+    assert per_read["cases_caseevent"] == 1 + months * (1 + indexes)
+    # Measured: what one read locks is what the count says (a case's events, read without a period).
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM cases_caseevent WHERE case_id = -1")
+        cursor.execute("SELECT count(*) FROM pg_locks WHERE pid = pg_backend_pid() AND relation IN "
+                       "(SELECT c.oid FROM pg_class c WHERE c.relname LIKE 'cases_caseevent%%')")
+        assert cursor.fetchone()[0] == per_read["cases_caseevent"]
+    assert pgpartitions.lock_shortfall(connection) == {}  # a new deployment's few months: nothing to say
+    assert checks.partitions_and_locks(None) == []
+    assert set(pgpartitions.lock_shortfall(connection, limit=1)) == set(pgpartitions.TABLES)
+    with mock.patch.object(pgpartitions, "lock_shortfall", return_value={"cases_caseevent": 761}):
+        (warning,) = checks.partitions_and_locks(None)
+    assert warning.id == "cunwu.W108" and "761" in warning.msg and "1024" in warning.msg
+
+
+def test_no_lock_warning_on_sqlite():
+    if ON_POSTGRES:
+        pytest.skip("SQLite's")
+    assert pgpartitions.lock_shortfall(connection) == {}

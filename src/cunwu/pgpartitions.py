@@ -259,3 +259,31 @@ def detach(connection, table: str, month: dt.date) -> str:
         for (constraint,) in cursor.fetchall():
             cursor.execute(f"ALTER TABLE {_q(archived)} DROP CONSTRAINT {_q(constraint)}")
     return archived
+
+
+def locks_per_read(connection) -> dict[str, int]:
+    """{table: the locks one read of it takes when nothing prunes its months}: the table, each partition and each
+    of its indexes (a person's notifications or a case's events, read without a period, touch every month kept)."""
+    found = {}
+    with connection.cursor() as cursor:
+        for table in TABLES:
+            if not is_partitioned(cursor, table):
+                continue
+            cursor.execute("SELECT count(*) FROM pg_index x JOIN pg_class p ON p.oid = x.indrelid "
+                           "WHERE p.relname = %s AND pg_table_is_visible(p.oid)", [table])
+            indexes = cursor.fetchone()[0]
+            found[table] = 1 + len(parts(cursor, table)) * (1 + indexes)
+    return found
+
+
+def lock_shortfall(connection, limit: int | None = None) -> dict[str, int]:
+    """The tables one read of which takes more locks than `max_locks_per_transaction` (or `limit`): as many such
+    reads at once as the server has connections would fill PostgreSQL's lock table ("out of shared memory").
+    Raise the setting, or detach old months (`cunwu partitions detach`)."""
+    if connection.vendor != "postgresql":
+        return {}
+    if limit is None:
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW max_locks_per_transaction")
+            limit = int(cursor.fetchone()[0])
+    return {table: n for table, n in locks_per_read(connection).items() if n > limit}

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 
+from cunwu import plainsql
 from cunwu.audit.context import Actor
 from cunwu.regions import codes
 
@@ -46,11 +47,28 @@ def assignments_of(user) -> list:
         return []
     cached = getattr(user, "_cunwu_assignments", None)
     if cached is None:
-        from .models import Assignment
-
-        cached = list(Assignment.objects.active().filter(user=user).select_related("region", "department"))
+        cached = _read_assignments(user.pk)
         user._cunwu_assignments = cached
     return cached
+
+
+def _read_assignments(user_id: int) -> list:
+    """`Assignment.objects.active().filter(user=…).select_related("region", "department")`, in plain SQL: every
+    signed-in request reads it (see cunwu.plainsql)."""
+    from cunwu.regions.models import Region
+
+    from .models import Assignment, Department
+
+    a, r, d = (plainsql.table(m) for m in (Assignment, Region, Department))
+    rows = plainsql.select(
+        f"SELECT {plainsql.columns(Assignment)}, {plainsql.columns(Region)}, {plainsql.columns(Department)} "  # noqa: S608
+        f"FROM {a} INNER JOIN {r} ON {a}.region_id = {r}.code LEFT OUTER JOIN {d} ON {a}.department_id = {d}.id "
+        f"WHERE {a}.active AND {a}.user_id = %s ORDER BY {a}.region_id, {a}.role", [user_id],
+        Assignment, Region, Department)
+    for assignment, region, department in rows:
+        plainsql.cache_related(assignment, "region", region)
+        plainsql.cache_related(assignment, "department", department)
+    return [assignment for assignment, _region, _department in rows]
 
 
 def forget_assignments(user) -> None:
@@ -99,18 +117,22 @@ def restrict(queryset: QuerySet, actor, action: str = VIEW, own: bool = True) ->
     requests)."""
     if isinstance(actor, Actor) and actor.system:
         return queryset
+    combined: Q | None = None
+    for part in _parts(queryset.model, actor, action, own):
+        combined = part if combined is None else combined | part
+    return queryset.filter(combined) if combined is not None else queryset.none()
+
+
+def _parts(model: type[Model], actor, action: str, own: bool = True) -> list[Q]:
+    """The filters whose union is what `actor` may do with `action` to rows of `model` (see `restrict`)."""
     user = _user(actor)
-    policy = _policy(queryset.model)
+    policy = _policy(model)
     parts = [policy.public(action)] if policy.public is not None else []
     if user is not None and user.is_active:
         parts += [policy.q_for(user, a, action) for a in assignments_of(user)]
         if own and policy.own is not None:
             parts.append(policy.own(user, action))
-    combined: Q | None = None
-    for part in parts:
-        if part is not None:
-            combined = part if combined is None else combined | part
-    return queryset.filter(combined) if combined is not None else queryset.none()
+    return [part for part in parts if part is not None]
 
 
 def grant_for(actor, action: str, obj: Model, locked: bool = False):
@@ -266,14 +288,34 @@ def _lookup_truth(obj: Model, name: str, value):
     return _COMPARE[lookup](mine, other)
 
 
-def get_or_404(queryset: QuerySet, actor, action: str = VIEW, **lookup):
-    """Fetch one object the actor may act on; anything else raises NotFound (and a denial is audited)."""
+def get_or_404(queryset: QuerySet, actor, action: str = VIEW, *, read: Callable[[], list] | None = None, **lookup):
+    """Fetch one object the actor may act on; anything else raises NotFound (and a denial is audited).
+    The row the lookup names is read alone and the rules decided on it (`decide`), as `grants` does, when it is
+    the only one and the rules allow; otherwise (or when it cannot be told in memory) the database is asked
+    with the rules, as `restrict` writes them. `read`: gives the rows `queryset.filter(**lookup)[:2]` would (in
+    plain SQL, for a hot path)."""
+    rows = read() if read is not None else list(queryset.filter(**lookup)[:2])
+    if isinstance(actor, Actor) and actor.system:
+        return rows[0] if rows else _missing()
+    if not rows:
+        raise NotFound
+    if len(rows) == 1:
+        decided = [decide(rows[0], q) for q in _parts(queryset.model, actor, action)]
+        if True in decided:
+            return rows[0]
+        if None not in decided:
+            _audit_denial(actor, action, queryset.model, lookup)
+            raise NotFound
     found = restrict(queryset, actor, action).filter(**lookup).first()
     if found is None:
         if queryset.filter(**lookup).exists():
             _audit_denial(actor, action, queryset.model, lookup)
         raise NotFound
     return found
+
+
+def _missing():
+    raise NotFound
 
 
 def require(actor: Actor, action: str, obj: Model, message: str = "", locked: bool = False) -> Actor:

@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cunwu import plainsql
 from cunwu.audit.context import Actor
 from cunwu.audit.services import record
 from cunwu.regions import codes
@@ -44,8 +45,17 @@ def region_or_error(code: str, field: str = "region") -> Region:
 def holders(role: str, **where) -> list[User]:
     """The active people who hold `role` now where `where` says (region_id=…, department_id=…,
     department__kind__in=…): whom a notification about work at that place goes to."""
+    if len(where) == 1 and next(iter(where)) in ("region_id", "department_id"):
+        # Plain SQL for the usual question (see cunwu.plainsql): every request taken in asks it.
+        (column, value), = where.items()
+        u, a = plainsql.table(User), plainsql.table(Assignment)
+        # Driven from the place's few assignments (a planner given `IN` may walk every user to meet them).
+        return plainsql.select(
+            f"SELECT {plainsql.columns(User)} FROM {u} INNER JOIN (SELECT DISTINCT {a}.user_id FROM {a} "  # noqa: S608
+            f"WHERE {a}.active AND {a}.role = %s AND {a}.{column} = %s) held ON held.user_id = {u}.id "
+            f"WHERE {u}.is_active ORDER BY {u}.id", [role, value], User)
     ids = Assignment.objects.active().filter(role=role, **where).values_list("user_id", flat=True)
-    return list(User.objects.filter(pk__in=ids, is_active=True))
+    return list(User.objects.filter(pk__in=ids, is_active=True).order_by("pk"))
 
 
 def department_for(county: Region, name: str, create: bool = True) -> Department:
@@ -348,9 +358,18 @@ def revoke_api_token(actor: Actor, token_id: int) -> ApiToken:
 
 def user_for_token(token: str) -> User | None:
     now = timezone.now()
-    row = (ApiToken.objects.select_related("user")
-           .filter(digest=token_digest(token), revoked_at__isnull=True, expires_at__gt=now).first())
-    if row is None or not row.user.is_active:
+    t, u = plainsql.table(ApiToken), plainsql.table(User)
+    # Plain SQL (see cunwu.plainsql): every API request reads it. The digest is unique: one row at most.
+    found = plainsql.select(
+        f"SELECT {plainsql.columns(ApiToken)}, {plainsql.columns(User)} FROM {t} "  # noqa: S608
+        f"INNER JOIN {u} ON {t}.user_id = {u}.id WHERE {t}.digest = %s AND {t}.revoked_at IS NULL "
+        f"AND {t}.expires_at > %s", [token_digest(token), plainsql.value(ApiToken, "expires_at", now)],
+        ApiToken, User)
+    if not found:
+        return None
+    row, user = found[0]
+    plainsql.cache_related(row, "user", user)
+    if not row.user.is_active:
         return None
     if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 60:
         ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)

@@ -49,7 +49,7 @@ def _ref(case) -> str:
 
 def _tell(users, case, kind: str, key: str, role: str, due=None, urgent: bool | None = None) -> None:
     notify.tell(users, kind, f"case:{case.pk}:{key}", _ref(case), due=due, link=_link(case),
-                region_code=case.village_id, role=role,
+                region_code=case.village_id, role=role, since=case.created_at,
                 urgent=case.urgency in URGENT if urgent is None else urgent)
 
 
@@ -106,7 +106,7 @@ def dispatched(case, rows) -> None:
     for row in rows:
         notify.tell(department_officers(row.department_id), "dispatch_called", f"dispatch:{row.pk}:called",
                     _ref(case), due=row.sign_in_by, link=_link(case), region_code=case.village_id,
-                    role=Role.DEPARTMENT_OFFICER, urgent=case.urgency in URGENT)
+                    role=Role.DEPARTMENT_OFFICER, urgent=case.urgency in URGENT, since=case.created_at)
 
 
 def returned_by_department(case, row) -> None:
@@ -130,7 +130,7 @@ def overdue(case, what: str) -> None:
 def dispatch_late(case, row, what: str) -> None:
     notify.tell(department_officers(row.department_id) + township_officers(case), "case_overdue",
                 f"dispatch:{row.pk}:{what}", _ref(case), link=_link(case), region_code=case.village_id,
-                role="", urgent=True)
+                role="", urgent=True, since=case.created_at)
 
 
 def bad_rating(case) -> None:

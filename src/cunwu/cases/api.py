@@ -162,11 +162,11 @@ def summary(case: Case) -> dict:
     }
 
 
-def _rows(case: Case, name: str, query):
+def _rows(case: Case, name: str):
     """The rows a case just taken in was written with (`written`, kept on it by the service: nothing of a kind
-    it does not name), or those read now (`query`, a function)."""
+    it does not name), or those read now."""
     written = getattr(case, "written", None)
-    return written.get(name, []) if written is not None else query()
+    return written.get(name, []) if written is not None else services.rows_of(case, name)
 
 
 def detail(actor: Actor, case: Case) -> dict:
@@ -181,17 +181,17 @@ def detail(actor: Actor, case: Case) -> dict:
         "grade": case.grade, "refusal_reason": case.refusal_reason, "redirect_to": case.redirect_to,
         "round": case.round, "actions": services.available_actions(actor, case),
         "events": [{"at": e.at, "who": e.actor_label, "role": e.role_label, "action": e.action,
-                    "words": e.plain_words, "note": e.note} for e in _rows(case, "events", case.events.all)],
+                    "words": e.plain_words, "note": e.note} for e in _rows(case, "events")],
         "dispatches": [{"department": d.department.chinese_name, "department_id": d.department_id,
                         "lead": d.lead, "state": d.state, "called_at": d.called_at, "sign_in_by": d.sign_in_by,
                         "signed_in_at": d.signed_in_at, "respond_by": d.respond_by,
                         "responded_at": d.responded_at, "response": d.response,
                         "returned_reason": d.returned_reason}
-                       for d in _rows(case, "dispatches", lambda: case.dispatches.select_related("department"))],
+                       for d in _rows(case, "dispatches")],
         "ratings": [{"round": r.round, "grade": r.grade, "comment": r.comment, "at": r.at,
-                     "excluded": r.excluded} for r in _rows(case, "ratings", case.ratings.all)],
+                     "excluded": r.excluded} for r in _rows(case, "ratings")],
         "attachments": [{"id": a.id, "name": a.name, "content_type": a.content_type, "size": a.size,
-                         "material": a.material} for a in _rows(case, "attachments", case.attachments.all)],
+                         "material": a.material} for a in _rows(case, "attachments")],
     })
     return out
 

@@ -229,8 +229,12 @@ def _count_asked(case: Case) -> None:
     """One more case of its category in its village's month (the command view's "what villagers ask")."""
     month = timezone.localdate(case.created_at).replace(day=1)
     rows = AskedTally.objects.filter(village_code=case.village_id, month=month, category=case.category)
-    if rows.update(n=F("n") + 1):
-        return
+    with connection.cursor() as cursor:  # plain SQL (see cunwu.plainsql): every intake counts here
+        cursor.execute(f"UPDATE {AskedTally._meta.db_table} SET n = n + 1 WHERE village_code = %s "  # noqa: S608
+                       "AND month = %s AND category = %s",
+                       [case.village_id, connection.ops.adapt_datefield_value(month), case.category])
+        if cursor.rowcount:
+            return
     try:
         with transaction.atomic():
             AskedTally.objects.create(village_code=case.village_id, county_code=case.county_code, month=month,

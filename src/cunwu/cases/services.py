@@ -20,10 +20,10 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cunwu import dates
+from cunwu import dates, plainsql
 from cunwu.accounts import permissions, personal_data
 from cunwu.accounts.departments import DepartmentKind
-from cunwu.accounts.models import Department, User
+from cunwu.accounts.models import Assignment, Department, User
 from cunwu.accounts.permissions import VIEW
 from cunwu.accounts.roles import Role
 from cunwu.accounts.services import department_for
@@ -91,7 +91,41 @@ def visible_cases(actor: Actor):
 
 def get_case(actor: Actor, number: str) -> Case:
     return permissions.get_or_404(Case.objects.select_related("village", "owner", "applicant"), actor, VIEW,
-                                  number=number)
+                                  read=lambda: _read_case(number), number=number)
+
+
+def rows_of(case: Case, name: str) -> list:
+    """The case's events, dispatches (with their departments), ratings or attachments, in their order, in plain
+    SQL (see cunwu.plainsql): an answer to every action lists them. For a case the caller may see."""
+    if name != "dispatches":
+        model = {"events": CaseEvent, "ratings": Rating, "attachments": Attachment}[name]
+        return plainsql.rows_of(model, "case_id", case.pk)
+    d, dep = plainsql.table(Dispatch), plainsql.table(Department)
+    rows = plainsql.select(f"SELECT {plainsql.columns(Dispatch)}, {plainsql.columns(Department)} FROM {d} "  # noqa: S608
+                           f"INNER JOIN {dep} ON {d}.department_id = {dep}.id WHERE {d}.case_id = %s "
+                           f"ORDER BY {d}.called_at, {d}.id", [case.pk], Dispatch, Department)
+    for dispatch, department in rows:
+        plainsql.cache_related(dispatch, "department", department)
+    return [dispatch for dispatch, _department in rows]
+
+
+def _read_case(number: str, lock: bool = False) -> list[Case]:
+    """The case of that number with its village, owner and applicant, as `select_related` gives them, in plain
+    SQL (see cunwu.plainsql): every case page and every action reads it. `lock`: its row locked until the
+    transaction ends (PostgreSQL; SQLite's one writer already excludes the others)."""
+    c, r, u = plainsql.table(Case), plainsql.table(Region), plainsql.table(User)
+    locking = f" FOR UPDATE OF {c}" if lock and connection.features.has_select_for_update_of else ""
+    rows = plainsql.select(
+        f"SELECT {plainsql.columns(Case)}, {plainsql.columns(Region)}, {plainsql.columns(User, 'owner_user')}, "  # noqa: S608
+        f"{plainsql.columns(User, 'applicant_user')} FROM {c} INNER JOIN {r} ON {c}.village_id = {r}.code "
+        f"LEFT OUTER JOIN {u} owner_user ON {c}.owner_id = owner_user.id "
+        f"LEFT OUTER JOIN {u} applicant_user ON {c}.applicant_id = applicant_user.id "
+        f"WHERE {c}.number = %s LIMIT 2{locking}", [number], Case, Region, User, User)
+    for case, village, owner, applicant in rows:
+        plainsql.cache_related(case, "village", village)
+        plainsql.cache_related(case, "owner", owner)
+        plainsql.cache_related(case, "applicant", applicant)
+    return [row[0] for row in rows]
 
 
 def may(actor: Actor, action: str, case: Case, as_written: bool = False) -> bool:
@@ -342,8 +376,10 @@ def submit(actor: Actor, data: CaseInput) -> tuple[Case, bool]:
 
 def _keyed(scoped_key: str) -> Case | None:
     """The case a key made, if any: the key's index row and no more, then the case by its primary key."""
-    found = Case.objects.filter(idempotency_key=scoped_key).values_list("pk", flat=True).first()
-    return Case.objects.get(pk=found) if found is not None else None
+    with connection.cursor() as cursor:  # plain SQL (see cunwu.plainsql): every keyed request asks it first
+        cursor.execute(f"SELECT id FROM {plainsql.table(Case)} WHERE idempotency_key = %s", [scoped_key])  # noqa: S608
+        found = cursor.fetchone()
+    return Case.objects.get(pk=found[0]) if found is not None else None
 
 
 @dataclass
@@ -366,7 +402,7 @@ def _prepare(actor: Actor, data: CaseInput, scoped_key: str) -> _Prepared:
     def err(name, message):
         errors.setdefault(name, []).append(message)
 
-    village = Region.objects.filter(code=(data.village or "").strip(), level=5, active=True).first()
+    village = _village((data.village or "").strip())
     if village is None:
         raise _invalid("village", _("Choose the village the request is for."))
     user = actor.user
@@ -475,8 +511,7 @@ def _prepare(actor: Actor, data: CaseInput, scoped_key: str) -> _Prepared:
             elif text_problem(case.consent, 200):
                 err("consent", text_problem(case.consent, 200))
         if phone:
-            linked = User.objects.filter(phone=phone, assignments__role=Role.VILLAGER,
-                                         assignments__region_id=village.code, assignments__active=True).first()
+            linked = _villager_by_phone(village.code, phone)
             case.applicant = linked
             if linked and not case.applicant_name:
                 case.applicant_name = linked.full_name
@@ -511,6 +546,24 @@ def _prepare(actor: Actor, data: CaseInput, scoped_key: str) -> _Prepared:
     return _Prepared(case, actor, acting, checked, correction, told)
 
 
+def _village(code: str) -> Region | None:
+    """The active village of that code. Plain SQL (see cunwu.plainsql): every intake asks it."""
+    r = plainsql.table(Region)
+    found = plainsql.select(f"SELECT {plainsql.columns(Region)} FROM {r} "  # noqa: S608
+                            f"WHERE {r}.code = %s AND {r}.level = 5 AND {r}.active", [code], Region)
+    return found[0] if found else None
+
+
+def _villager_by_phone(village_code: str, phone: str) -> User | None:
+    """The account of the village's villager with this phone, if there is one (phones are unique). Plain SQL."""
+    u, a = plainsql.table(User), plainsql.table(Assignment)
+    found = plainsql.select(
+        f"SELECT {plainsql.columns(User)} FROM {u} WHERE {u}.phone = %s AND EXISTS (SELECT 1 FROM {a} "  # noqa: S608
+        f"WHERE {a}.user_id = {u}.id AND {a}.role = %s AND {a}.region_id = %s AND {a}.active)",
+        [phone, Role.VILLAGER.value, village_code], User)
+    return found[0] if found else None
+
+
 def _write(prepared: _Prepared) -> Case:
     """The case written, numbered, counted, its first event and audit record, and who is told: the short part
     inside the write transaction."""
@@ -521,7 +574,7 @@ def _write(prepared: _Prepared) -> Case:
         if resident.phone != phone:
             _correct_record(prepared.actor, resident, phone)
     case.number = _next_number(case.village, timezone.localdate(case.created_at))
-    case.save()
+    plainsql.insert([case])  # as case.save() on a new row, without compiling the insert of 70 columns each time
     rates.count_case(case, new=True)
     stored = _store(case, prepared.uploads, case.submitted_by)
     if case.stage == Stage.TOWNSHIP:  # straight to the township: its officers are told, not the village's staff
@@ -653,10 +706,11 @@ def role_label(actor: Actor) -> str:
 def _event(case: Case, actor: Actor, action: str, note: str = "", detail: dict | None = None) -> CaseEvent:
     """One step on the case's timeline, and the same step in the audit chain (every action and every step of
     the worker, each with who, in which role, from where)."""
-    event = CaseEvent.objects.create(
+    event = CaseEvent(
         case=case, actor=actor.user, actor_label=actor.user.display_name if actor.user else _("system"),
         role_label=role_label(actor), action=action, note=note[:4000], state_after=case.state,
     )
+    plainsql.insert([event])  # every action writes one (see cunwu.plainsql)
     record(actor, f"case.{action}", case, region_code=case.village_id,
            detail={"number": case.number, "event": event.pk, "state": case.state, "stage": case.stage,
                    **(detail or {})})
@@ -669,7 +723,8 @@ def _load(actor: Actor, number: str, action: str, expected_version: int | None =
     # no second read: a case out of the actor's sight answers NotFound as one that does not exist.
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("a case action runs inside transaction.atomic (its row is locked until it ends)")
-    locked = Case.objects.select_for_update(of=("self",)).select_related("village").filter(number=number).first()
+    found = _read_case(number, lock=True)
+    locked = found[0] if found else None
     if locked is None:
         raise permissions.NotFound
     acting = permissions.require(actor, action, locked, message or _("This is not yours to do on this case."),
@@ -682,12 +737,16 @@ def _load(actor: Actor, number: str, action: str, expected_version: int | None =
 def _save(case: Case) -> None:
     _schedule(case)
     rates.count_case(case)
-    fields = [f.attname for f in Case._meta.concrete_fields if f.attname not in ("id", "version")]
-    updated = Case.objects.filter(pk=case.pk, version=case.version).update(
-        version=case.version + 1, **{name: getattr(case, name) for name in fields})
-    if not updated:
+    # Every column, as `Case.objects.filter(pk=…, version=…).update(…)` would write them, in plain SQL (see
+    # cunwu.plainsql): every action saves the case.
+    read = case.version
+    case.version = read + 1
+    if not plainsql.update(case, _SAVED, where={"version": read}):
+        case.version = read
         raise Conflict
-    case.version += 1
+
+
+_SAVED = [f.attname for f in Case._meta.concrete_fields if f.attname != "id"]
 
 
 def _not_now(case: Case) -> permissions.Forbidden:

@@ -21,7 +21,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from cunwu import sms
+from cunwu import plainsql, sms
 from cunwu.accounts import personal_data
 from cunwu.accounts.models import Assignment, User
 from cunwu.audit.context import Actor
@@ -40,37 +40,46 @@ def _due_text(due: dt.datetime | None) -> str:
 
 def tell(users: Iterable[User], kind: str, event_key: str, ref: str, *, due: dt.datetime | None = None,
          link: str = "", region_code: str = "", role: str = "", urgent: bool = False,
-         extra: dict | None = None, region_of: dict | None = None) -> int:
+         extra: dict | None = None, region_of: dict | None = None, since: dt.datetime | None = None) -> int:
     """Notify each person once about one event. Returns how many new notifications were written.
-    `region_of` gives some people their own place (a warning told to many villages at once)."""
+    `region_of` gives some people their own place (a warning told to many villages at once). `since`: when the
+    thing the event is about began (a case's intake), before which nobody can have been told of it: the check for
+    a notification already written reads only the months from then (on PostgreSQL, where notifications are
+    partitioned by month, rather than every month kept)."""
     region_of = region_of or {}
     people = {u.pk: u for u in users if u is not None and u.is_active}
     if not people:
         return 0
     with transaction.atomic(savepoint=False):  # within the caller's transaction when there is one
         return _tell(people, kind, event_key, ref, due=due, link=link, region_code=region_code, role=role,
-                     urgent=urgent, extra=extra, region_of=region_of)
+                     urgent=urgent, extra=extra, region_of=region_of, since=since)
 
 
 def _tell(people: dict, kind: str, event_key: str, ref: str, *, due, link, region_code, role, urgent, extra,
-          region_of) -> int:
+          region_of, since) -> int:
     if connection.vendor == "postgresql":
         # The notifications table is partitioned by month there, so its uniqueness of (person, event) includes
         # the time and no longer stops a second copy: two processes telling of one event wait for each other here.
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", ["tell:" + event_key])
     now = timezone.now()
-    already = set(Notification.objects.filter(event_key=event_key, recipient_id__in=list(people))
-                  .values_list("recipient_id", flat=True))
+    bound, args = "", [event_key, *people]
+    if since is not None:  # a day's margin for clocks of other machines
+        bound = " AND created_at >= %s"
+        args.append(plainsql.value(Notification, "created_at", since - dt.timedelta(days=1)))
+    with connection.cursor() as cursor:  # plain SQL (see cunwu.plainsql): every action tells someone
+        cursor.execute(f"SELECT recipient_id FROM {plainsql.table(Notification)} WHERE event_key = %s "  # noqa: S608
+                       f"AND recipient_id IN ({', '.join(['%s'] * len(people))}){bound}", args)
+        already = {row[0] for row in cursor.fetchall()}
     fresh = [u for pk, u in people.items() if pk not in already]
     if not fresh:
         return 0
     params = {"ref": ref[:200], "due": due.isoformat() if due else "", **(extra or {})}
-    Notification.objects.bulk_create([
+    plainsql.insert([
         Notification(recipient=u, kind=kind, event_key=event_key, role=role,
                      region_code=region_of.get(u.pk, region_code),
                      urgent=urgent, params=params, link=link[:300], created_at=now) for u in fresh
-    ], ignore_conflicts=True, batch_size=2000)
+    ], ignore_conflicts=True)
     quiet_until = None if urgent else hours.next_opening(now, region_code)
     held = quiet_until is not None and quiet_until > now
     window = dt.timedelta(seconds=group_seconds())
@@ -81,7 +90,7 @@ def _tell(people: dict, kind: str, event_key: str, ref: str, *, due, link, regio
         .values_list("recipient_id", flat=True))
     text_params = ({"what": kinds.label(kind), "ref": ref[:60], "due": _due_text(due)} if due
                    else {"what": kinds.label(kind), "ref": ref[:60]})
-    Delivery.objects.bulk_create([
+    plainsql.insert([
         Delivery(key=f"{event_key}:{u.pk}"[:140], recipient=u, kind=kind, region_code=region_of.get(u.pk, region_code),
                  urgent=urgent,
                  purpose="work" if due else "work_info", params=text_params,
@@ -89,7 +98,7 @@ def _tell(people: dict, kind: str, event_key: str, ref: str, *, due, link, regio
                                    else DeliveryState.PENDING),
                  due_at=(quiet_until or now) if held else now + window if u.pk in recent else now, created_at=now)
         for u in fresh
-    ], ignore_conflicts=True, batch_size=2000)
+    ], ignore_conflicts=True)
     if sms.messenger_configured():  # officials with a WeCom account are told there too, at once
         Delivery.objects.bulk_create([
             Delivery(key=f"{event_key}:{u.pk}:wecom"[:140], channel="wecom", recipient=u, kind=kind,
@@ -107,7 +116,7 @@ def text(phone: str, purpose: str, params: dict, event_key: str, region_code: st
         return
     ordered = purposes.ordered(purpose, params)
     now = timezone.now()
-    Delivery.objects.bulk_create([
+    plainsql.insert([
         Delivery(key=event_key[:140], phone_sealed=personal_data.encrypt(phone), purpose=purpose, params=ordered,
                  region_code=region_code, urgent=True, due_at=now, created_at=now)
     ], ignore_conflicts=True)
@@ -115,6 +124,10 @@ def text(phone: str, purpose: str, params: dict, event_key: str, region_code: st
 
 
 def _after_commit() -> None:
+    # Once a transaction: the task sends every text then due. (A hand-over registered in a savepoint that rolls
+    # back is gone from the list by now, so a later one registers again.)
+    if any(entry[1] is _enqueue for entry in connection.run_on_commit):  # (savepoints, function, robust)
+        return
     transaction.on_commit(_enqueue)
 
 

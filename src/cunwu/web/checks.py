@@ -62,3 +62,27 @@ def production_messages_and_mode(app_configs, **kwargs):
         found.append(Warning("CUNWU_TRUSTED_PROXIES is empty: behind a TLS proxy every client would have the "
                              "proxy's address and HTTPS would not be seen.", hint=HINT, id="cunwu.W107"))
     return found
+
+
+@register(deploy=True)
+def partitions_and_locks(app_configs, **kwargs):
+    """On PostgreSQL, a read of a partitioned table without a period locks every month kept (see pgpartitions)."""
+    from django.db import DatabaseError, connection
+
+    from cunwu import pgpartitions
+
+    try:
+        short = pgpartitions.lock_shortfall(connection)
+        if not short:
+            return []
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW max_locks_per_transaction")
+            limit = cursor.fetchone()[0]
+    except DatabaseError:  # no database to ask: the other checks still run
+        return []
+    need = max(short.values())
+    return [Warning(
+        f"max_locks_per_transaction is {limit}, and one read of {', '.join(sorted(short))} takes up to {need} "
+        "locks with the months kept: readers at once could fill PostgreSQL's lock table (\"out of shared "
+        f"memory\"). Set it to at least {1 << (need - 1).bit_length()} (a restart), or detach old months with "
+        "`cunwu partitions detach`.", hint=HINT, id="cunwu.W108")]
