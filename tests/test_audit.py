@@ -1,3 +1,5 @@
+import os
+
 import pytest
 from django.core.management.base import CommandError
 from django.db import IntegrityError, connection, transaction
@@ -83,3 +85,47 @@ def test_deleted_tail_is_detected():
     result = verify()
     assert not result.ok and "removed" in result.reason
     assert AuditHead.objects.get(pk=1).seq == entries[-1].seq
+
+
+@pytest.mark.skipif(not os.environ.get("DATABASE_URL", "").startswith("postgres"),
+                    reason="two writers at once: PostgreSQL (SQLite has one writer)")
+@pytest.mark.django_db(transaction=True)
+def test_two_first_entries_at_once_both_go_in():
+    """With no head yet (a new database), the second writer waits for the first's head and follows it, rather
+    than failing on making the head a second time."""
+    import threading
+
+    from django.db import connections
+
+    from cunwu.audit import services as audit
+
+    AuditHead.objects.all().delete()
+    first_has_head, results = threading.Event(), {}
+
+    def first():
+        try:
+            with transaction.atomic():
+                audit._head()  # makes the head, and holds it
+                first_has_head.set()
+                threading.Event().wait(1.0)  # the second is now waiting for it
+                results["first"] = record(Actor.console(), "test.first").seq
+        finally:
+            connections.close_all()
+
+    def second():
+        first_has_head.wait(10)
+        try:
+            with transaction.atomic():
+                results["second"] = record(Actor.console(), "test.second").seq
+        except IntegrityError as exc:
+            results["second"] = exc
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert results == {"first": 1, "second": 2}
+    assert AuditHead.objects.get(pk=1).seq == 2

@@ -125,9 +125,11 @@ def _head() -> tuple[int, str]:
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT seq, hash FROM {table} WHERE id = 1{lock}")  # noqa: S608
         row = cursor.fetchone()
-    if row is None:
-        AuditHead.objects.create(pk=1, seq=0, hash=GENESIS)
-        return 0, GENESIS
+        if row is None:  # the very first entry: two processes may both find no head, and one makes it
+            cursor.execute(f"INSERT INTO {table} (id, seq, hash) VALUES (1, 0, %s) "  # noqa: S608
+                           "ON CONFLICT (id) DO NOTHING", [GENESIS])
+            cursor.execute(f"SELECT seq, hash FROM {table} WHERE id = 1{lock}")  # noqa: S608
+            row = cursor.fetchone()
     return row[0], row[1]
 
 
