@@ -221,3 +221,37 @@ def _denials() -> int:
     from cunwu.audit.models import AuditEntry
 
     return AuditEntry.objects.filter(action="denied.view", object_type="cases.case").count()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_refusal_inside_a_transaction_that_rolls_back_is_still_recorded():
+    """A service refusing inside its own transaction rolls its denial entry back with it: the refusal is held,
+    and recorded at the end of the request (or of the next refusal outside a transaction); one that commits is
+    recorded once."""
+    from django.db import transaction
+
+    from cunwu.web.middleware import PermissionOutcomeMiddleware
+
+    seed.seed_jilin(Actor.console())
+    staff, other = person("village_staff", VILLAGE_A1), person("village_staff", VILLAGE_A2)
+    case = _demand(staff)
+    denied = _denials()
+
+    def request_taking(_request):
+        services.take(actor(other), case.number)  # another village's staff: refused inside take's transaction
+
+    with pytest.raises(permissions.NotFound):
+        request_taking(None)
+    assert _denials() == denied  # rolled back with the transaction
+    permissions.record_held_denials()
+    assert _denials() == denied + 1
+
+    with pytest.raises(permissions.NotFound):
+        PermissionOutcomeMiddleware(request_taking)(None)  # a request: recorded at its end
+    assert _denials() == denied + 2
+
+    with transaction.atomic():  # a refusal in a transaction that commits: recorded once
+        with pytest.raises(permissions.NotFound):
+            services.get_case(actor(other), case.number)
+    permissions.record_held_denials()
+    assert _denials() == denied + 3

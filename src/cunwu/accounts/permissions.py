@@ -12,6 +12,7 @@ import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.db import transaction
 from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 
 from cunwu import plainsql
@@ -345,13 +346,45 @@ def acting_at(actor: Actor, region_code: str, roles) -> Actor:
 
 
 def _audit_denial(actor, action, model, lookup) -> None:
+    """Record a refusal. Inside a transaction, which the refusal usually rolls back, it is recorded with it and
+    also held: the commit forgets it (recorded), and a rollback leaves it to `record_held_denials` (the end of
+    the request, or the next refusal outside a transaction)."""
+    actor = actor if isinstance(actor, Actor) else Actor(user=actor)
+    denial = (actor, action, model._meta.label_lower,
+              str(lookup.get("pk", lookup.get("id", lookup.get("seq", ""))))[:64])
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
+        record_held_denials()
+        _record_denial(denial)
+        return
+    _record_denial(denial)
+    held = _held(connection)
+    held.append(denial)
+    transaction.on_commit(lambda: held.remove(denial) if any(d is denial for d in held) else None)
+
+
+def _held(connection) -> list:
+    if not hasattr(connection, "_cunwu_denials"):
+        connection._cunwu_denials = []
+    return connection._cunwu_denials
+
+
+def _record_denial(denial) -> None:
     from cunwu.audit.services import record
 
-    actor = actor if isinstance(actor, Actor) else Actor(user=actor)
-    record(
-        actor, f"denied.{action}", result="denied", object_type=model._meta.label_lower,
-        object_id=str(lookup.get("pk", lookup.get("id", lookup.get("seq", ""))))[:64],
-    )
+    actor, action, object_type, object_id = denial
+    record(actor, f"denied.{action}", result="denied", object_type=object_type, object_id=object_id)
+
+
+def record_held_denials() -> None:
+    """Record the refusals held by transactions that ended (see `_audit_denial`); nothing inside one."""
+    connection = transaction.get_connection()
+    held = _held(connection)
+    if connection.in_atomic_block or not held:
+        return
+    denials, held[:] = list(held), []
+    for denial in denials:
+        _record_denial(denial)
 
 
 # --- grants -----------------------------------------------------------------------------------------------

@@ -87,13 +87,19 @@ class SecurityHeadersMiddleware:
 
 class PermissionOutcomeMiddleware:
     """A page that raises NotFound answers 404 (missing and out-of-scope look the same); Forbidden answers 403
-    with its message in the user's language."""
+    with its message in the user's language. The refusals that the request's transactions rolled back are
+    recorded at its end."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        return self.get_response(request)
+        from cunwu.accounts.permissions import record_held_denials
+
+        try:
+            return self.get_response(request)
+        finally:  # a refusal inside a transaction that rolled back is recorded now, in one of its own
+            record_held_denials()
 
     def process_exception(self, request, exception):
         from django.shortcuts import render
