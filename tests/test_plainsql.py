@@ -255,3 +255,18 @@ def test_a_refusal_inside_a_transaction_that_rolls_back_is_still_recorded():
             services.get_case(actor(other), case.number)
     permissions.record_held_denials()
     assert _denials() == denied + 3
+
+
+def test_a_rule_of_every_row_reads_the_same_in_memory_and_in_the_database():
+    """A published directory is public (its rule is Q(): every row). An official of another county sees it
+    through `restrict` as through `get_or_404`, not only a visitor (an empty Q in an OR once narrowed it)."""
+    from cunwu.directory.models import Directory
+
+    from .helpers import OTHER_COUNTY
+
+    seed.seed_jilin(Actor.console())
+    far = actor(person("county_admin", OTHER_COUNTY))
+    lishu = Directory.objects.get(region_id=LISHU)
+    assert permissions.restrict(Directory.objects.all(), far).filter(pk=lishu.pk).exists()
+    assert permissions.get_or_404(Directory.objects.all(), far, region_id=LISHU) == lishu
+    assert permissions.restrict(Directory.objects.all(), None).filter(pk=lishu.pk).exists()  # a visitor too

@@ -18,7 +18,7 @@ import functools
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from django.db import connections
+from django.db import connections, transaction
 from django.db.models import Field, Model
 
 
@@ -134,7 +134,7 @@ def value(model: type[Model], name: str, given: Any, alias: str = "default") -> 
     return _field(model, name).get_db_prep_value(given, connections[alias], prepared=False)
 
 
-@functools.lru_cache(maxsize=512)
+@functools.lru_cache(maxsize=64)
 def _insert_sql(model: type[Model], alias: str, rows: int, ignore_conflicts: bool) -> tuple[str, tuple]:
     connection = connections[alias]
     quote = connection.ops.quote_name
@@ -170,8 +170,9 @@ def insert(objs: Iterable[Model], *, ignore_conflicts: bool = False, alias: str 
         raise ValueError("insert() writes new rows: their automatic key is the database's to give")
     connection = connections[alias]
     fields = _insert_sql(model, alias, 1, ignore_conflicts)[1]
-    batch = max(1, connection.ops.bulk_batch_size(fields, objs))  # SQLite's limit of parameters, as bulk_create
-    with connection.cursor() as cursor:
+    # SQLite's limit of parameters (as bulk_create), and at most 1,000 rows a statement (a fan-out to thousands)
+    batch = max(1, min(1000, connection.ops.bulk_batch_size(fields, objs)))
+    with transaction.atomic(using=alias, savepoint=False), connection.cursor() as cursor:
         for start in range(0, len(objs), batch):
             chunk = objs[start:start + batch]
             sql = _insert_sql(model, alias, len(chunk), ignore_conflicts)[0]

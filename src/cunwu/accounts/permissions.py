@@ -120,6 +120,8 @@ def restrict(queryset: QuerySet, actor, action: str = VIEW, own: bool = True) ->
         return queryset
     combined: Q | None = None
     for part in _parts(queryset.model, actor, action, own):
+        if not part:  # Q(): every row (Django would drop an empty Q from an OR and narrow what the rule allows)
+            return queryset
         combined = part if combined is None else combined | part
     return queryset.filter(combined) if combined is not None else queryset.none()
 

@@ -741,9 +741,12 @@ def _save(case: Case) -> None:
     # cunwu.plainsql): every action saves the case.
     read = case.version
     case.version = read + 1
-    if not plainsql.update(case, _SAVED, where={"version": read}):
+    try:
+        if not plainsql.update(case, _SAVED, where={"version": read}):
+            raise Conflict
+    except BaseException:
         case.version = read
-        raise Conflict
+        raise
 
 
 _SAVED = [f.attname for f in Case._meta.concrete_fields if f.attname != "id"]
