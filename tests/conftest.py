@@ -89,6 +89,17 @@ def _fast_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def _no_refusals_held_from_before():
+    """A test's transaction is rolled back, never committed: the refusals it held (see
+    permissions.record_held_denials) are gone with it, not recorded by the next test's request."""
+    from cunwu.accounts import permissions
+
+    permissions.drop_held_denials()
+    yield
+    permissions.drop_held_denials()
+
+
+@pytest.fixture(autouse=True)
 def _own_audit_checkpoints(settings, tmp_path):
     """Each test keeps its own checkpoint key and file, and its own federation key (a shared file would outlive
     the test's database)."""

@@ -104,3 +104,14 @@ def _blank_pdf() -> bytes:
 
 
 PDF = _blank_pdf()
+
+
+def together(*targets, timeout: float = 30) -> None:
+    """Run each function in a thread of its own, all at once, and wait for them (two writers racing)."""
+    import threading
+
+    threads = [threading.Thread(target=target) for target in targets]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout)

@@ -10,6 +10,7 @@ from cunwu.audit.models import AuditEntry, AuditHead
 from cunwu.audit.services import record, verify
 
 from .conftest import run
+from .helpers import together
 
 
 def _entries(n=5):
@@ -122,10 +123,6 @@ def test_two_first_entries_at_once_both_go_in():
         finally:
             connections.close_all()
 
-    threads = [threading.Thread(target=first), threading.Thread(target=second)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
+    together(first, second, timeout=30)
     assert results == {"first": 1, "second": 2}
     assert AuditHead.objects.get(pk=1).seq == 2

@@ -26,7 +26,7 @@ from cunwu.notify import services as notify
 from cunwu.notify.models import Notification
 
 from .conftest import run
-from .helpers import VILLAGE_A1, Clock, actor, at, person
+from .helpers import VILLAGE_A1, Clock, actor, at, person, together
 
 ON_POSTGRES = os.environ.get("DATABASE_URL", "").startswith("postgres")
 postgres_only = pytest.mark.skipif(not ON_POSTGRES, reason="partitions are PostgreSQL's")
@@ -129,11 +129,7 @@ def test_two_processes_telling_of_one_event_at_once_tell_each_person_once(region
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=first), threading.Thread(target=second)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(20)
+    together(first, second, timeout=20)
     assert results == {"first": 1, "second": 0}
     assert Notification.objects.filter(event_key="race:1", recipient=staff).count() == 1
 

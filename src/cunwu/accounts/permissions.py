@@ -378,6 +378,11 @@ def _record_denial(denial) -> None:
     record(actor, f"denied.{action}", result="denied", object_type=object_type, object_id=object_id)
 
 
+def drop_held_denials() -> None:
+    """Forget the refusals held on this thread's connection without recording them (its data was thrown away)."""
+    _held(transaction.get_connection()).clear()
+
+
 def record_held_denials() -> None:
     """Record the refusals held by transactions that ended (see `_audit_denial`); nothing inside one."""
     connection = transaction.get_connection()
