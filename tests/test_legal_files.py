@@ -518,3 +518,19 @@ def test_a_party_may_be_an_organisation_named_with_its_legal_representative(peop
     party = case.parties.get(side="respondent")
     assert (party.kind, party.sex, party.representative) == ("organisation", "", "王社长")
     assert "法定代表人（负责人）王社长" in agreement_pdf._party_line(party) and "住所" in agreement_pdf._party_line(party)
+
+
+def test_the_recording_form_lists_the_events_of_ones_own_places(people):
+    """Events are public (anyone may read them all), but the form that records them lists the recorder's own:
+    the justice bureau's county, not another county's."""
+    from .helpers import OTHER_COUNTY, OTHER_COUNTY_VILLAGE
+
+    ours = publicity.record_event(people["staff"], VILLAGE_A1, "lecture", "civil_code", "民法典讲座", "村委会",
+                                  dt.date(2026, 11, 4), attendance=30)
+    far_staff = actor(person("village_staff", OTHER_COUNTY_VILLAGE))
+    theirs = publicity.record_event(far_staff, OTHER_COUNTY_VILLAGE, "lecture", "civil_code", "宪法讲座", "村委会",
+                                    dt.date(2026, 11, 5), attendance=20)
+    assert {e.pk for e in publicity.events(people["justice"])} >= {ours.pk, theirs.pk}  # public
+    assert [e.pk for e in publicity.recent_here(people["justice"])] == [ours.pk]
+    assert [e.pk for e in publicity.recent_here(far_staff)] == [theirs.pk]
+    assert publicity.recent_here(actor(person("county_admin", OTHER_COUNTY)))[0].pk == theirs.pk

@@ -48,6 +48,18 @@ def events(actor: Actor, region_code: str = ""):
     return queryset.filter(permissions.within("region_id", region_code)) if region_code else queryset
 
 
+def recent_here(actor: Actor, limit: int = 20) -> list:
+    """The latest events of the places the actor works in (the recording form's list: their own, not the
+    nation's, which are public too)."""
+    areas = [a.region_id for a in permissions.assignments_of(actor.user)] if actor.user is not None else []
+    if not areas:
+        return []
+    place = Q()
+    for code in areas:
+        place |= permissions.within("region_id", code)
+    return list(events(actor).filter(place).order_by("-day", "-pk")[:limit])
+
+
 def demonstrations(actor: Actor, region_code: str = ""):
     """Titles in force (public), in a region."""
     queryset = permissions.restrict(DemonstrationVillage.objects.select_related("village"), actor, VIEW)

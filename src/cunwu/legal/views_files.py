@@ -388,7 +388,7 @@ def publicity_new(request):
         return reverse("legal:publicity_new")
 
     return form_page(request, "legal/publicity_new.html", {
-        "kinds": EventKind.choices, "laws": Law.choices, "recent": publicity.events(actor)[:20]},
+        "kinds": EventKind.choices, "laws": Law.choices, "recent": publicity.recent_here(actor)},
         save, _("The event is recorded."))
 
 
