@@ -298,10 +298,10 @@ def get_or_404(queryset: QuerySet, actor, action: str = VIEW, *, read: Callable[
     with the rules, as `restrict` writes them. `read`: gives the rows `queryset.filter(**lookup)[:2]` would (in
     plain SQL, for a hot path)."""
     rows = read() if read is not None else list(queryset.filter(**lookup)[:2])
-    if isinstance(actor, Actor) and actor.system:
-        return rows[0] if rows else _missing()
     if not rows:
         raise NotFound
+    if isinstance(actor, Actor) and actor.system:
+        return rows[0]
     if len(rows) == 1:
         decided = [decide(rows[0], q) for q in _parts(queryset.model, actor, action)]
         if True in decided:
@@ -310,15 +310,10 @@ def get_or_404(queryset: QuerySet, actor, action: str = VIEW, *, read: Callable[
             _audit_denial(actor, action, queryset.model, lookup)
             raise NotFound
     found = restrict(queryset, actor, action).filter(**lookup).first()
-    if found is None:
-        if queryset.filter(**lookup).exists():
-            _audit_denial(actor, action, queryset.model, lookup)
+    if found is None:  # (the rows exist: read above)
+        _audit_denial(actor, action, queryset.model, lookup)
         raise NotFound
     return found
-
-
-def _missing():
-    raise NotFound
 
 
 def require(actor: Actor, action: str, obj: Model, message: str = "", locked: bool = False) -> Actor:

@@ -51,7 +51,7 @@ def events(actor: Actor, region_code: str = ""):
 def recent_here(actor: Actor, limit: int = 20) -> list:
     """The latest events of the places the actor works in (the recording form's list: their own, not the
     nation's, which are public too)."""
-    areas = [a.region_id for a in permissions.assignments_of(actor.user)] if actor.user is not None else []
+    areas = [a.region_id for a in permissions.assignments_of(actor.user)]
     if not areas:
         return []
     place = Q()

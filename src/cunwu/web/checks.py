@@ -71,14 +71,16 @@ def partitions_and_locks(app_configs, **kwargs):
 
     from cunwu import pgpartitions
 
+    if connection.vendor != "postgresql":
+        return []
     try:
-        short = pgpartitions.lock_shortfall(connection)
-        if not short:
-            return []
         with connection.cursor() as cursor:
             cursor.execute("SHOW max_locks_per_transaction")
-            limit = cursor.fetchone()[0]
+            limit = int(cursor.fetchone()[0])
+        short = pgpartitions.lock_shortfall(connection, limit)
     except DatabaseError:  # no database to ask: the other checks still run
+        return []
+    if not short:
         return []
     need = max(short.values())
     return [Warning(
